@@ -1,0 +1,47 @@
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { apiKeys, sessions, users, workspaces } from '../db/schema.js';
+
+export async function findActiveKeyByHash(db: Executor, keyHash: string) {
+  const rows = await db
+    .select({ key: apiKeys, workspace: workspaces })
+    .from(apiKeys)
+    .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  return rows[0];
+}
+
+export async function touchKey(db: Executor, workspaceId: string, id: string, at: Date) {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: at })
+    .where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.id, id)));
+}
+
+export async function findLiveSession(db: Executor, tokenHash: string, now: Date) {
+  const rows = await db
+    .select({ session: sessions, user: users, workspace: workspaces })
+    .from(sessions)
+    .innerJoin(users, and(eq(users.workspaceId, sessions.workspaceId), eq(users.id, sessions.userId)))
+    .innerJoin(workspaces, eq(workspaces.id, sessions.workspaceId))
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now), isNull(users.disabledAt)))
+    .limit(1);
+  return rows[0];
+}
+
+export async function findUsersByEmail(db: Executor, email: string) {
+  return db
+    .select({ user: users, workspace: workspaces })
+    .from(users)
+    .innerJoin(workspaces, eq(workspaces.id, users.workspaceId))
+    .where(and(sql`lower(${users.email}) = lower(${email})`, isNull(users.disabledAt)));
+}
+
+export async function listKeys(db: Executor, workspaceId: string) {
+  return db.select().from(apiKeys).where(eq(apiKeys.workspaceId, workspaceId)).orderBy(desc(apiKeys.createdAt));
+}
+
+export async function listUsers(db: Executor, workspaceId: string) {
+  return db.select().from(users).where(eq(users.workspaceId, workspaceId)).orderBy(users.createdAt);
+}

@@ -1,0 +1,39 @@
+/**
+ * The role matrix: who may do what. Routes name a permission; a caller whose role lacks it gets
+ * 403. Kept as one table so the whole policy can be read (and tested) at a glance.
+ */
+export const ROLES = ['owner', 'finance', 'staff', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = {
+  read: ['owner', 'finance', 'staff', 'viewer'],
+  'policy:write': ['owner'],
+  'rules:write': ['owner'],
+  'settings:write': ['owner'],
+  'access:manage': ['owner'],
+  'participants:write': ['owner', 'finance', 'staff'],
+  'referrals:write': ['owner', 'finance', 'staff'],
+  'conversions:write': ['owner', 'finance', 'staff'],
+  /** Mark sent, decline, record a failed fulfilment: the staff's daily work. */
+  'rewards:fulfil': ['owner', 'finance', 'staff'],
+  'rewards:note': ['owner', 'finance', 'staff'],
+  /** Payouts, credits and discounts are decided by finance or the program owner. */
+  'rewards:approve': ['owner', 'finance'],
+  'rewards:adjust': ['owner', 'finance'],
+  'flags:resolve': ['owner', 'finance'],
+  'disputes:open': ['owner', 'finance', 'staff'],
+  'disputes:resolve': ['owner', 'finance'],
+  'exceptions:manage': ['owner', 'finance'],
+  'recovery:resolve': ['owner', 'finance'],
+  'messages:send': ['owner', 'finance', 'staff'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function can(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}

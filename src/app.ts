@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { accessRoutes } from './access/access.routes.js';
+import { auditRoutes } from './audit/audit.routes.js';
+import { conversionRoutes } from './conversions/conversion.routes.js';
+import type { Database } from './db/client.js';
+import type { Deps } from './deps.js';
+import { registerAuth } from './http/auth.js';
+import { registerIdempotency } from './http/idempotency.js';
+import { sendProblem } from './http/problem.js';
+import { registerRateLimit } from './http/rate-limit.js';
+import { participantRoutes } from './participants/participant.routes.js';
+import { policyRoutes } from './policy/policy.routes.js';
+import { referralRoutes } from './referrals/referral.routes.js';
+import { rewardRoutes } from './rewards/reward.routes.js';
+import type { Clock } from './shared/clock.js';
+import { AppError } from './shared/errors.js';
+import { packageRoot, webDistFolder } from './shared/paths.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface AppOptions {
+  database: Database;
+  clock: Clock;
+  publicUrl: string;
+  logLevel?: string;
+  rateLimitPerMinute?: number;
+  /** Extra status lines for /healthz (e.g. which message providers are configured). */
+  health?: () => Promise<Record<string, unknown>>;
+}
+
+const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const deps: Deps = { db: options.database.db, clock: options.clock, publicUrl: options.publicUrl };
+  const app = Fastify({
+    logger: { level: options.logLevel ?? 'info' },
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
+    requestIdHeader: false,
+    trustProxy: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    if (request.method === 'GET' && !path.startsWith('/v1/') && existsSync(join(webDistFolder, 'index.html'))) {
+      return reply.type('text/html; charset=utf-8').sendFile('index.html', webDistFolder);
+    }
+    return sendProblem(request, reply, new AppError('not_found', `No route ${request.method} ${path}.`));
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rewardloop API',
+        version,
+        description:
+          'Referral reward processing: conversions become reward claims with the amount worked out, checked, approved by a person, marked sent and thanked. ' +
+          'JSON in camelCase; money in integer minor units with an ISO 4217 currency; errors are RFC 9457 problem+json with a stable `code`; ' +
+          'every POST accepts an `Idempotency-Key` header.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `rewardloop keys create`.' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+
+  registerAuth(app, deps);
+  registerRateLimit(app, options.rateLimitPerMinute ?? 0);
+  registerIdempotency(app, deps);
+
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/healthz', {
+    schema: { tags: ['Service'], summary: 'Liveness and what this process is connected to', security: [] },
+    handler: async () => {
+      await deps.db.execute('select 1');
+      return {
+        status: 'ok',
+        version,
+        database: options.database.kind,
+        ...(options.health ? await options.health() : {}),
+      };
+    },
+  });
+  r.get('/openapi.json', { schema: { hide: true }, handler: async () => app.swagger() });
+
+  await app.register(accessRoutes(deps, { secureCookies: options.publicUrl.startsWith('https://') }));
+  await app.register(policyRoutes(deps));
+  await app.register(participantRoutes(deps));
+  await app.register(referralRoutes(deps));
+  await app.register(conversionRoutes(deps));
+  await app.register(rewardRoutes(deps));
+  await app.register(auditRoutes(deps));
+
+  if (existsSync(webDistFolder)) {
+    await app.register(fastifyStatic, { root: webDistFolder, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+  return app;
+}
+
+export const HealthSchema = z.object({ status: z.string() });

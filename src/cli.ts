@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Actor } from './access/actor.js';
+import { ROLES, type Role } from './access/roles.core.js';
+import { loadConfig } from './config.js';
+import { isAppError } from './shared/errors.js';
+import { systemClock } from './shared/clock.js';
+import { createApiKey, createUser, ensureWorkspace } from './workspaces/workspace.service.js';
+import { openConfiguredDatabase } from './runtime.js';
+
+const program = new Command()
+  .name('rewardloop')
+  .description('Self-hosted referral reward processing.')
+  .showHelpAfterError();
+
+function cliActor(workspaceId: string): Actor {
+  const who = process.env.USER || process.env.LOGNAME || 'operator';
+  return { type: 'system', id: `cli:${who}`, name: `CLI (${who})`, role: 'system', workspaceId };
+}
+
+function nonEmpty(label: string) {
+  return (value: string) => {
+    const trimmed = value.trim();
+    if (!trimmed) throw new InvalidArgumentError(`${label} must not be empty.`);
+    if (trimmed.length > 200) throw new InvalidArgumentError(`${label} must be at most 200 characters.`);
+    return trimmed;
+  };
+}
+
+program
+  .command('serve')
+  .description('Run the API, the web app and the background workers')
+  .action(async () => {
+    const { serve } = await import('./server.js');
+    await serve(loadConfig());
+  });
+
+program
+  .command('migrate')
+  .description('Apply database migrations (the server also does this on start)')
+  .action(async () => {
+    const config = loadConfig();
+    const database = await openConfiguredDatabase(config, 'rewardloop migrate');
+    console.log(`Migrations applied (${database.kind}: ${database.location}).`);
+    await database.close();
+  });
+
+const keys = program.command('keys').description('API keys');
+keys
+  .command('create')
+  .description('Create an API key (creates the workspace if needed); prints the key alone on the last line')
+  .requiredOption('--workspace <name>', 'workspace name', nonEmpty('--workspace'))
+  .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).default('owner'))
+  .option('--name <label>', 'a label to recognise the key by', nonEmpty('--name'))
+  .action(async (options: { workspace: string; role: Role; name?: string }) => {
+    const config = loadConfig();
+    const database = await openConfiguredDatabase(config, 'rewardloop keys create');
+    try {
+      const at = systemClock.now();
+      const { workspace, created } = await ensureWorkspace(database.db, options.workspace, at);
+      const { key, record } = await database.db.transaction((tx) =>
+        createApiKey(tx, {
+          workspaceId: workspace.id,
+          role: options.role,
+          name: options.name ?? `${options.role} key`,
+          actor: cliActor(workspace.id),
+          at,
+        }),
+      );
+      if (created) console.log(`Created workspace "${workspace.name}".`);
+      console.log(`Created ${record.role} key "${record.name}" (${record.id}). It is shown once; keep it safe:`);
+      console.log(key);
+    } finally {
+      await database.close();
+    }
+  });
+
+const usersCommand = program.command('users').description('People who sign in to the web app');
+usersCommand
+  .command('create')
+  .description('Create a user who can sign in (creates the workspace if needed)')
+  .requiredOption('--email <email>', 'sign-in email', nonEmpty('--email'))
+  .requiredOption('--password <password>', 'at least 10 characters')
+  .addOption(new Option('--role <role>', 'what the user may do').choices(ROLES).makeOptionMandatory())
+  .requiredOption('--workspace <name>', 'workspace name', nonEmpty('--workspace'))
+  .option('--name <name>', 'display name', nonEmpty('--name'))
+  .action(async (options: { email: string; password: string; role: Role; workspace: string; name?: string }) => {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email)) throw new InvalidArgumentError('--email must be an email address.');
+    if (options.password.length < 10) throw new InvalidArgumentError('--password must be at least 10 characters.');
+    const config = loadConfig();
+    const database = await openConfiguredDatabase(config, 'rewardloop users create');
+    try {
+      const at = systemClock.now();
+      const { workspace, created } = await ensureWorkspace(database.db, options.workspace, at);
+      const user = await database.db.transaction((tx) =>
+        createUser(tx, {
+          workspaceId: workspace.id,
+          email: options.email,
+          password: options.password,
+          name: options.name,
+          role: options.role,
+          actor: cliActor(workspace.id),
+          at,
+        }),
+      );
+      if (created) console.log(`Created workspace "${workspace.name}".`);
+      console.log(`Created ${user.role} user ${user.email} (${user.id}) in "${workspace.name}".`);
+    } finally {
+      await database.close();
+    }
+  });
+
+program
+  .command('bench')
+  .description('Measure conversions per second through the HTTP API (PGlite, and PostgreSQL when DATABASE_URL is set)')
+  .option('--clients <n>', 'concurrent clients', (v) => Number.parseInt(v, 10), 8)
+  .option('--seconds <n>', 'seconds per measured run', (v) => Number.parseInt(v, 10), 10)
+  .action(async (options: { clients: number; seconds: number }) => {
+    const { runBench } = await import('./bench.js');
+    await runBench(options);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (isAppError(error)) {
+    console.error(`rewardloop: ${error.message}`);
+  } else if (error instanceof InvalidArgumentError) {
+    console.error(`rewardloop: ${error.message}`);
+  } else {
+    console.error('rewardloop:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { CONVERSION_TYPES } from '../policy/rules.core.js';
+import { RewardSchema } from '../rewards/reward.schema.js';
+import { AmountSchema, CurrencySchema, DateTimeSchema, IdSchema, PageQuerySchema, text, TimestampSchema } from '../shared/schemas.js';
+
+const REVERSALS = ['refund', 'chargeback'];
+
+export const ConversionInputSchema = z
+  .strictObject({
+    externalId: text(200, 1).meta({ description: 'The event id in your CRM or billing system; with `source`, it makes the event idempotent.' }),
+    source: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'Must be 1–64 lowercase letters, digits, dots, dashes or underscores (e.g. hubspot).')
+      .optional(),
+    type: z.enum(CONVERSION_TYPES),
+    referredId: IdSchema.optional(),
+    referredExternalId: text(200, 1).optional(),
+    amount: AmountSchema,
+    currency: CurrencySchema,
+    occurredAt: DateTimeSchema.optional(),
+    originalExternalId: text(200, 1).optional(),
+    paymentFingerprint: text(200, 1).optional(),
+  })
+  .superRefine((event, ctx) => {
+    const reversal = REVERSALS.includes(event.type);
+    if (!reversal && !event.referredId && !event.referredExternalId) {
+      ctx.addIssue({ code: 'custom', path: ['referredId'], message: 'Name the referred customer: referredId or referredExternalId.' });
+    }
+    if (reversal && !event.originalExternalId && !event.referredId && !event.referredExternalId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['originalExternalId'],
+        message: 'A refund or chargeback names the conversion it reverses (originalExternalId) or the customer.',
+      });
+    }
+    if (!reversal && event.originalExternalId) {
+      ctx.addIssue({ code: 'custom', path: ['originalExternalId'], message: 'Only refunds and chargebacks reverse another conversion.' });
+    }
+  })
+  .meta({ id: 'ConversionInput' });
+
+export const CONVERSION_OUTCOMES = [
+  'reward_created',
+  'no_referral',
+  'not_qualifying',
+  'below_minimum',
+  'no_reward_policy',
+  'already_rewarded',
+  'duplicate_flagged',
+  'awaiting_participant',
+  'reversal_applied',
+  'reversal_recorded',
+  'reversal_pending',
+] as const;
+export type ConversionOutcome = (typeof CONVERSION_OUTCOMES)[number];
+
+export const OUTCOME_TEXT: Record<ConversionOutcome, string> = {
+  reward_created: 'A reward claim was created and waits for review.',
+  no_referral: 'Nobody referred this customer, so there is no reward.',
+  not_qualifying: 'This type of event does not qualify under the program rules.',
+  below_minimum: 'The amount is below the program minimum.',
+  no_reward_policy: 'The reward policy gives no reward.',
+  already_rewarded: 'This customer already has a reward claim; one reward per referred customer.',
+  duplicate_flagged: 'This customer already has a claim; the possible duplicate is flagged on it.',
+  awaiting_participant: 'No participant has this referredExternalId yet; the event is kept and applied when they are added.',
+  reversal_applied: 'The reversal was applied to the reward(s) of the original conversion.',
+  reversal_recorded: 'The reversal was recorded; the original conversion has no reward to change.',
+  reversal_pending: 'The original conversion has not arrived yet; the reversal is kept and applied when it does.',
+};
+
+export const ConversionSchema = z
+  .object({
+    id: z.string(),
+    externalId: z.string(),
+    source: z.string(),
+    type: z.enum(CONVERSION_TYPES),
+    referredId: z.string().nullable(),
+    referredExternalId: z.string().nullable(),
+    amount: z.number(),
+    currency: z.string(),
+    occurredAt: TimestampSchema,
+    receivedAt: TimestampSchema,
+    originalExternalId: z.string().nullable(),
+    reversesConversionId: z.string().nullable(),
+    outcome: z.enum(CONVERSION_OUTCOMES),
+  })
+  .meta({ id: 'Conversion' });
+
+export const ConversionResultSchema = z
+  .object({
+    conversion: ConversionSchema,
+    outcome: z.enum(CONVERSION_OUTCOMES),
+    outcomeText: z.string(),
+    rewards: z.array(RewardSchema),
+  })
+  .meta({ id: 'ConversionResult' });
+
+export const ConversionListQuerySchema = PageQuerySchema.extend({
+  referredId: IdSchema.optional(),
+  type: z.enum(CONVERSION_TYPES).optional(),
+});
+
+export type ConversionInput = z.infer<typeof ConversionInputSchema>;
+export type ConversionResult = z.infer<typeof ConversionResultSchema>;

@@ -1,0 +1,256 @@
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { Actor } from '../access/actor.js';
+import { recordAudit } from '../audit/audit.repo.js';
+import type { Tx } from '../db/client.js';
+import { conversions } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
+import type { Deps } from '../deps.js';
+import { addSignals, findParticipant, findParticipantByExternalId, type ParticipantRow } from '../participants/participant.repo.js';
+import type { ParticipantCreate, ParticipantUpdate } from '../participants/participant.schema.js';
+import { insertParticipant, presentParticipant, updateParticipant } from '../participants/participant.service.js';
+import { getDefaultProgram } from '../policy/policy.repo.js';
+import { isReversal } from '../policy/rules.core.js';
+import { applyReversals, type ClaimEnv, createClaimForConversion } from '../rewards/claim.service.js';
+import { presentRewardsByIds } from '../rewards/reward.presenter.js';
+import { findLiveRewardForReferred } from '../rewards/reward.repo.js';
+import { AppError, notFound } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { decodeCursor, toPage } from '../shared/pagination.js';
+import { getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
+import {
+  type ConversionRow,
+  findConversion,
+  findConversionByExternalId,
+  conversionsAwaiting,
+  insertConversionOnce,
+  listConversionRows,
+  unlinkedReversalsNaming,
+} from './conversion.repo.js';
+import {
+  type ConversionInput,
+  type ConversionOutcome,
+  type ConversionResult,
+  OUTCOME_TEXT,
+} from './conversion.schema.js';
+
+export const DEFAULT_SOURCE = 'api';
+
+/** The event's identity-defining fields: a replay must match them exactly. */
+function eventHash(input: ConversionInput): string {
+  const fields = {
+    type: input.type,
+    referredId: input.referredId ?? null,
+    referredExternalId: input.referredExternalId ?? null,
+    amount: input.amount,
+    currency: input.currency,
+    occurredAt: input.occurredAt ? new Date(input.occurredAt).toISOString() : null,
+    originalExternalId: input.originalExternalId ?? null,
+  };
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
+
+export function presentConversion(row: ConversionRow) {
+  return {
+    id: row.id,
+    externalId: row.externalId,
+    source: row.source,
+    type: row.type,
+    referredId: row.referredId,
+    referredExternalId: row.referredExternalId,
+    amount: row.amount,
+    currency: row.currency,
+    occurredAt: row.occurredAt.toISOString(),
+    receivedAt: row.receivedAt.toISOString(),
+    originalExternalId: row.originalExternalId,
+    reversesConversionId: row.reversesConversionId,
+    outcome: row.outcome as ConversionOutcome,
+  };
+}
+
+/**
+ * Applies an event that is now about a known customer: a sale makes (or flags) a claim and picks
+ * up refunds that arrived before it; a refund reverses what its original conversion produced.
+ */
+async function applyConversion(tx: Tx, env: ClaimEnv, row: ConversionRow): Promise<{ outcome: ConversionOutcome; rewardIds: string[] }> {
+  const workspaceId = env.actor.workspaceId;
+  if (isReversal(row.type)) {
+    let original = row.originalExternalId
+      ? await findConversionByExternalId(tx, workspaceId, row.source, row.originalExternalId)
+      : undefined;
+    if (!original && !row.originalExternalId && row.referredId) {
+      const program = await getDefaultProgram(tx, workspaceId);
+      const claim = await findLiveRewardForReferred(tx, workspaceId, program.id, row.referredId);
+      if (claim) original = await findConversion(tx, workspaceId, claim.conversionId);
+    }
+    if (!original) return { outcome: 'reversal_pending', rewardIds: [] };
+    await tx
+      .update(conversions)
+      .set({ reversesConversionId: original.id })
+      .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, row.id)));
+    const applied = await applyReversals(tx, env, original, row);
+    return { outcome: applied.affected.length > 0 ? 'reversal_applied' : 'reversal_recorded', rewardIds: applied.affected };
+  }
+  const claim = await createClaimForConversion(tx, env, row);
+  // Refunds of this sale that arrived first were kept; apply them now, so the end state is the
+  // same whichever order the events came in.
+  const early = await unlinkedReversalsNaming(tx, workspaceId, row.source, row.externalId);
+  for (const reversal of early) {
+    await tx
+      .update(conversions)
+      .set({ reversesConversionId: row.id, outcome: 'reversal_applied' })
+      .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, reversal.id)));
+  }
+  if (early.length > 0 && early[0]) await applyReversals(tx, env, row, early[early.length - 1] ?? early[0]);
+  return claim;
+}
+
+export async function recordConversion(
+  deps: Deps,
+  actor: Actor,
+  input: ConversionInput,
+): Promise<{ created: boolean; body: ConversionResult }> {
+  const at = deps.clock.now();
+  const env: ClaimEnv = { actor, at, publicUrl: deps.publicUrl };
+  const source = input.source ?? DEFAULT_SOURCE;
+  const occurredAt = input.occurredAt ? new Date(input.occurredAt) : at;
+  if (occurredAt.getTime() > at.getTime() + 86_400_000) {
+    throw new AppError('validation_failed', 'The field `occurredAt`: must not be more than a day in the future.', {
+      field: 'occurredAt',
+    });
+  }
+  const hash = eventHash(input);
+  return inTransaction(deps.db, async (tx) => {
+    const workspaceId = actor.workspaceId;
+    let referred: ParticipantRow | undefined;
+    if (input.referredId) {
+      referred = await findParticipant(tx, workspaceId, input.referredId);
+      if (!referred) throw notFound('Participant', 'referredId');
+      if (input.referredExternalId && referred.externalId !== input.referredExternalId) {
+        throw new AppError('unprocessable', 'referredId and referredExternalId name different participants.', {
+          field: 'referredExternalId',
+        });
+      }
+    } else if (input.referredExternalId) {
+      referred = await findParticipantByExternalId(tx, workspaceId, input.referredExternalId);
+    }
+    const inserted = await insertConversionOnce(tx, {
+      workspaceId,
+      id: newId('conversion', at.getTime()),
+      source,
+      externalId: input.externalId,
+      type: input.type,
+      referredId: referred?.id ?? null,
+      referredExternalId: input.referredExternalId ?? referred?.externalId ?? null,
+      amount: input.amount,
+      currency: input.currency,
+      occurredAt,
+      receivedAt: at,
+      originalExternalId: input.originalExternalId ?? null,
+      paymentFingerprint: input.paymentFingerprint ?? null,
+      requestHash: hash,
+      outcome: 'awaiting_participant',
+      createdBy: actor.id,
+    });
+    if (!inserted) {
+      const existing = await findConversionByExternalId(tx, workspaceId, source, input.externalId);
+      if (!existing || !existing.result) throw new AppError('idempotency_in_progress', 'This event is being recorded; retry shortly.');
+      if (existing.requestHash !== hash) {
+        throw new AppError(
+          'conversion_mismatch',
+          `Event ${source}/${input.externalId} was already received with different data; events are immutable. Send a refund or a new event instead.`,
+          { field: 'externalId' },
+        );
+      }
+      return { created: false, body: existing.result as ConversionResult };
+    }
+    if (referred && input.paymentFingerprint) {
+      await addSignals(tx, workspaceId, referred.id, [{ kind: 'payment_fingerprint', value: input.paymentFingerprint, source: `conversion ${source}/${input.externalId}` }], at);
+    }
+    const { outcome, rewardIds } = referred
+      ? await applyConversion(tx, env, inserted)
+      : isReversal(inserted.type) && input.originalExternalId
+        ? await applyConversion(tx, env, inserted)
+        : { outcome: 'awaiting_participant' as const, rewardIds: [] };
+    const [current] = await tx
+      .select()
+      .from(conversions)
+      .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, inserted.id)));
+    const body: ConversionResult = {
+      conversion: presentConversion({ ...(current ?? inserted), outcome }),
+      outcome,
+      outcomeText: OUTCOME_TEXT[outcome],
+      rewards: await presentRewardsByIds(tx, workspaceId, rewardIds),
+    };
+    await tx
+      .update(conversions)
+      .set({ outcome, result: body })
+      .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, inserted.id)));
+    await recordAudit(tx, actor, at, {
+      action: 'conversion.recorded',
+      objectType: 'conversion',
+      objectId: inserted.id,
+      after: { source, externalId: input.externalId, type: input.type, amount: input.amount, currency: input.currency, outcome, rewardIds },
+    });
+    return { created: true, body };
+  });
+}
+
+/** Events that named a customer by the CRM's id before we knew them are applied once they appear. */
+async function linkAwaitingConversions(tx: Tx, env: ClaimEnv, participant: ParticipantRow) {
+  if (!participant.externalId) return;
+  for (const row of await conversionsAwaiting(tx, env.actor.workspaceId, participant.externalId)) {
+    await tx
+      .update(conversions)
+      .set({ referredId: participant.id })
+      .where(and(eq(conversions.workspaceId, row.workspaceId), eq(conversions.id, row.id)));
+    const { outcome } = await applyConversion(tx, env, { ...row, referredId: participant.id });
+    await tx
+      .update(conversions)
+      .set({ outcome })
+      .where(and(eq(conversions.workspaceId, row.workspaceId), eq(conversions.id, row.id)));
+  }
+}
+
+export async function createParticipantAndLink(deps: Deps, actor: Actor, input: ParticipantCreate) {
+  const at = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => {
+    const workspace = await getWorkspaceOrThrow(tx, actor.workspaceId);
+    const row = await insertParticipant(tx, workspace, actor, input, at);
+    await linkAwaitingConversions(tx, { actor, at, publicUrl: deps.publicUrl }, row);
+    return presentParticipant(row, { publicUrl: deps.publicUrl, workspace });
+  });
+}
+
+export async function updateParticipantAndLink(deps: Deps, actor: Actor, id: string, input: ParticipantUpdate) {
+  return updateParticipant(deps, actor, id, input, async (tx, row, before) => {
+    if (row.externalId && row.externalId !== before.externalId) {
+      await linkAwaitingConversions(tx, { actor, at: deps.clock.now(), publicUrl: deps.publicUrl }, row);
+    }
+  });
+}
+
+
+export async function listConversions(
+  deps: Deps,
+  actor: Actor,
+  query: { limit: number; cursor?: string | undefined; referredId?: string | undefined; type?: string | undefined },
+) {
+  const rows = await listConversionRows(
+    deps.db,
+    actor.workspaceId,
+    { referredId: query.referredId, type: query.type },
+    { limit: query.limit, after: decodeCursor(query.cursor) },
+  );
+  return toPage(
+    rows.map((row) => ({ ...row, createdAt: row.receivedAt })),
+    query.limit,
+    (row) => presentConversion(row),
+  );
+}
+
+export async function getConversion(deps: Deps, actor: Actor, id: string) {
+  const row = await findConversion(deps.db, actor.workspaceId, id);
+  if (!row) throw notFound('Conversion');
+  return presentConversion(row);
+}

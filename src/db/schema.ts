@@ -1,0 +1,839 @@
+/**
+ * The data model. Every table leads with `workspace_id` (a tenant), primary and foreign keys
+ * include it, so a Citus-style distributed PostgreSQL can shard by workspace, and no query can
+ * reach another tenant's row through a join. Invariants that matter for money live here as
+ * constraints; the triggers that complete them (transition rules, append-only audit) are in the
+ * custom migration `drizzle/0001_invariants.sql`.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const money = (name: string) => bigint(name, { mode: 'number' });
+
+export const roleEnum = pgEnum('role', ['owner', 'finance', 'staff', 'viewer']);
+export const participantKindEnum = pgEnum('participant_kind', ['customer', 'partner', 'employee']);
+export const referralSourceEnum = pgEnum('referral_source', ['link', 'code', 'manual', 'import']);
+export const conversionTypeEnum = pgEnum('conversion_type', [
+  'deal_won',
+  'job_invoiced',
+  'invoice_paid',
+  'refund',
+  'chargeback',
+]);
+export const rewardTypeEnum = pgEnum('reward_type', [
+  'gift_card',
+  'commission_share',
+  'account_credit',
+  'discount_code',
+  'custom',
+  'none',
+]);
+export const thankChannelEnum = pgEnum('thank_channel', ['email', 'sms', 'email_and_sms']);
+export const rewardStatusEnum = pgEnum('reward_status', [
+  'in_review',
+  'pending',
+  'sent',
+  'thanked',
+  'declined',
+  'failed',
+  'rejected',
+  'reversed',
+]);
+export const recommendationEnum = pgEnum('recommendation', ['eligible', 'needs_review', 'ineligible']);
+export const flagTypeEnum = pgEnum('flag_type', [
+  'self_referral',
+  'duplicate_claim',
+  'disputed_attribution',
+  'partner_exception',
+  'velocity',
+  'disposable_email',
+  'refunded',
+]);
+export const actorTypeEnum = pgEnum('actor_type', ['user', 'api_key', 'system']);
+export const messageChannelEnum = pgEnum('message_channel', ['email', 'sms']);
+export const messageKindEnum = pgEnum('message_kind', ['thank_you', 'reward_ready', 'reward_issued']);
+export const messageStatusEnum = pgEnum('message_status', [
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'failed',
+  'skipped',
+  'cancelled',
+]);
+export const skipReasonEnum = pgEnum('skip_reason', [
+  'no_consent',
+  'do_not_contact',
+  'no_address',
+  'daily_cap',
+]);
+export const signalKindEnum = pgEnum('signal_kind', ['ip', 'device', 'payment_fingerprint']);
+export const disputeStatusEnum = pgEnum('dispute_status', ['open', 'resolved']);
+export const recoveryKindEnum = pgEnum('recovery_kind', ['clawback', 'recovery', 'review']);
+export const taskStatusEnum = pgEnum('task_status', ['open', 'done', 'waived']);
+
+export const workspaces = pgTable('workspaces', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  slug: text('slug').notNull().unique(),
+  senderName: text('sender_name'),
+  companyName: text('company_name'),
+  /** Region for phone numbers written without a country code. */
+  defaultCountry: text('default_country').notNull().default('US'),
+  /** Staff addresses told when a reward is ready to send. */
+  notifyEmails: text('notify_emails').array().notNull().default(sql`'{}'::text[]`),
+  smsDailyCap: integer('sms_daily_cap').notNull().default(3),
+  /** Send the referrer a "reward issued" notice when a reward is marked sent (besides the thank-you). */
+  notifyRewardIssued: boolean('notify_reward_issued').notNull().default(false),
+  /** Signs unsubscribe links; never leaves the server. */
+  signingSecret: text('signing_secret').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    role: roleEnum('role').notNull(),
+    /** SHA-256 of the key; the key itself is shown once and never stored. */
+    keyHash: text('key_hash').notNull(),
+    keyPrefix: text('key_prefix').notNull(),
+    createdBy: text('created_by'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    // Serves authentication: every request looks its key up by hash.
+    uniqueIndex('api_keys_key_hash_uq').on(t.keyHash),
+  ],
+);
+
+export const users = pgTable(
+  'users',
+  {
+    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    id: text('id').notNull(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: roleEnum('role').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    disabledAt: ts('disabled_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    // Serves sign-in by email; one account per address in a workspace.
+    uniqueIndex('users_email_uq').on(t.workspaceId, sql`lower(${t.email})`),
+  ],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    userId: text('user_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({ columns: [t.workspaceId, t.userId], foreignColumns: [users.workspaceId, users.id] }),
+    // Serves authentication of the web app's cookie.
+    uniqueIndex('sessions_token_hash_uq').on(t.tokenHash),
+  ],
+);
+
+export const programs = pgTable(
+  'programs',
+  {
+    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    isDefault: boolean('is_default').notNull().default(false),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    uniqueIndex('programs_one_default_uq').on(t.workspaceId).where(sql`${t.isDefault}`),
+  ],
+);
+
+export interface TierRow {
+  fromReferral: number;
+  amount?: number | undefined;
+  commissionRateBps?: number | undefined;
+}
+
+/** Versioned: an update inserts version n+1; a claim keeps the version it was computed with. */
+export const rewardPolicies = pgTable(
+  'reward_policies',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    programId: text('program_id').notNull(),
+    version: integer('version').notNull(),
+    rewardType: rewardTypeEnum('reward_type').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    commissionRateBps: integer('commission_rate_bps'),
+    discountPercent: integer('discount_percent'),
+    description: text('description'),
+    provider: text('provider'),
+    autoThank: boolean('auto_thank').notNull(),
+    thankChannel: thankChannelEnum('thank_channel').notNull(),
+    tiers: jsonb('tiers').$type<TierRow[]>().notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.programId, t.version] }),
+    foreignKey({ columns: [t.workspaceId, t.programId], foreignColumns: [programs.workspaceId, programs.id] }),
+    check('reward_policies_amount_ck', sql`${t.amount} >= 0 and ${t.amount} <= 1000000000000`),
+    check(
+      'reward_policies_rate_ck',
+      sql`${t.commissionRateBps} is null or ${t.commissionRateBps} between 0 and 10000`,
+    ),
+    check(
+      'reward_policies_commission_ck',
+      sql`${t.rewardType} <> 'commission_share' or ${t.commissionRateBps} is not null`,
+    ),
+  ],
+);
+
+/** Versioned like the policy; a claim records the rules version it was judged by. */
+export const programRules = pgTable(
+  'program_rules',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    programId: text('program_id').notNull(),
+    version: integer('version').notNull(),
+    qualifyingTypes: conversionTypeEnum('qualifying_types').array().notNull(),
+    /** The currency of the rules' amounts: minimum, auto-approval limit, two-approver threshold. */
+    currency: text('currency').notNull().default('USD'),
+    minAmount: money('min_amount').notNull().default(0),
+    holdDays: integer('hold_days').notNull().default(0),
+    allowedReferrerKinds: participantKindEnum('allowed_referrer_kinds').array().notNull(),
+    capPerMonth: integer('cap_per_month'),
+    capLifetime: integer('cap_lifetime'),
+    startsAt: ts('starts_at'),
+    endsAt: ts('ends_at'),
+    termsText: text('terms_text').notNull(),
+    termsVersion: text('terms_version').notNull(),
+    autoApproveEnabled: boolean('auto_approve_enabled').notNull().default(false),
+    autoApproveMaxAmount: money('auto_approve_max_amount'),
+    /** The owner whose opt-in is the recorded approval of auto-approved claims. */
+    autoApproveEnabledBy: text('auto_approve_enabled_by'),
+    twoApproversAbove: money('two_approvers_above'),
+    velocityWindowHours: integer('velocity_window_hours').notNull().default(24),
+    velocityMaxReferrals: integer('velocity_max_referrals').notNull().default(10),
+    velocityMaxConversions: integer('velocity_max_conversions').notNull().default(5),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.programId, t.version] }),
+    foreignKey({ columns: [t.workspaceId, t.programId], foreignColumns: [programs.workspaceId, programs.id] }),
+    check('program_rules_hold_ck', sql`${t.holdDays} between 0 and 365`),
+    check(
+      'program_rules_auto_approve_ck',
+      sql`not ${t.autoApproveEnabled} or (${t.autoApproveMaxAmount} is not null and ${t.autoApproveEnabledBy} is not null)`,
+    ),
+  ],
+);
+
+export const participants = pgTable(
+  'participants',
+  {
+    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    email: text('email'),
+    /** Email folded for matching: case, gmail dots and +tags (self-referral check). */
+    emailNormalized: text('email_normalized'),
+    phone: text('phone'),
+    kind: participantKindEnum('kind').notNull(),
+    externalId: text('external_id'),
+    emailMarketingConsent: boolean('email_marketing_consent').notNull().default(false),
+    smsMarketingConsent: boolean('sms_marketing_consent').notNull().default(false),
+    doNotContact: boolean('do_not_contact').notNull().default(false),
+    address: text('address'),
+    referralCode: text('referral_code').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    // Codes are permanent and never reused: participants are never deleted, so the index holds
+    // every code ever issued. Serves the landing page's lookup by code.
+    uniqueIndex('participants_referral_code_uq').on(t.workspaceId, t.referralCode),
+    // Serves conversions that name the customer by the CRM's id.
+    uniqueIndex('participants_external_id_uq')
+      .on(t.workspaceId, t.externalId)
+      .where(sql`${t.externalId} is not null`),
+    // Serves "find participant by email" when leads arrive through the landing page.
+    index('participants_email_idx').on(t.workspaceId, t.emailNormalized),
+  ],
+);
+
+/** Identity signals seen for a participant: link-click IPs and devices, payment fingerprints. */
+export const participantSignals = pgTable(
+  'participant_signals',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    participantId: text('participant_id').notNull(),
+    kind: signalKindEnum('kind').notNull(),
+    value: text('value').notNull(),
+    source: text('source').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.participantId, t.kind, t.value] }),
+    foreignKey({
+      columns: [t.workspaceId, t.participantId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+  ],
+);
+
+export interface ReferralEvidence {
+  note?: string | undefined;
+  ip?: string | undefined;
+  deviceId?: string | undefined;
+  userAgent?: string | undefined;
+  url?: string | undefined;
+  clickId?: string | undefined;
+  form?: Record<string, string> | undefined;
+}
+
+export const referrals = pgTable(
+  'referrals',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    referrerId: text('referrer_id').notNull(),
+    referredId: text('referred_id').notNull(),
+    source: referralSourceEnum('source').notNull(),
+    evidence: jsonb('evidence').$type<ReferralEvidence>().notNull(),
+    referredAt: ts('referred_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdByName: text('created_by_name').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.referrerId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    foreignKey({
+      columns: [t.workspaceId, t.referredId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    check('referrals_not_self_ck', sql`${t.referrerId} <> ${t.referredId}`),
+    // The same referrer can refer the same person only once.
+    uniqueIndex('referrals_pair_uq').on(t.workspaceId, t.referrerId, t.referredId),
+    // Serves "who referred this customer?" when a conversion arrives, and dispute detection.
+    index('referrals_referred_idx').on(t.workspaceId, t.referredId),
+    // Serves a referrer's referrals (participant page, velocity window, counts).
+    index('referrals_referrer_idx').on(t.workspaceId, t.referrerId, t.referredAt),
+  ],
+);
+
+export const linkClicks = pgTable(
+  'link_clicks',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    referrerId: text('referrer_id').notNull(),
+    ip: text('ip'),
+    deviceId: text('device_id'),
+    userAgent: text('user_agent'),
+    referredId: text('referred_id'),
+    landedAt: ts('landed_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.referrerId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    // Serves velocity by IP/device and a referrer's click evidence.
+    index('link_clicks_referrer_idx').on(t.workspaceId, t.referrerId, t.landedAt),
+    index('link_clicks_ip_idx').on(t.workspaceId, t.ip, t.landedAt),
+  ],
+);
+
+export const conversions = pgTable(
+  'conversions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    source: text('source').notNull(),
+    externalId: text('external_id').notNull(),
+    type: conversionTypeEnum('type').notNull(),
+    /** Null while the CRM's customer id names nobody we know yet; linked when they appear. */
+    referredId: text('referred_id'),
+    referredExternalId: text('referred_external_id'),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    originalExternalId: text('original_external_id'),
+    /** For refunds and chargebacks: the conversion reversed, once it is known. */
+    reversesConversionId: text('reverses_conversion_id'),
+    paymentFingerprint: text('payment_fingerprint'),
+    /** Hash of the event's fields: a replay with different data is refused, not merged. */
+    requestHash: text('request_hash').notNull(),
+    outcome: text('outcome').notNull(),
+    /** The answer given when the event was first received; replays get exactly this back. */
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    createdBy: text('created_by').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.referredId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    check('conversions_amount_ck', sql`${t.amount} >= 0 and ${t.amount} <= 1000000000000`),
+    // Events are idempotent: the same source + external id is the same event.
+    uniqueIndex('conversions_external_uq').on(t.workspaceId, t.source, t.externalId),
+    // Serves "qualifying events of this customer" (claims, checks, late referrals).
+    index('conversions_referred_idx').on(t.workspaceId, t.referredId, t.occurredAt),
+    // Serves a refund that arrived before its conversion: found when the conversion arrives.
+    index('conversions_original_idx')
+      .on(t.workspaceId, t.source, t.originalExternalId)
+      .where(sql`${t.originalExternalId} is not null`),
+    // Serves conversions waiting for their customer to be created.
+    index('conversions_waiting_idx')
+      .on(t.workspaceId, t.referredExternalId)
+      .where(sql`${t.referredId} is null`),
+    // Serves the recent-conversions list.
+    index('conversions_received_idx').on(t.workspaceId, t.receivedAt, t.id),
+  ],
+);
+
+export interface CheckResultRow {
+  check: string;
+  label?: string | undefined;
+  passed: boolean;
+  reason: string;
+  evidence: Record<string, unknown>;
+  skipped?: boolean | undefined;
+  blocking?: boolean | undefined;
+  flag?: string | undefined;
+  score?: { signal: string; points: number; detail: string }[] | undefined;
+}
+
+export interface AttributionRow {
+  referralId: string;
+  source: string;
+  referredAt: string;
+  evidence: ReferralEvidence;
+  clicks: number;
+}
+
+export interface ApprovalRecordRow {
+  kind: 'manual' | 'auto';
+  approvers: { id: string; name: string; role: string; at: string }[];
+  rulesVersion: number;
+  enabledBy?: string | undefined;
+}
+
+export const rewards = pgTable(
+  'rewards',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    programId: text('program_id').notNull(),
+    policyVersion: integer('policy_version').notNull(),
+    rulesVersion: integer('rules_version').notNull(),
+    termsVersion: text('terms_version').notNull(),
+    referralId: text('referral_id').notNull(),
+    referrerId: text('referrer_id').notNull(),
+    referredId: text('referred_id').notNull(),
+    conversionId: text('conversion_id').notNull(),
+    ordinal: integer('ordinal').notNull(),
+    rewardType: rewardTypeEnum('reward_type').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    summary: text('summary').notNull(),
+    calculation: text('calculation').notNull(),
+    status: rewardStatusEnum('status').notNull(),
+    recommendation: recommendationEnum('recommendation').notNull(),
+    fraudScore: integer('fraud_score').notNull().default(0),
+    checks: jsonb('checks').$type<CheckResultRow[]>().notNull(),
+    attribution: jsonb('attribution').$type<AttributionRow>().notNull(),
+    notes: text('notes'),
+    createdBy: text('created_by').notNull(),
+    createdByName: text('created_by_name').notNull(),
+    amountChangedBy: text('amount_changed_by'),
+    payeeChangedBy: text('payee_changed_by'),
+    holdUntil: ts('hold_until').notNull(),
+    /** Bumped when an approved claim goes back to review: approvals of earlier rounds no longer count. */
+    reviewRound: integer('review_round').notNull().default(1),
+    approvedAt: ts('approved_at'),
+    approvalRecord: jsonb('approval_record').$type<ApprovalRecordRow>(),
+    sentAt: ts('sent_at'),
+    sentBy: text('sent_by'),
+    sentByName: text('sent_by_name'),
+    sentReference: text('sent_reference'),
+    thankedAt: ts('thanked_at'),
+    closedAt: ts('closed_at'),
+    closedReason: text('closed_reason'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.referralId],
+      foreignColumns: [referrals.workspaceId, referrals.id],
+    }),
+    foreignKey({
+      columns: [t.workspaceId, t.conversionId],
+      foreignColumns: [conversions.workspaceId, conversions.id],
+    }),
+    foreignKey({
+      columns: [t.workspaceId, t.referrerId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    foreignKey({
+      columns: [t.workspaceId, t.referredId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    foreignKey({
+      columns: [t.workspaceId, t.programId, t.policyVersion],
+      foreignColumns: [rewardPolicies.workspaceId, rewardPolicies.programId, rewardPolicies.version],
+    }),
+    foreignKey({
+      columns: [t.workspaceId, t.programId, t.rulesVersion],
+      foreignColumns: [programRules.workspaceId, programRules.programId, programRules.version],
+    }),
+    check('rewards_amount_ck', sql`${t.amount} >= 0 and ${t.amount} <= 1000000000000`),
+    check('rewards_fraud_score_ck', sql`${t.fraudScore} between 0 and 100`),
+    // Eligibility accuracy by construction: nothing is sent without attribution evidence, a
+    // qualifying event, program terms, the checks, a payout calculation and an approval record.
+    check(
+      'rewards_sent_has_evidence_ck',
+      sql`${t.sentAt} is null or (${t.approvedAt} is not null and ${t.approvalRecord} is not null
+        and length(${t.calculation}) > 0 and jsonb_array_length(${t.checks}) > 0
+        and length(${t.termsVersion}) > 0 and ${t.attribution} ? 'referralId')`,
+    ),
+    check(
+      'rewards_status_dates_ck',
+      sql`(${t.status} not in ('sent', 'thanked') or ${t.sentAt} is not null)
+        and (${t.status} <> 'thanked' or ${t.thankedAt} is not null)
+        and (${t.status} <> 'pending' or ${t.approvedAt} is not null)`,
+    ),
+    // One reward per referred customer per program, whoever referred them. A reversed claim
+    // (refunded before it was paid) frees the place for a later purchase.
+    uniqueIndex('rewards_one_per_referred_uq')
+      .on(t.workspaceId, t.programId, t.referredId)
+      .where(sql`${t.status} <> 'reversed'`),
+    // The same conversion never pays twice.
+    uniqueIndex('rewards_one_per_conversion_uq')
+      .on(t.workspaceId, t.programId, t.conversionId)
+      .where(sql`${t.status} <> 'reversed'`),
+    // Serves the queue tabs: status filter, newest first.
+    index('rewards_status_idx').on(t.workspaceId, t.status, t.createdAt, t.id),
+    // Serves the queue without a filter, newest first.
+    index('rewards_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    // Serves tier ordinals and caps (a referrer's claims) and the participant page.
+    index('rewards_referrer_idx').on(t.workspaceId, t.referrerId, t.createdAt),
+  ],
+);
+
+export const rewardFlags = pgTable(
+  'reward_flags',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    rewardId: text('reward_id').notNull(),
+    type: flagTypeEnum('type').notNull(),
+    reason: text('reason').notNull(),
+    evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull(),
+    resolvedAt: ts('resolved_at'),
+    resolvedBy: text('resolved_by'),
+    resolvedByName: text('resolved_by_name'),
+    resolution: text('resolution'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({ columns: [t.workspaceId, t.rewardId], foreignColumns: [rewards.workspaceId, rewards.id] }),
+    check(
+      'reward_flags_resolution_ck',
+      sql`(${t.resolvedAt} is null) = (${t.resolution} is null) and (${t.resolvedAt} is null) = (${t.resolvedBy} is null)`,
+    ),
+    // Flags never vanish silently; at most one open flag of a type per claim.
+    uniqueIndex('reward_flags_open_uq')
+      .on(t.workspaceId, t.rewardId, t.type)
+      .where(sql`${t.resolvedAt} is null`),
+    index('reward_flags_reward_idx').on(t.workspaceId, t.rewardId),
+  ],
+);
+
+export const rewardApprovals = pgTable(
+  'reward_approvals',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    rewardId: text('reward_id').notNull(),
+    approverId: text('approver_id').notNull(),
+    approverName: text('approver_name').notNull(),
+    approverRole: text('approver_role').notNull(),
+    kind: text('kind').$type<'manual' | 'auto'>().notNull(),
+    rulesVersion: integer('rules_version').notNull(),
+    round: integer('round').notNull(),
+    note: text('note'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({ columns: [t.workspaceId, t.rewardId], foreignColumns: [rewards.workspaceId, rewards.id] }),
+    // Two-person sign-off needs two different people: one approval per person per review round.
+    uniqueIndex('reward_approvals_once_uq').on(t.workspaceId, t.rewardId, t.round, t.approverId),
+  ],
+);
+
+export const disputes = pgTable(
+  'disputes',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    referredId: text('referred_id').notNull(),
+    rewardId: text('reward_id'),
+    status: disputeStatusEnum('status').notNull(),
+    openedBy: text('opened_by').notNull(),
+    openedByName: text('opened_by_name').notNull(),
+    reason: text('reason').notNull(),
+    winningReferralId: text('winning_referral_id'),
+    resolution: text('resolution'),
+    resolvedBy: text('resolved_by'),
+    resolvedByName: text('resolved_by_name'),
+    resolvedAt: ts('resolved_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.referredId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    check(
+      'disputes_resolution_ck',
+      sql`${t.status} = 'open' or (${t.winningReferralId} is not null and ${t.resolution} is not null and ${t.resolvedAt} is not null)`,
+    ),
+    // One open case per referred customer.
+    uniqueIndex('disputes_open_uq').on(t.workspaceId, t.referredId).where(sql`${t.status} = 'open'`),
+    index('disputes_created_idx').on(t.workspaceId, t.createdAt),
+  ],
+);
+
+export const partnerExceptions = pgTable(
+  'partner_exceptions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    participantId: text('participant_id').notNull(),
+    commissionRateBps: integer('commission_rate_bps'),
+    amount: money('amount'),
+    excludedChecks: text('excluded_checks').array().notNull().default(sql`'{}'::text[]`),
+    owner: text('owner').notNull(),
+    reason: text('reason').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.participantId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    check(
+      'partner_exceptions_rate_ck',
+      sql`${t.commissionRateBps} is null or ${t.commissionRateBps} between 0 and 10000`,
+    ),
+    index('partner_exceptions_participant_idx').on(t.workspaceId, t.participantId),
+  ],
+);
+
+export const recoveryTasks = pgTable(
+  'recovery_tasks',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    rewardId: text('reward_id').notNull(),
+    conversionId: text('conversion_id').notNull(),
+    kind: recoveryKindEnum('kind').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason').notNull(),
+    status: taskStatusEnum('status').notNull().default('open'),
+    resolution: text('resolution'),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: ts('resolved_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({ columns: [t.workspaceId, t.rewardId], foreignColumns: [rewards.workspaceId, rewards.id] }),
+    // A refund event creates at most one task for a reward, however often it is replayed.
+    uniqueIndex('recovery_tasks_once_uq').on(t.workspaceId, t.rewardId, t.conversionId),
+  ],
+);
+
+/**
+ * The outbox. Rows are written in the same transaction as the change that causes them, so a
+ * rolled-back change sends nothing; the dispatcher delivers them at least once, and the row id
+ * is the provider's idempotency key so the provider sees at most one delivery.
+ */
+export const messages = pgTable(
+  'messages',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    rewardId: text('reward_id'),
+    participantId: text('participant_id'),
+    kind: messageKindEnum('kind').notNull(),
+    channel: messageChannelEnum('channel').notNull(),
+    status: messageStatusEnum('status').notNull(),
+    skipReason: skipReasonEnum('skip_reason'),
+    toAddress: text('to_address'),
+    subject: text('subject'),
+    bodyText: text('body_text').notNull(),
+    bodyHtml: text('body_html'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    lockedUntil: ts('locked_until'),
+    provider: text('provider'),
+    providerMessageId: text('provider_message_id'),
+    lastError: text('last_error'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    sentAt: ts('sent_at'),
+    deliveredAt: ts('delivered_at'),
+    failedAt: ts('failed_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    check('messages_skip_ck', sql`(${t.status} = 'skipped') = (${t.skipReason} is not null)`),
+    // One live message of a kind per channel per reward: marking sent twice cannot thank twice.
+    uniqueIndex('messages_once_per_reward_uq')
+      .on(t.workspaceId, t.rewardId, t.kind, t.channel)
+      .where(sql`${t.rewardId} is not null and ${t.status} not in ('failed', 'skipped', 'cancelled')`),
+    // Serves the dispatcher's poll across workspaces: due messages, oldest first.
+    index('messages_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('queued', 'sending')`),
+    index('messages_reward_idx').on(t.workspaceId, t.rewardId),
+    index('messages_participant_idx').on(t.workspaceId, t.participantId, t.createdAt),
+    // Serves webhook status updates, which name the provider's id.
+    index('messages_provider_id_idx').on(t.providerMessageId),
+  ],
+);
+
+export const messageAttempts = pgTable(
+  'message_attempts',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    messageId: text('message_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    provider: text('provider').notNull(),
+    outcome: text('outcome').$type<'accepted' | 'temporary_failure' | 'permanent_failure' | 'skipped'>().notNull(),
+    providerMessageId: text('provider_message_id'),
+    error: text('error'),
+    startedAt: ts('started_at').notNull(),
+    finishedAt: ts('finished_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({ columns: [t.workspaceId, t.messageId], foreignColumns: [messages.workspaceId, messages.id] }),
+    index('message_attempts_message_idx').on(t.workspaceId, t.messageId),
+  ],
+);
+
+export const messageTemplates = pgTable(
+  'message_templates',
+  {
+    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    kind: messageKindEnum('kind').notNull(),
+    channel: messageChannelEnum('channel').notNull(),
+    subject: text('subject'),
+    bodyText: text('body_text').notNull(),
+    bodyHtml: text('body_html'),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.kind, t.channel] })],
+);
+
+/** Append-only: a trigger refuses UPDATE and DELETE (see the invariants migration). */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    actorType: actorTypeEnum('actor_type').notNull(),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name').notNull(),
+    actorRole: text('actor_role').notNull(),
+    action: text('action').notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    after: jsonb('after').$type<Record<string, unknown>>(),
+    requestId: text('request_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    // Serves an object's history (reward detail).
+    index('audit_events_object_idx').on(t.workspaceId, t.objectType, t.objectId, t.createdAt),
+    // Serves the audit list, newest first.
+    index('audit_events_created_idx').on(t.workspaceId, t.createdAt, t.id),
+  ],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    key: text('key').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    requestHash: text('request_hash').notNull(),
+    state: text('state').$type<'in_progress' | 'completed'>().notNull(),
+    statusCode: integer('status_code'),
+    responseBody: text('response_body'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.key] }),
+    // Serves the purge of keys older than the replay window.
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
+);

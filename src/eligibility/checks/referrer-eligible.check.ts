@@ -1,0 +1,37 @@
+import { programActiveAt } from '../../policy/rules.core.js';
+import type { Check } from '../eligibility.types.js';
+
+/** The referrer may refer (kind), the program was running, caps are not reached, not themselves. */
+export const referrerEligible: Check = {
+  type: 'referrer_eligible',
+  label: 'Referrer eligible',
+  excludable: true,
+  evaluate({ referrer, referred, rules, conversion, referrerClaims }) {
+    const evidence = {
+      referrerId: referrer.id,
+      referrerKind: referrer.kind,
+      allowedKinds: rules.allowedReferrerKinds,
+      programStartsAt: rules.startsAt?.toISOString() ?? null,
+      programEndsAt: rules.endsAt?.toISOString() ?? null,
+      conversionAt: conversion.occurredAt.toISOString(),
+      claimsThisMonth: referrerClaims.sameMonth,
+      claimsLifetime: referrerClaims.lifetime,
+      capPerMonth: rules.capPerMonth,
+      capLifetime: rules.capLifetime,
+    };
+    const problems: string[] = [];
+    if (!rules.allowedReferrerKinds.includes(referrer.kind)) problems.push(`${referrer.kind}s may not refer in this program`);
+    if (!programActiveAt(rules, conversion.occurredAt)) problems.push('the conversion happened outside the program period');
+    if (rules.capPerMonth !== null && referrerClaims.sameMonth >= rules.capPerMonth) {
+      problems.push(`the monthly cap of ${rules.capPerMonth} reward(s) is reached`);
+    }
+    if (rules.capLifetime !== null && referrerClaims.lifetime >= rules.capLifetime) {
+      problems.push(`the lifetime cap of ${rules.capLifetime} reward(s) is reached`);
+    }
+    if (referrer.id === referred.id) problems.push('the referrer is the referred customer');
+    if (problems.length > 0) {
+      return { passed: false, blocking: true, reason: `${referrer.name} is not eligible: ${problems.join('; ')}.`, evidence };
+    }
+    return { passed: true, reason: `${referrer.name} (${referrer.kind}) may refer and is within the caps.`, evidence };
+  },
+};

@@ -1,0 +1,188 @@
+import type { ReferralEvidence } from '../db/schema.js';
+import type { ConversionType, ParticipantKind, ProgramRulesTerms } from '../policy/rules.core.js';
+
+export const FLAG_TYPES = [
+  'self_referral',
+  'duplicate_claim',
+  'disputed_attribution',
+  'partner_exception',
+  'velocity',
+  'disposable_email',
+  'refunded',
+] as const;
+export type FlagType = (typeof FLAG_TYPES)[number];
+
+export const CHECK_TYPES = [
+  'conversion_confirmed',
+  'referrer_eligible',
+  'self_referral',
+  'duplicate_claim',
+  'disputed_attribution',
+  'partner_exception',
+  'velocity',
+  'disposable_email',
+] as const;
+export type CheckType = (typeof CHECK_TYPES)[number];
+
+export type Recommendation = 'eligible' | 'needs_review' | 'ineligible';
+
+export interface SignalFact {
+  kind: 'ip' | 'device' | 'payment_fingerprint';
+  value: string;
+  source: string;
+}
+
+export interface PersonFacts {
+  id: string;
+  name: string;
+  kind: ParticipantKind;
+  email: string | null;
+  emailNormalized: string | null;
+  phone: string | null;
+  address: string | null;
+  signals: SignalFact[];
+}
+
+export interface ClickFacts {
+  id: string;
+  ip: string | null;
+  deviceId: string | null;
+  userAgent: string | null;
+  landedAt: Date;
+}
+
+export interface ReferralFacts {
+  id: string;
+  referrerId: string;
+  referrerName: string;
+  referrerKind: ParticipantKind;
+  source: string;
+  referredAt: Date;
+  createdAt: Date;
+  createdByName: string;
+  evidence: ReferralEvidence;
+  clicks: ClickFacts[];
+}
+
+export interface ConversionFacts {
+  id: string;
+  externalId: string;
+  source: string;
+  type: ConversionType;
+  amount: number;
+  currency: string;
+  occurredAt: Date;
+  reversals: { id: string; externalId: string; type: ConversionType; amount: number; occurredAt: Date }[];
+}
+
+export interface ExceptionFacts {
+  id: string;
+  owner: string;
+  reason: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  commissionRateBps: number | null;
+  amount: number | null;
+  excludedChecks: string[];
+}
+
+export interface DisputeFacts {
+  id: string;
+  status: 'open' | 'resolved';
+  reason: string;
+  openedByName: string;
+  winningReferralId: string | null;
+  resolution: string | null;
+  resolvedByName: string | null;
+  resolvedAt: Date | null;
+  createdAt: Date;
+}
+
+/** Everything the checks may look at, loaded by the service beforehand. Checks never query. */
+export interface EligibilityContext {
+  now: Date;
+  rules: ProgramRulesTerms;
+  referral: ReferralFacts;
+  referrer: PersonFacts;
+  referred: PersonFacts;
+  conversion: ConversionFacts;
+  /** Other people's referrals of the same customer: competing claims to the credit. */
+  otherReferrals: ReferralFacts[];
+  dispute: DisputeFacts | null;
+  /** Other qualifying conversions of this customer that tried to claim while this claim exists. */
+  duplicateAttempts: { conversionId: string; externalId: string; type: string; amount: number; currency: string; occurredAt: string }[];
+  /** The referrer's other live claims in this program (not this one). */
+  referrerClaims: { sameMonth: number; lifetime: number };
+  exceptions: ExceptionFacts[];
+  velocity: {
+    windowHours: number;
+    referralsByReferrer: number;
+    claimsByReferrer: number;
+    clicksFromSameIp: number;
+    clicksFromSameDevice: number;
+  };
+  disposableDomains: ReadonlySet<string>;
+}
+
+export interface ScoreSignal {
+  signal: string;
+  points: number;
+  detail: string;
+}
+
+export interface CheckOutcome {
+  passed: boolean;
+  /** A sentence a person can read. */
+  reason: string;
+  evidence: Record<string, unknown>;
+  /** A failure that makes the claim ineligible (not just in need of review). */
+  blocking?: boolean;
+  flag?: FlagType;
+  score?: ScoreSignal[];
+}
+
+export interface Check {
+  type: CheckType;
+  label: string;
+  /** Whether a partner exception may switch this check off for its partner. */
+  excludable: boolean;
+  evaluate(context: EligibilityContext): CheckOutcome;
+}
+
+export interface CheckResult extends CheckOutcome {
+  check: CheckType;
+  label: string;
+  skipped?: boolean;
+}
+
+export interface EligibilityResult {
+  checks: CheckResult[];
+  flags: { type: FlagType; reason: string; evidence: Record<string, unknown> }[];
+  fraudScore: number;
+  signals: ScoreSignal[];
+  recommendation: Recommendation;
+}
+
+export function activeExceptions(context: Pick<EligibilityContext, 'exceptions' | 'now'>): ExceptionFacts[] {
+  return context.exceptions.filter((exception) => !exception.revokedAt && exception.expiresAt > context.now);
+}
+
+export function describeReferral(referral: ReferralFacts) {
+  return {
+    referralId: referral.id,
+    referrerId: referral.referrerId,
+    referrerName: referral.referrerName,
+    referrerKind: referral.referrerKind,
+    source: referral.source,
+    referredAt: referral.referredAt.toISOString(),
+    recordedBy: referral.createdByName,
+    evidence: referral.evidence,
+    clicks: referral.clicks.map((click) => ({
+      id: click.id,
+      ip: click.ip,
+      deviceId: click.deviceId,
+      userAgent: click.userAgent,
+      landedAt: click.landedAt.toISOString(),
+    })),
+  };
+}

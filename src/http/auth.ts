@@ -1,0 +1,127 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor } from '../access/actor.js';
+import { findActiveKeyByHash, findLiveSession, touchKey } from '../access/access.repo.js';
+import { can, type Permission } from '../access/roles.core.js';
+import { hashToken } from '../access/secrets.core.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../shared/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+  interface FastifyContextConfig {
+    /** What the route needs; routes without one (and not public) need any authenticated caller. */
+    permission?: Permission;
+    /** Public routes (health, docs, landing pages, webhooks that verify their own signature). */
+    public?: boolean;
+  }
+}
+
+export const SESSION_COOKIE = 'rl_session';
+
+// Authentication runs on every request; a short cache keeps key lookups off the hot path
+// (a revoked key stops working within this window).
+const KEY_CACHE_MS = 5_000;
+const TOUCH_EVERY_MS = 60_000;
+
+export function requireActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new AppError('unauthorized', 'Sign in or send an API key.');
+  return request.actor;
+}
+
+export function registerAuth(app: FastifyInstance, deps: Deps) {
+  const keyCache = new Map<string, { actor: Omit<Actor, 'requestId'>; until: number }>();
+  const lastTouched = new Map<string, number>();
+
+  async function actorFromKey(key: string): Promise<Omit<Actor, 'requestId'> | undefined> {
+    const hash = hashToken(key);
+    const now = Date.now();
+    const cached = keyCache.get(hash);
+    if (cached && cached.until > now) return cached.actor;
+    const found = await findActiveKeyByHash(deps.db, hash);
+    if (!found) {
+      keyCache.delete(hash);
+      return undefined;
+    }
+    const actor = {
+      type: 'api_key' as const,
+      id: found.key.id,
+      name: found.key.name,
+      role: found.key.role,
+      workspaceId: found.key.workspaceId,
+    };
+    if (keyCache.size > 10_000) keyCache.clear();
+    keyCache.set(hash, { actor, until: now + KEY_CACHE_MS });
+    if ((lastTouched.get(found.key.id) ?? 0) + TOUCH_EVERY_MS < now) {
+      lastTouched.set(found.key.id, now);
+      await touchKey(deps.db, found.key.workspaceId, found.key.id, deps.clock.now());
+    }
+    return actor;
+  }
+
+  async function authenticate(request: FastifyRequest): Promise<Actor | undefined> {
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!match?.[1]) {
+        throw new AppError('unauthorized', 'The Authorization header must be `Bearer <API key>`.', {
+          field: 'authorization',
+        });
+      }
+      const actor = await actorFromKey(match[1]);
+      if (!actor) {
+        throw new AppError('unauthorized', 'The API key is not valid: unknown or revoked.', { field: 'authorization' });
+      }
+      return { ...actor, requestId: request.id };
+    }
+    const token = request.cookies?.[SESSION_COOKIE];
+    if (token) {
+      const found = await findLiveSession(deps.db, hashToken(token), deps.clock.now());
+      if (!found) return undefined;
+      // Cookie-authenticated writes must come from our own pages: browsers send Origin on
+      // cross-site POSTs, and a form cannot send JSON without a CORS preflight we never grant.
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        const origin = request.headers.origin;
+        const host = request.headers.host;
+        if (origin && host && new URL(origin).host !== host) {
+          throw new AppError('forbidden', 'Cross-site requests are not accepted.');
+        }
+      }
+      return {
+        type: 'user',
+        id: found.user.id,
+        name: found.user.name,
+        role: found.user.role,
+        workspaceId: found.user.workspaceId,
+        requestId: request.id,
+      };
+    }
+    return undefined;
+  }
+
+  app.addHook('onRequest', async (request) => {
+    const url = request.routeOptions.url;
+    if (!url) return; // 404s are answered by the not-found handler.
+    // Everything under /v1 needs a caller, unless the route says it is public (sign-in);
+    // health, docs, the web app's files, landing pages and signed webhooks do not.
+    const isPublic = request.routeOptions.config.public === true || !url.startsWith('/v1/');
+    const actor = await authenticate(request).catch((error) => {
+      if (isPublic) return undefined;
+      throw error;
+    });
+    if (actor) request.actor = actor;
+    if (isPublic) return;
+    if (!actor) {
+      throw new AppError('unauthorized', 'Send an API key as `Authorization: Bearer <key>`, or sign in.', {
+        field: 'authorization',
+      });
+    }
+    const permission = request.routeOptions.config.permission ?? 'read';
+    if (actor.role === 'system' || !can(actor.role, permission)) {
+      throw new AppError('forbidden', `Your role (${actor.role}) may not do this; it needs ${permission}.`, {
+        details: { permission, role: actor.role },
+      });
+    }
+  });
+}

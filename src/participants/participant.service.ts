@@ -1,0 +1,236 @@
+import { and, eq } from 'drizzle-orm';
+import type { Actor } from '../access/actor.js';
+import { recordAudit } from '../audit/audit.repo.js';
+import { isUniqueViolation, type Tx } from '../db/client.js';
+import { participants } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
+import type { Deps } from '../deps.js';
+import { AppError, notFound } from '../shared/errors.js';
+import { newId, newReferralCode } from '../shared/ids.js';
+import { decodeCursor, toPage } from '../shared/pagination.js';
+import { getWorkspaceOrThrow, type Workspace } from '../workspaces/workspace.service.js';
+import { normalizeEmail, normalizePhone } from './identity.core.js';
+import {
+  addSignals,
+  findParticipant,
+  listParticipantRows,
+  type ParticipantRow,
+  type ParticipantStats,
+  statsFor,
+} from './participant.repo.js';
+import type { Participant, ParticipantCreate, ParticipantUpdate } from './participant.schema.js';
+
+export function referralUrl(publicUrl: string, workspace: Pick<Workspace, 'slug'>, code: string): string {
+  return `${publicUrl}/r/${workspace.slug}/${code}`;
+}
+
+export function presentParticipant(
+  row: ParticipantRow,
+  context: { publicUrl: string; workspace: Pick<Workspace, 'slug'>; stats?: ParticipantStats | undefined },
+): Participant {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    kind: row.kind,
+    externalId: row.externalId,
+    emailMarketingConsent: row.emailMarketingConsent,
+    smsMarketingConsent: row.smsMarketingConsent,
+    doNotContact: row.doNotContact,
+    address: row.address,
+    referralCode: row.referralCode,
+    referralUrl: referralUrl(context.publicUrl, context.workspace, row.referralCode),
+    stats: context.stats ?? { referralsMade: 0, referralsSuccessful: 0, rewardsEarned: [] },
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function phoneOrThrow(phone: string | null | undefined, workspace: Workspace): string | null {
+  if (phone === undefined || phone === null) return null;
+  const result = normalizePhone(phone, workspace.defaultCountry);
+  if (!result.ok) throw new AppError('validation_failed', `The field \`phone\`: ${result.message}`, { field: 'phone' });
+  return result.e164;
+}
+
+const AUDITED_FIELDS = [
+  'name',
+  'email',
+  'phone',
+  'kind',
+  'externalId',
+  'emailMarketingConsent',
+  'smsMarketingConsent',
+  'doNotContact',
+  'address',
+] as const;
+
+function auditView(row: ParticipantRow): Record<string, unknown> {
+  return Object.fromEntries(AUDITED_FIELDS.map((field) => [field, row[field]]));
+}
+
+function externalIdTaken(error: unknown): AppError | undefined {
+  if (isUniqueViolation(error, 'participants_external_id_uq')) {
+    return new AppError('already_exists', 'Another participant already has this externalId.', { field: 'externalId' });
+  }
+  return undefined;
+}
+
+/**
+ * Inserts a participant with a fresh permanent referral code. Runs inside the caller's
+ * transaction so a lead form can create the person and their referral together.
+ */
+export async function insertParticipant(
+  tx: Tx,
+  workspace: Workspace,
+  actor: Actor,
+  input: ParticipantCreate,
+  at: Date,
+  signalSource = 'api',
+): Promise<ParticipantRow> {
+  const phone = phoneOrThrow(input.phone, workspace);
+  for (let attempt = 0; ; attempt++) {
+    const values = {
+      workspaceId: workspace.id,
+      id: newId('participant', at.getTime()),
+      name: input.name,
+      email: input.email ?? null,
+      emailNormalized: input.email ? normalizeEmail(input.email) : null,
+      phone,
+      kind: input.kind,
+      externalId: input.externalId ?? null,
+      emailMarketingConsent: input.emailMarketingConsent,
+      smsMarketingConsent: input.smsMarketingConsent,
+      doNotContact: input.doNotContact,
+      address: input.address ?? null,
+      referralCode: newReferralCode(),
+      createdAt: at,
+      updatedAt: at,
+    };
+    // A code collision (1 in ~10^11 per code) is retried inside a savepoint so the
+    // surrounding transaction survives it.
+    try {
+      const row = await tx.transaction(async (savepoint) => {
+        const [inserted] = await savepoint.insert(participants).values(values).returning();
+        return inserted;
+      });
+      if (!row) throw new Error('participant insert returned nothing');
+      const signals = [
+        ...(input.paymentFingerprint
+          ? [{ kind: 'payment_fingerprint' as const, value: input.paymentFingerprint, source: signalSource }]
+          : []),
+        ...(input.signals?.ip ? [{ kind: 'ip' as const, value: input.signals.ip, source: signalSource }] : []),
+        ...(input.signals?.deviceId ? [{ kind: 'device' as const, value: input.signals.deviceId, source: signalSource }] : []),
+      ];
+      await addSignals(tx, workspace.id, row.id, signals, at);
+      await recordAudit(tx, actor, at, {
+        action: 'participant.created',
+        objectType: 'participant',
+        objectId: row.id,
+        after: { ...auditView(row), referralCode: row.referralCode },
+      });
+      return row;
+    } catch (error) {
+      if (isUniqueViolation(error, 'participants_referral_code_uq') && attempt < 5) continue;
+      throw externalIdTaken(error) ?? error;
+    }
+  }
+}
+
+export async function createParticipant(deps: Deps, actor: Actor, input: ParticipantCreate): Promise<Participant> {
+  const at = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => {
+    const workspace = await getWorkspaceOrThrow(tx, actor.workspaceId);
+    const row = await insertParticipant(tx, workspace, actor, input, at);
+    return presentParticipant(row, { publicUrl: deps.publicUrl, workspace });
+  });
+}
+
+export async function updateParticipant(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  input: ParticipantUpdate,
+  afterUpdate?: (tx: Tx, row: ParticipantRow, before: ParticipantRow) => Promise<void>,
+): Promise<Participant> {
+  const at = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => {
+    const workspace = await getWorkspaceOrThrow(tx, actor.workspaceId);
+    const [before] = await tx
+      .select()
+      .from(participants)
+      .where(and(eq(participants.workspaceId, actor.workspaceId), eq(participants.id, id)))
+      .for('update');
+    if (!before) throw notFound('Participant');
+    const changes: Partial<typeof participants.$inferInsert> = { updatedAt: at };
+    if (input.name !== undefined) changes.name = input.name;
+    if (input.email !== undefined) {
+      changes.email = input.email;
+      changes.emailNormalized = input.email ? normalizeEmail(input.email) : null;
+    }
+    if (input.phone !== undefined) changes.phone = phoneOrThrow(input.phone, workspace);
+    if (input.kind !== undefined) changes.kind = input.kind;
+    if (input.externalId !== undefined) changes.externalId = input.externalId;
+    if (input.emailMarketingConsent !== undefined) changes.emailMarketingConsent = input.emailMarketingConsent;
+    if (input.smsMarketingConsent !== undefined) changes.smsMarketingConsent = input.smsMarketingConsent;
+    if (input.doNotContact !== undefined) changes.doNotContact = input.doNotContact;
+    if (input.address !== undefined) changes.address = input.address;
+    let row: ParticipantRow | undefined;
+    try {
+      [row] = await tx
+        .update(participants)
+        .set(changes)
+        .where(and(eq(participants.workspaceId, actor.workspaceId), eq(participants.id, id)))
+        .returning();
+    } catch (error) {
+      throw externalIdTaken(error) ?? error;
+    }
+    if (!row) throw notFound('Participant');
+    const beforeView = auditView(before);
+    const afterView = auditView(row);
+    const changed = AUDITED_FIELDS.filter((field) => beforeView[field] !== afterView[field]);
+    if (changed.length > 0) {
+      await recordAudit(tx, actor, at, {
+        action: 'participant.updated',
+        objectType: 'participant',
+        objectId: id,
+        before: Object.fromEntries(changed.map((field) => [field, beforeView[field]])),
+        after: Object.fromEntries(changed.map((field) => [field, afterView[field]])),
+      });
+    }
+    if (afterUpdate) await afterUpdate(tx, row, before);
+    const stats = (await statsFor(tx, actor.workspaceId, [id])).get(id);
+    return presentParticipant(row, { publicUrl: deps.publicUrl, workspace, stats });
+  });
+}
+
+export async function getParticipant(deps: Deps, actor: Actor, id: string): Promise<Participant> {
+  const row = await findParticipant(deps.db, actor.workspaceId, id);
+  if (!row) throw notFound('Participant');
+  const workspace = await getWorkspaceOrThrow(deps.db, actor.workspaceId);
+  const stats = (await statsFor(deps.db, actor.workspaceId, [id])).get(id);
+  return presentParticipant(row, { publicUrl: deps.publicUrl, workspace, stats });
+}
+
+export async function listParticipants(
+  deps: Deps,
+  actor: Actor,
+  query: { q?: string | undefined; kind?: string | undefined; limit: number; cursor?: string | undefined },
+) {
+  const rows = await listParticipantRows(
+    deps.db,
+    actor.workspaceId,
+    { q: query.q, kind: query.kind },
+    { limit: query.limit, after: decodeCursor(query.cursor) },
+  );
+  const workspace = await getWorkspaceOrThrow(deps.db, actor.workspaceId);
+  const stats = await statsFor(
+    deps.db,
+    actor.workspaceId,
+    rows.slice(0, query.limit).map((row) => row.id),
+  );
+  return toPage(rows, query.limit, (row) =>
+    presentParticipant(row, { publicUrl: deps.publicUrl, workspace, stats: stats.get(row.id) }),
+  );
+}

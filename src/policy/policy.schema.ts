@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { AmountSchema, CurrencySchema, DateTimeSchema, text, TimestampSchema } from '../shared/schemas.js';
+import { REWARD_TYPES, THANK_CHANNELS } from './policy.core.js';
+import { PARTICIPANT_KINDS, QUALIFYING_CANDIDATES } from './rules.core.js';
+
+const TierSchema = z.strictObject({
+  fromReferral: z.int('Must be a whole number.').min(1, 'Tiers start from the 1st referral or later.').max(10_000),
+  amount: AmountSchema.optional(),
+  commissionRateBps: z.int().min(0).max(10_000).optional(),
+});
+
+export const RewardPolicyInputSchema = z
+  .strictObject({
+    rewardType: z.enum(REWARD_TYPES),
+    amount: AmountSchema.default(0),
+    currency: CurrencySchema,
+    commissionRateBps: z
+      .int('Must be a whole number of basis points (1000 = 10%).')
+      .min(1, 'Must be at least 1 basis point.')
+      .max(10_000, 'Must be at most 10000 basis points (100%).')
+      .nullable()
+      .optional(),
+    discountPercent: z.int().min(1).max(100).nullable().optional(),
+    description: text(500).nullable().optional(),
+    provider: text(100).nullable().optional(),
+    autoThank: z.boolean().default(true),
+    thankChannel: z.enum(THANK_CHANNELS).default('email'),
+    tiers: z.array(TierSchema).max(20, 'At most 20 tiers.').default([]),
+  })
+  .superRefine((policy, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (policy.rewardType === 'commission_share' && !policy.commissionRateBps) {
+      issue(['commissionRateBps'], 'Required for commission_share (basis points, 1000 = 10%).');
+    }
+    if (policy.rewardType !== 'commission_share' && policy.commissionRateBps != null) {
+      issue(['commissionRateBps'], 'Only used by commission_share rewards.');
+    }
+    if (policy.discountPercent != null && policy.rewardType !== 'discount_code') {
+      issue(['discountPercent'], 'Only used by discount_code rewards.');
+    }
+    if ((policy.rewardType === 'gift_card' || policy.rewardType === 'account_credit') && policy.amount < 1) {
+      issue(['amount'], `A ${policy.rewardType} needs an amount above 0 (minor units).`);
+    }
+    if (policy.rewardType === 'discount_code' && policy.amount < 1 && !policy.discountPercent) {
+      issue(['amount'], 'A discount code needs an amount off (minor units) or a discountPercent.');
+    }
+    if (policy.rewardType === 'custom' && !policy.description) {
+      issue(['description'], 'Describe the custom reward (e.g. "Dinner for two").');
+    }
+    policy.tiers.forEach((tier, index) => {
+      const previous = policy.tiers[index - 1];
+      if (previous && tier.fromReferral <= previous.fromReferral) {
+        issue(['tiers', index, 'fromReferral'], 'Tiers must be in increasing order of fromReferral.');
+      }
+      if (policy.rewardType === 'commission_share') {
+        if (tier.commissionRateBps === undefined) issue(['tiers', index, 'commissionRateBps'], 'Commission tiers need a commissionRateBps.');
+      } else if (tier.amount === undefined) {
+        issue(['tiers', index, 'amount'], 'Tiers need an amount (minor units).');
+      }
+    });
+  })
+  .meta({ id: 'RewardPolicyInput' });
+
+export const RewardPolicySchema = z
+  .object({
+    programId: z.string(),
+    version: z.number(),
+    rewardType: z.enum(REWARD_TYPES),
+    amount: z.number(),
+    currency: z.string(),
+    commissionRateBps: z.number().nullable(),
+    discountPercent: z.number().nullable(),
+    description: z.string().nullable(),
+    provider: z.string().nullable(),
+    autoThank: z.boolean(),
+    thankChannel: z.enum(THANK_CHANNELS),
+    tiers: z.array(
+      z.object({ fromReferral: z.number(), amount: z.number().optional(), commissionRateBps: z.number().optional() }),
+    ),
+    summary: z.string(),
+    createdBy: z.string(),
+    createdAt: TimestampSchema,
+  })
+  .meta({ id: 'RewardPolicy' });
+
+export const ProgramRulesInputSchema = z
+  .strictObject({
+    qualifyingTypes: z
+      .array(z.enum(QUALIFYING_CANDIDATES))
+      .min(1, 'At least one conversion type must qualify.')
+      .max(3)
+      .refine((types) => new Set(types).size === types.length, 'List each type once.'),
+    currency: CurrencySchema.default('USD'),
+    minAmount: AmountSchema.default(0),
+    holdDays: z.int().min(0).max(365, 'At most 365 days.').default(0),
+    allowedReferrerKinds: z
+      .array(z.enum(PARTICIPANT_KINDS))
+      .min(1, 'At least one kind of participant must be allowed to refer.')
+      .refine((kinds) => new Set(kinds).size === kinds.length, 'List each kind once.'),
+    capPerMonth: z.int().min(1).max(100_000).nullable().default(null),
+    capLifetime: z.int().min(1).max(1_000_000).nullable().default(null),
+    startsAt: DateTimeSchema.nullable().default(null),
+    endsAt: DateTimeSchema.nullable().default(null),
+    termsText: text(20_000, 1),
+    termsVersion: text(100, 1),
+    autoApproval: z
+      .strictObject({ enabled: z.boolean(), maxAmount: AmountSchema.nullable().default(null) })
+      .default({ enabled: false, maxAmount: null }),
+    twoApproversAbove: AmountSchema.nullable().default(null),
+    velocity: z
+      .strictObject({
+        windowHours: z.int().min(1).max(24 * 30).default(24),
+        maxReferrals: z.int().min(1).max(100_000).default(10),
+        maxConversions: z.int().min(1).max(100_000).default(5),
+      })
+      .default({ windowHours: 24, maxReferrals: 10, maxConversions: 5 }),
+  })
+  .superRefine((rules, ctx) => {
+    if (rules.startsAt && rules.endsAt && new Date(rules.endsAt) <= new Date(rules.startsAt)) {
+      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'Must be after startsAt.' });
+    }
+    if (rules.autoApproval.enabled && rules.autoApproval.maxAmount === null) {
+      ctx.addIssue({ code: 'custom', path: ['autoApproval', 'maxAmount'], message: 'Auto-approval needs a maximum amount.' });
+    }
+  })
+  .meta({ id: 'ProgramRulesInput' });
+
+export const ProgramRulesSchema = z
+  .object({
+    programId: z.string(),
+    version: z.number(),
+    qualifyingTypes: z.array(z.string()),
+    currency: z.string(),
+    minAmount: z.number(),
+    holdDays: z.number(),
+    allowedReferrerKinds: z.array(z.string()),
+    capPerMonth: z.number().nullable(),
+    capLifetime: z.number().nullable(),
+    startsAt: TimestampSchema.nullable(),
+    endsAt: TimestampSchema.nullable(),
+    termsText: z.string(),
+    termsVersion: z.string(),
+    autoApproval: z.object({ enabled: z.boolean(), maxAmount: z.number().nullable(), enabledBy: z.string().nullable() }),
+    twoApproversAbove: z.number().nullable(),
+    velocity: z.object({ windowHours: z.number(), maxReferrals: z.number(), maxConversions: z.number() }),
+    createdBy: z.string(),
+    createdAt: TimestampSchema,
+  })
+  .meta({ id: 'ProgramRules' });
+
+export type RewardPolicyInput = z.infer<typeof RewardPolicyInputSchema>;
+export type RewardPolicy = z.infer<typeof RewardPolicySchema>;
+export type ProgramRulesInput = z.infer<typeof ProgramRulesInputSchema>;
+export type ProgramRules = z.infer<typeof ProgramRulesSchema>;

@@ -1,0 +1,79 @@
+export const CONVERSION_TYPES = ['deal_won', 'job_invoiced', 'invoice_paid', 'refund', 'chargeback'] as const;
+export type ConversionType = (typeof CONVERSION_TYPES)[number];
+export const QUALIFYING_CANDIDATES = ['deal_won', 'job_invoiced', 'invoice_paid'] as const;
+export const REVERSAL_TYPES: readonly ConversionType[] = ['refund', 'chargeback'];
+
+export const PARTICIPANT_KINDS = ['customer', 'partner', 'employee'] as const;
+export type ParticipantKind = (typeof PARTICIPANT_KINDS)[number];
+
+/** What the checks and approval need of a program-rules version. */
+export interface ProgramRulesTerms {
+  version: number;
+  qualifyingTypes: ConversionType[];
+  /** Currency of minAmount, autoApproveMaxAmount and twoApproversAbove. */
+  currency: string;
+  minAmount: number;
+  holdDays: number;
+  allowedReferrerKinds: ParticipantKind[];
+  capPerMonth: number | null;
+  capLifetime: number | null;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  termsText: string;
+  termsVersion: string;
+  autoApproveEnabled: boolean;
+  autoApproveMaxAmount: number | null;
+  autoApproveEnabledBy: string | null;
+  twoApproversAbove: number | null;
+  velocityWindowHours: number;
+  velocityMaxReferrals: number;
+  velocityMaxConversions: number;
+}
+
+/**
+ * Defaults that let a new workspace work at once: every sale-like event qualifies, no hold,
+ * customers and partners may refer (employees may not), no caps, no auto-approval.
+ */
+export const DEFAULT_RULES: Omit<ProgramRulesTerms, 'version'> = {
+  qualifyingTypes: ['deal_won', 'job_invoiced', 'invoice_paid'],
+  currency: 'USD',
+  minAmount: 0,
+  holdDays: 0,
+  allowedReferrerKinds: ['customer', 'partner'],
+  capPerMonth: null,
+  capLifetime: null,
+  startsAt: null,
+  endsAt: null,
+  termsText:
+    'A reward is earned when someone you referred becomes a paying customer. One reward per referred customer. ' +
+    'Rewards are reviewed before they are sent and may be withdrawn if the purchase is refunded.',
+  termsVersion: 'default-1',
+  autoApproveEnabled: false,
+  autoApproveMaxAmount: null,
+  autoApproveEnabledBy: null,
+  twoApproversAbove: null,
+  velocityWindowHours: 24,
+  velocityMaxReferrals: 10,
+  velocityMaxConversions: 5,
+};
+
+export function isReversal(type: ConversionType): boolean {
+  return REVERSAL_TYPES.includes(type);
+}
+
+/** The hold period ends this long after the conversion happened (sized to the refund window). */
+export function holdUntil(occurredAt: Date, holdDays: number): Date {
+  return new Date(occurredAt.getTime() + holdDays * 86_400_000);
+}
+
+export function programActiveAt(rules: Pick<ProgramRulesTerms, 'startsAt' | 'endsAt'>, at: Date): boolean {
+  if (rules.startsAt && at < rules.startsAt) return false;
+  if (rules.endsAt && at > rules.endsAt) return false;
+  return true;
+}
+
+/** Thresholds only compare amounts in the rules' currency; another currency is treated as above. */
+export function amountAbove(amount: number, currency: string, threshold: number | null, rulesCurrency: string): boolean {
+  if (threshold === null) return false;
+  return currency !== rulesCurrency || amount > threshold;
+}

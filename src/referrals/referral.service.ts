@@ -1,0 +1,211 @@
+import { and, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Actor } from '../access/actor.js';
+import { recordAudit } from '../audit/audit.repo.js';
+import { isUniqueViolation, type Executor, type Tx } from '../db/client.js';
+import { conversions, disputes, participants, referrals, rewards } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
+import type { Deps } from '../deps.js';
+import { addSignals, findParticipant, lockParticipant } from '../participants/participant.repo.js';
+import { getDefaultProgram } from '../policy/policy.repo.js';
+import { isReversal } from '../policy/rules.core.js';
+import { type ClaimEnv, createClaimForConversion, openDispute, recheckReward } from '../rewards/claim.service.js';
+import { latestDispute, referralsOfCustomer } from '../rewards/claim-context.repo.js';
+import { isOpen } from '../rewards/lifecycle.core.js';
+import { findLiveRewardForReferred } from '../rewards/reward.repo.js';
+import { AppError, notFound } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { decodeCursor, toPage } from '../shared/pagination.js';
+import type { Referral, ReferralCreate } from './referral.schema.js';
+
+type ReferralRow = typeof referrals.$inferSelect;
+
+/**
+ * A referral recorded after its customer already converted (late attribution) makes the claim
+ * now; a second referrer for a customer with an open claim opens a dispute and re-checks it.
+ */
+export async function attributeCustomer(tx: Tx, env: ClaimEnv, referredId: string) {
+  const workspaceId = env.actor.workspaceId;
+  await lockParticipant(tx, workspaceId, referredId);
+  const program = await getDefaultProgram(tx, workspaceId);
+  const claim = await findLiveRewardForReferred(tx, workspaceId, program.id, referredId);
+  if (claim) {
+    if (!isOpen(claim.status)) return;
+    const customerReferrals = await referralsOfCustomer(tx, workspaceId, referredId);
+    if (customerReferrals.length > 1) {
+      const dispute = await latestDispute(tx, workspaceId, referredId);
+      if (dispute?.status !== 'open') {
+        const opened = await openDispute(tx, env, referredId, `${customerReferrals.length} referrers claim this customer`);
+        if (opened && !opened.rewardId) {
+          await tx
+            .update(disputes)
+            .set({ rewardId: claim.id })
+            .where(and(eq(disputes.workspaceId, workspaceId), eq(disputes.id, opened.id)));
+        }
+      }
+    }
+    await recheckReward(tx, env, claim.id, 'a new referral of this customer was recorded');
+    return;
+  }
+  const sales = await tx
+    .select()
+    .from(conversions)
+    .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.referredId, referredId)))
+    .orderBy(conversions.occurredAt, conversions.id);
+  for (const sale of sales) {
+    if (isReversal(sale.type)) continue;
+    const result = await createClaimForConversion(tx, env, sale);
+    if (result.outcome === 'reward_created' || result.outcome === 'already_rewarded' || result.outcome === 'duplicate_flagged') {
+      await tx
+        .update(conversions)
+        .set({ outcome: result.outcome })
+        .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, sale.id)));
+      return;
+    }
+  }
+}
+
+export async function insertReferral(
+  tx: Tx,
+  env: ClaimEnv,
+  input: ReferralCreate & { clickId?: string | undefined },
+): Promise<ReferralRow> {
+  const workspaceId = env.actor.workspaceId;
+  const referrer = await findParticipant(tx, workspaceId, input.referrerId);
+  if (!referrer) throw notFound('Referrer', 'referrerId');
+  const referred = await findParticipant(tx, workspaceId, input.referredId);
+  if (!referred) throw notFound('Referred participant', 'referredId');
+  const id = newId('referral', env.at.getTime());
+  let row: ReferralRow | undefined;
+  try {
+    [row] = await tx
+      .insert(referrals)
+      .values({
+        workspaceId,
+        id,
+        referrerId: referrer.id,
+        referredId: referred.id,
+        source: input.source,
+        evidence: input.evidence ?? {},
+        referredAt: input.referredAt ? new Date(input.referredAt) : env.at,
+        createdBy: env.actor.id,
+        createdByName: env.actor.name,
+        createdAt: env.at,
+      })
+      .returning();
+  } catch (error) {
+    if (isUniqueViolation(error, 'referrals_pair_uq')) {
+      throw new AppError('already_exists', `${referrer.name} already referred ${referred.name}.`, { field: 'referredId' });
+    }
+    throw error;
+  }
+  if (!row) throw new Error('referral insert returned nothing');
+  const signals = [
+    ...(input.evidence?.ip ? [{ kind: 'ip' as const, value: input.evidence.ip, source: `referral ${id}` }] : []),
+    ...(input.evidence?.deviceId ? [{ kind: 'device' as const, value: input.evidence.deviceId, source: `referral ${id}` }] : []),
+  ];
+  await addSignals(tx, workspaceId, referred.id, signals, env.at);
+  await recordAudit(tx, env.actor, env.at, {
+    action: 'referral.created',
+    objectType: 'referral',
+    objectId: id,
+    after: { referrerId: referrer.id, referredId: referred.id, source: input.source, evidence: input.evidence ?? {} },
+  });
+  await attributeCustomer(tx, env, referred.id);
+  return row;
+}
+
+export async function createReferral(deps: Deps, actor: Actor, input: ReferralCreate): Promise<Referral> {
+  const at = deps.clock.now();
+  const id = await inTransaction(deps.db, async (tx) => {
+    const row = await insertReferral(tx, { actor, at, publicUrl: deps.publicUrl }, input);
+    return row.id;
+  });
+  const [referral] = await presentReferrals(deps.db, actor.workspaceId, { ids: [id] }, { limit: 1 });
+  if (!referral) throw new Error('created referral not found');
+  return referral;
+}
+
+const referrerP = alias(participants, 'referrer');
+const referredP = alias(participants, 'referred');
+
+async function presentReferrals(
+  db: Executor,
+  workspaceId: string,
+  filter: { ids?: string[]; referrerId?: string | undefined; referredId?: string | undefined },
+  page: { limit: number; after?: { createdAt: Date; id: string } | undefined },
+) {
+  const rows = await referralRows(db, workspaceId, filter, page);
+  return rows.slice(0, page.limit).map(presentReferral);
+}
+
+async function referralRows(
+  db: Executor,
+  workspaceId: string,
+  filter: { ids?: string[]; referrerId?: string | undefined; referredId?: string | undefined },
+  page: { limit: number; after?: { createdAt: Date; id: string } | undefined },
+) {
+  const conditions: SQL[] = [eq(referrals.workspaceId, workspaceId)];
+  if (filter.ids) conditions.push(inArray(referrals.id, filter.ids));
+  if (filter.referrerId) conditions.push(eq(referrals.referrerId, filter.referrerId));
+  if (filter.referredId) conditions.push(eq(referrals.referredId, filter.referredId));
+  if (page.after) {
+    const after = or(
+      lt(referrals.createdAt, page.after.createdAt),
+      and(eq(referrals.createdAt, page.after.createdAt), lt(referrals.id, page.after.id)),
+    );
+    if (after) conditions.push(after);
+  }
+  return db
+    .select({ referral: referrals, referrer: referrerP, referred: referredP, reward: rewards })
+    .from(referrals)
+    .innerJoin(referrerP, and(eq(referrerP.workspaceId, referrals.workspaceId), eq(referrerP.id, referrals.referrerId)))
+    .innerJoin(referredP, and(eq(referredP.workspaceId, referrals.workspaceId), eq(referredP.id, referrals.referredId)))
+    .leftJoin(
+      rewards,
+      and(eq(rewards.workspaceId, referrals.workspaceId), eq(rewards.referralId, referrals.id), ne(rewards.status, 'reversed')),
+    )
+    .where(and(...conditions))
+    .orderBy(desc(referrals.createdAt), desc(referrals.id))
+    .limit(page.limit + 1);
+}
+
+function presentReferral(row: Awaited<ReturnType<typeof referralRows>>[number]): Referral {
+  return {
+    id: row.referral.id,
+    referrer: { id: row.referrer.id, name: row.referrer.name },
+    referred: { id: row.referred.id, name: row.referred.name },
+    source: row.referral.source,
+    evidence: row.referral.evidence as Record<string, unknown>,
+    referredAt: row.referral.referredAt.toISOString(),
+    recordedBy: row.referral.createdByName,
+    createdAt: row.referral.createdAt.toISOString(),
+    rewardStatus: row.reward ? row.reward.status.toUpperCase() : 'NONE',
+    rewardId: row.reward?.id ?? null,
+  };
+}
+
+export async function listReferrals(
+  deps: Deps,
+  actor: Actor,
+  query: { limit: number; cursor?: string | undefined; referrerId?: string | undefined; referredId?: string | undefined },
+) {
+  const rows = await referralRows(
+    deps.db,
+    actor.workspaceId,
+    { referrerId: query.referrerId, referredId: query.referredId },
+    { limit: query.limit, after: decodeCursor(query.cursor) },
+  );
+  return toPage(
+    rows.map((row) => ({ ...row, createdAt: row.referral.createdAt, id: row.referral.id })),
+    query.limit,
+    presentReferral,
+  );
+}
+
+export async function getReferral(deps: Deps, actor: Actor, id: string) {
+  const [referral] = await presentReferrals(deps.db, actor.workspaceId, { ids: [id] }, { limit: 1 });
+  if (!referral) throw notFound('Referral');
+  return referral;
+}
+

@@ -1,0 +1,518 @@
+/**
+ * The claim engine: turns a qualifying conversion into a reward claim with its amount worked out,
+ * its checks run and its flags raised; re-checks a claim when the facts change; applies refunds.
+ * Everything here runs inside the caller's transaction, with the referred customer's row locked,
+ * so two events about one customer never interleave.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Actor } from '../access/actor.js';
+import { systemActor } from '../access/actor.js';
+import { recordAudit } from '../audit/audit.repo.js';
+import type { Tx } from '../db/client.js';
+import { disputes, messages, recoveryTasks, rewardApprovals, rewardFlags, workspaces } from '../db/schema.js';
+import { evaluateEligibility } from '../eligibility/eligibility.core.js';
+import { activeExceptions } from '../eligibility/eligibility.types.js';
+import { queueRewardReady } from '../messaging/outbox.service.js';
+import { findConversion } from '../conversions/conversion.repo.js';
+import { findParticipant, lockParticipant } from '../participants/participant.repo.js';
+import { currentPolicy, currentRules, getDefaultProgram, rulesVersion } from '../policy/policy.repo.js';
+import { policyTerms, rulesTerms } from '../policy/policy.service.js';
+import { amountAbove, holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
+import { formatMoney } from '../shared/currency.js';
+import { AppError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import {
+  type ConversionRow,
+  exceptionFacts,
+  exceptionsOf,
+  latestDispute,
+  loadEligibilityContext,
+  type ReferralWithReferrer,
+  referralsOfCustomer,
+  reversalsOf,
+} from './claim-context.repo.js';
+import { isOpen, isPaid, recoveryKindFor } from './lifecycle.core.js';
+import { computeRewardAmount } from './reward-amount.core.js';
+import {
+  findLiveRewardForReferred,
+  lockReward,
+  openFlagsFor,
+  type RewardRow,
+  referrerClaimCounts,
+  insertRewardIfFree,
+  rewardsForConversion,
+  updateReward,
+  updateRewardFrom,
+  flagsFor,
+} from './reward.repo.js';
+
+export type ClaimOutcome =
+  | 'reward_created'
+  | 'no_referral'
+  | 'not_qualifying'
+  | 'below_minimum'
+  | 'no_reward_policy'
+  | 'already_rewarded'
+  | 'duplicate_flagged'
+  | 'awaiting_participant';
+
+export interface ClaimEnv {
+  actor: Actor;
+  at: Date;
+  publicUrl: string;
+}
+
+async function workspaceRow(tx: Tx, workspaceId: string) {
+  const [row] = await tx.select().from(workspaces).where(eq(workspaces.id, workspaceId));
+  if (!row) throw new AppError('not_found', 'Workspace not found.');
+  return row;
+}
+
+/** First touch wins, unless a resolved dispute named another winner. */
+function chooseReferral(referralsOf: ReferralWithReferrer[], winningReferralId: string | null | undefined) {
+  return referralsOf.find((row) => row.referral.id === winningReferralId) ?? referralsOf[0];
+}
+
+/**
+ * Creates the claim for a qualifying conversion, or says why there is none. The caller holds no
+ * locks; this takes the referred customer's row lock first and the referrer's second.
+ */
+export async function createClaimForConversion(
+  tx: Tx,
+  env: ClaimEnv,
+  conversion: ConversionRow,
+): Promise<{ outcome: ClaimOutcome; rewardIds: string[] }> {
+  const workspaceId = env.actor.workspaceId;
+  if (!conversion.referredId) return { outcome: 'awaiting_participant', rewardIds: [] };
+  const program = await getDefaultProgram(tx, workspaceId);
+  const policyRow = await currentPolicy(tx, workspaceId, program.id);
+  const rules = rulesTerms(await currentRules(tx, workspaceId, program.id));
+  if (policyRow.rewardType === 'none') return { outcome: 'no_reward_policy', rewardIds: [] };
+  if (!rules.qualifyingTypes.includes(conversion.type)) return { outcome: 'not_qualifying', rewardIds: [] };
+  if (rules.minAmount > 0 && conversion.currency === rules.currency && conversion.amount < rules.minAmount) {
+    return { outcome: 'below_minimum', rewardIds: [] };
+  }
+
+  const referred = await lockParticipant(tx, workspaceId, conversion.referredId);
+  if (!referred) return { outcome: 'awaiting_participant', rewardIds: [] };
+
+  const existing = await findLiveRewardForReferred(tx, workspaceId, program.id, referred.id);
+  if (existing) return flagDuplicateAttempt(tx, env, existing, conversion);
+
+  const customerReferrals = await referralsOfCustomer(tx, workspaceId, referred.id);
+  let dispute = await latestDispute(tx, workspaceId, referred.id);
+  const chosen = chooseReferral(customerReferrals, dispute?.status === 'resolved' ? dispute.winningReferralId : null);
+  if (!chosen) return { outcome: 'no_referral', rewardIds: [] };
+
+  // Two or more referrers for one customer: open a dispute case so the competing referrals are
+  // decided by a person, unless a resolution already covers every competing referral.
+  const unsettled =
+    customerReferrals.length > 1 &&
+    !(dispute?.status === 'resolved' && customerReferrals.every((row) => dispute?.resolvedAt && row.referral.createdAt <= dispute.resolvedAt));
+  if (unsettled && dispute?.status !== 'open') {
+    dispute = await openDispute(tx, env, referred.id, `${customerReferrals.length} referrers claim this customer`);
+  }
+
+  const referrer = await lockParticipant(tx, workspaceId, chosen.referral.referrerId);
+  if (!referrer) throw new AppError('internal', 'The referrer of a referral is missing.');
+  const counts = await referrerClaimCounts(tx, workspaceId, program.id, referrer.id, new Date(0));
+  const ordinal = counts.lifetime + 1;
+  const exception = activeExceptions({
+    now: env.at,
+    exceptions: (await exceptionsOf(tx, workspaceId, referrer.id)).map(exceptionFacts),
+  })[0];
+  const policy = policyTerms(policyRow);
+  const reward = computeRewardAmount({ policy, ordinal, conversion, override: exception });
+
+  const context = await loadEligibilityContext(tx, {
+    workspaceId,
+    programId: program.id,
+    now: env.at,
+    claimCreatedAt: env.at,
+    rules,
+    referral: chosen.referral,
+    referrer,
+    referred,
+    conversion,
+    customerReferrals,
+  });
+  const result = evaluateEligibility(context);
+
+  const id = newId('reward', env.at.getTime());
+  const row = await insertRewardIfFree(tx, {
+    workspaceId,
+    id,
+    programId: program.id,
+    policyVersion: policy.version,
+    rulesVersion: rules.version,
+    termsVersion: rules.termsVersion,
+    referralId: chosen.referral.id,
+    referrerId: referrer.id,
+    referredId: referred.id,
+    conversionId: conversion.id,
+    ordinal,
+    rewardType: policy.rewardType,
+    amount: reward.amount,
+    currency: reward.currency,
+    summary: reward.summary,
+    calculation: reward.calculation,
+    status: 'in_review',
+    recommendation: result.recommendation,
+    fraudScore: result.fraudScore,
+    checks: result.checks,
+    attribution: {
+      referralId: chosen.referral.id,
+      source: chosen.referral.source,
+      referredAt: chosen.referral.referredAt.toISOString(),
+      evidence: chosen.referral.evidence,
+      clicks: context.referral.clicks.length,
+    },
+    createdBy: env.actor.id,
+    createdByName: env.actor.name,
+    holdUntil: holdUntil(conversion.occurredAt, rules.holdDays),
+    createdAt: env.at,
+    updatedAt: env.at,
+  });
+  if (!row) {
+    // Lost a race to a concurrent claim for the same customer or conversion: that one stands.
+    const winner = await findLiveRewardForReferred(tx, workspaceId, program.id, referred.id);
+    return winner ? flagDuplicateAttempt(tx, env, winner, conversion) : { outcome: 'already_rewarded', rewardIds: [] };
+  }
+  if (result.flags.length > 0) {
+    await tx.insert(rewardFlags).values(
+      result.flags.map((flag) => ({
+        workspaceId,
+        id: newId('flag', env.at.getTime()),
+        rewardId: id,
+        type: flag.type,
+        reason: flag.reason,
+        evidence: flag.evidence,
+        createdAt: env.at,
+      })),
+    );
+  }
+  if (dispute?.status === 'open' && !dispute.rewardId) {
+    await tx
+      .update(disputes)
+      .set({ rewardId: id })
+      .where(and(eq(disputes.workspaceId, workspaceId), eq(disputes.id, dispute.id)));
+  }
+  await recordAudit(tx, env.actor, env.at, {
+    action: 'reward.created',
+    objectType: 'reward',
+    objectId: id,
+    after: {
+      status: 'in_review',
+      amount: reward.amount,
+      currency: reward.currency,
+      calculation: reward.calculation,
+      conversionId: conversion.id,
+      referralId: chosen.referral.id,
+      policyVersion: policy.version,
+      rulesVersion: rules.version,
+      recommendation: result.recommendation,
+      fraudScore: result.fraudScore,
+      flags: result.flags.map((flag) => flag.type),
+    },
+  });
+  await tryAutoApprove(tx, env, row, rules);
+  return { outcome: 'reward_created', rewardIds: [id] };
+}
+
+async function flagDuplicateAttempt(tx: Tx, env: ClaimEnv, existing: RewardRow, conversion: ConversionRow) {
+  if (existing.conversionId === conversion.id) return { outcome: 'already_rewarded' as const, rewardIds: [existing.id] };
+  if (!isOpen(existing.status)) return { outcome: 'already_rewarded' as const, rewardIds: [existing.id] };
+  const raised = await recheckReward(tx, env, existing.id, `conversion ${conversion.source}/${conversion.externalId} arrived`);
+  return {
+    outcome: raised.includes('duplicate_claim') ? ('duplicate_flagged' as const) : ('already_rewarded' as const),
+    rewardIds: [existing.id],
+  };
+}
+
+export async function openDispute(tx: Tx, env: ClaimEnv, referredId: string, reason: string) {
+  const [row] = await tx
+    .insert(disputes)
+    .values({
+      workspaceId: env.actor.workspaceId,
+      id: newId('dispute', env.at.getTime()),
+      referredId,
+      status: 'open',
+      openedBy: env.actor.id,
+      openedByName: env.actor.name,
+      reason,
+      createdAt: env.at,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) return latestDispute(tx, env.actor.workspaceId, referredId);
+  await recordAudit(tx, env.actor, env.at, {
+    action: 'dispute.opened',
+    objectType: 'dispute',
+    objectId: row.id,
+    after: { referredId, reason },
+  });
+  return row;
+}
+
+/**
+ * Runs the checks again over an open claim (new referral, duplicate event, dispute resolved,
+ * refund, payee changed). New flags are added; flags never vanish. A flag type already resolved
+ * by a person is raised again only when its evidence changed. An approved claim that gains a flag
+ * goes back to review. Returns the flag types raised.
+ */
+export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why: string): Promise<string[]> {
+  const workspaceId = env.actor.workspaceId;
+  const reward = await lockReward(tx, workspaceId, rewardId);
+  if (!reward || !isOpen(reward.status)) return [];
+  const rulesRow = await rulesVersion(tx, workspaceId, reward.programId, reward.rulesVersion);
+  if (!rulesRow) throw new AppError('internal', 'The rules version of a claim is missing.');
+  const rules = rulesTerms(rulesRow);
+  const [referrer, referred] = await Promise.all([
+    findParticipant(tx, workspaceId, reward.referrerId),
+    findParticipant(tx, workspaceId, reward.referredId),
+  ]);
+  const customerReferrals = await referralsOfCustomer(tx, workspaceId, reward.referredId);
+  const own = customerReferrals.find((row) => row.referral.id === reward.referralId);
+  const conversion = await findConversion(tx, workspaceId, reward.conversionId);
+  if (!referrer || !referred || !own || !conversion) throw new AppError('internal', 'A claim lost one of its records.');
+  const context = await loadEligibilityContext(tx, {
+    workspaceId,
+    programId: reward.programId,
+    now: env.at,
+    claimCreatedAt: reward.createdAt,
+    rules,
+    referral: own.referral,
+    referrer,
+    referred,
+    conversion,
+    customerReferrals,
+    excludeRewardId: reward.id,
+  });
+  const result = evaluateEligibility(context);
+  const existing = await flagsFor(tx, workspaceId, [reward.id]);
+  const raised: string[] = [];
+  for (const flag of result.flags) {
+    const sameType = existing.filter((row) => row.type === flag.type);
+    if (sameType.some((row) => row.resolvedAt === null)) continue;
+    if (sameType.some((row) => JSON.stringify(row.evidence) === JSON.stringify(flag.evidence))) continue;
+    await tx.insert(rewardFlags).values({
+      workspaceId,
+      id: newId('flag', env.at.getTime()),
+      rewardId: reward.id,
+      type: flag.type,
+      reason: flag.reason,
+      evidence: flag.evidence,
+      createdAt: env.at,
+    });
+    raised.push(flag.type);
+  }
+  await updateReward(tx, workspaceId, reward.id, {
+    checks: result.checks,
+    recommendation: result.recommendation,
+    fraudScore: result.fraudScore,
+    updatedAt: env.at,
+  });
+  await recordAudit(tx, env.actor, env.at, {
+    action: 'reward.rechecked',
+    objectType: 'reward',
+    objectId: reward.id,
+    before: { recommendation: reward.recommendation, fraudScore: reward.fraudScore },
+    after: { recommendation: result.recommendation, fraudScore: result.fraudScore, newFlags: raised, why },
+  });
+  if (raised.length > 0 && reward.status === 'pending') {
+    await reopenReward(tx, env, reward, `new flag(s): ${raised.join(', ')}`);
+  }
+  return raised;
+}
+
+/** An approved claim goes back to review; approvals of the earlier round no longer count. */
+export async function reopenReward(tx: Tx, env: ClaimEnv, reward: RewardRow, why: string) {
+  const row = await updateRewardFrom(tx, reward.workspaceId, reward.id, ['pending'], {
+    status: 'in_review',
+    reviewRound: reward.reviewRound + 1,
+    approvedAt: null,
+    approvalRecord: null,
+    updatedAt: env.at,
+  });
+  if (!row) return;
+  // A "ready to send" notice not yet delivered would now be wrong.
+  await tx
+    .update(messages)
+    .set({ status: 'cancelled', lastError: `reward went back to review: ${why}` })
+    .where(
+      and(
+        eq(messages.workspaceId, reward.workspaceId),
+        eq(messages.rewardId, reward.id),
+        eq(messages.kind, 'reward_ready'),
+        eq(messages.status, 'queued'),
+      ),
+    );
+  await recordAudit(tx, env.actor, env.at, {
+    action: 'reward.reopened',
+    objectType: 'reward',
+    objectId: reward.id,
+    before: { status: 'pending' },
+    after: { status: 'in_review', reviewRound: row.reviewRound, why },
+  });
+}
+
+/** How many distinct approvers a claim needs under its rules version. */
+export function approvalsRequired(reward: Pick<RewardRow, 'amount' | 'currency'>, rules: ProgramRulesTerms): number {
+  return amountAbove(reward.amount, reward.currency, rules.twoApproversAbove, rules.currency) ? 2 : 1;
+}
+
+/**
+ * Auto-approval, when the owner turned it on: only a clean claim (eligible, no flag ever
+ * raised), at or under the limit, with its hold period over. The owner's opt-in under that
+ * rules version is the claim's approval record.
+ */
+export async function tryAutoApprove(tx: Tx, env: ClaimEnv, reward: RewardRow, rules: ProgramRulesTerms) {
+  if (!rules.autoApproveEnabled || rules.autoApproveMaxAmount === null || !rules.autoApproveEnabledBy) return false;
+  if (reward.status !== 'in_review' || reward.recommendation !== 'eligible') return false;
+  if (reward.currency !== rules.currency || reward.amount > rules.autoApproveMaxAmount) return false;
+  if (approvalsRequired(reward, rules) > 1) return false;
+  if (reward.holdUntil > env.at) return false;
+  if ((await flagsFor(tx, reward.workspaceId, [reward.id])).length > 0) return false;
+  const system = systemActor(reward.workspaceId, `Auto-approval (rules v${rules.version})`);
+  const record = {
+    kind: 'auto' as const,
+    approvers: [{ id: rules.autoApproveEnabledBy, name: system.name, role: 'owner', at: env.at.toISOString() }],
+    rulesVersion: rules.version,
+    enabledBy: rules.autoApproveEnabledBy,
+  };
+  const row = await updateRewardFrom(tx, reward.workspaceId, reward.id, ['in_review'], {
+    status: 'pending',
+    approvedAt: env.at,
+    approvalRecord: record,
+    updatedAt: env.at,
+  });
+  if (!row) return false;
+  await tx.insert(rewardApprovals).values({
+    workspaceId: reward.workspaceId,
+    id: newId('approval', env.at.getTime()),
+    rewardId: reward.id,
+    approverId: rules.autoApproveEnabledBy,
+    approverName: system.name,
+    approverRole: 'owner',
+    kind: 'auto',
+    rulesVersion: rules.version,
+    round: reward.reviewRound,
+    note: `Clean claim of ${formatMoney(reward.amount, reward.currency)}, at or under the auto-approval limit of ${formatMoney(rules.autoApproveMaxAmount, rules.currency)}.`,
+    createdAt: env.at,
+  });
+  await recordAudit(tx, { ...system, requestId: env.actor.requestId }, env.at, {
+    action: 'reward.approved',
+    objectType: 'reward',
+    objectId: reward.id,
+    before: { status: 'in_review' },
+    after: { status: 'pending', approval: record },
+  });
+  await notifyRewardReady(tx, env, row);
+  return true;
+}
+
+export async function notifyRewardReady(tx: Tx, env: ClaimEnv, reward: RewardRow) {
+  const workspace = await workspaceRow(tx, reward.workspaceId);
+  const referrer = await findParticipant(tx, reward.workspaceId, reward.referrerId);
+  if (!referrer) return;
+  await queueRewardReady(tx, {
+    workspace,
+    rewardId: reward.id,
+    rewardSummary: reward.summary,
+    referrer,
+    publicUrl: env.publicUrl,
+    actor: env.actor,
+    at: env.at,
+  });
+}
+
+/**
+ * Applies the refunds and chargebacks of a conversion to its claims. Fully reversed: an unpaid
+ * claim is voided; a paid one is reversed with a clawback (cash-like) or recovery task (gift
+ * card, code, credit) for a person. Partly reversed: an unpaid claim is flagged `refunded`; a
+ * paid one gets a review task. Idempotent: replaying a refund changes nothing more.
+ */
+export async function applyReversals(tx: Tx, env: ClaimEnv, original: ConversionRow, trigger: ConversionRow) {
+  const workspaceId = env.actor.workspaceId;
+  const reversals = await reversalsOf(tx, workspaceId, original.id);
+  const refunded = reversals.reduce((sum, row) => sum + row.amount, 0);
+  const full = refunded >= original.amount;
+  const affected: string[] = [];
+  for (const reward of await rewardsForConversion(tx, workspaceId, original.id)) {
+    const locked = await lockReward(tx, workspaceId, reward.id);
+    if (!locked || locked.status === 'reversed' || locked.status === 'rejected' || locked.status === 'declined') continue;
+    const what = `${trigger.type} ${trigger.source}/${trigger.externalId} (${formatMoney(refunded, original.currency)} of ${formatMoney(original.amount, original.currency)} reversed)`;
+    if (full) {
+      const paid = isPaid(locked.status);
+      const row = await updateRewardFrom(tx, workspaceId, locked.id, [locked.status], {
+        status: 'reversed',
+        closedAt: env.at,
+        closedReason: paid ? `reversed after payment: ${what}` : `voided before payment: ${what}`,
+        updatedAt: env.at,
+      });
+      if (!row) continue;
+      if (paid) {
+        await createRecoveryTask(tx, env, locked, trigger, recoveryKindFor(locked.rewardType), locked.amount, what);
+      } else {
+        await tx
+          .update(messages)
+          .set({ status: 'cancelled', lastError: 'reward voided by a refund' })
+          .where(and(eq(messages.workspaceId, workspaceId), eq(messages.rewardId, locked.id), eq(messages.status, 'queued')));
+      }
+      await recordAudit(tx, env.actor, env.at, {
+        action: paid ? 'reward.reversed' : 'reward.voided',
+        objectType: 'reward',
+        objectId: locked.id,
+        before: { status: locked.status },
+        after: { status: 'reversed', reason: what, refundId: trigger.id },
+      });
+      affected.push(locked.id);
+    } else if (isPaid(locked.status)) {
+      await createRecoveryTask(tx, env, locked, trigger, 'review', 0, `partial ${what}: decide whether to recover part of the reward`);
+      affected.push(locked.id);
+    } else {
+      await recheckReward(tx, env, locked.id, what);
+      affected.push(locked.id);
+    }
+  }
+  return { full, refunded, affected };
+}
+
+async function createRecoveryTask(
+  tx: Tx,
+  env: ClaimEnv,
+  reward: RewardRow,
+  trigger: ConversionRow,
+  kind: 'clawback' | 'recovery' | 'review',
+  amount: number,
+  reason: string,
+) {
+  const [task] = await tx
+    .insert(recoveryTasks)
+    .values({
+      workspaceId: reward.workspaceId,
+      id: newId('recovery', env.at.getTime()),
+      rewardId: reward.id,
+      conversionId: trigger.id,
+      kind,
+      amount,
+      currency: reward.currency,
+      reason,
+      createdAt: env.at,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (task) {
+    await recordAudit(tx, env.actor, env.at, {
+      action: 'recovery_task.created',
+      objectType: 'recovery_task',
+      objectId: task.id,
+      after: { rewardId: reward.id, kind, amount, currency: reward.currency, reason },
+    });
+  }
+}
+
+export async function openFlagCount(tx: Tx, workspaceId: string, rewardId: string) {
+  return (await openFlagsFor(tx, workspaceId, rewardId)).length;
+}
+

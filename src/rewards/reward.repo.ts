@@ -1,0 +1,219 @@
+import { and, desc, eq, gte, inArray, isNull, lt, ne, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Executor } from '../db/client.js';
+import { conversions, messages, participants, rewardApprovals, rewardFlags, rewards } from '../db/schema.js';
+import type { Cursor } from '../shared/pagination.js';
+import type { RewardStatus } from './lifecycle.core.js';
+
+export type RewardRow = typeof rewards.$inferSelect;
+export type RewardInsert = typeof rewards.$inferInsert;
+export type FlagRow = typeof rewardFlags.$inferSelect;
+export type ApprovalRow = typeof rewardApprovals.$inferSelect;
+
+const byId = (workspaceId: string, id: string) => and(eq(rewards.workspaceId, workspaceId), eq(rewards.id, id));
+
+/** Inserts unless the customer or the conversion already has a live claim (the unique indexes). */
+export async function insertRewardIfFree(db: Executor, values: RewardInsert): Promise<RewardRow | undefined> {
+  const rows = await db.insert(rewards).values(values).onConflictDoNothing().returning();
+  return rows[0];
+}
+
+export async function findReward(db: Executor, workspaceId: string, id: string) {
+  const rows = await db.select().from(rewards).where(byId(workspaceId, id)).limit(1);
+  return rows[0];
+}
+
+export async function lockReward(db: Executor, workspaceId: string, id: string) {
+  const rows = await db.select().from(rewards).where(byId(workspaceId, id)).for('update');
+  return rows[0];
+}
+
+/** The live (not reversed) claim for a referred customer in a program: there is at most one. */
+export async function findLiveRewardForReferred(db: Executor, workspaceId: string, programId: string, referredId: string) {
+  const rows = await db
+    .select()
+    .from(rewards)
+    .where(
+      and(
+        eq(rewards.workspaceId, workspaceId),
+        eq(rewards.programId, programId),
+        eq(rewards.referredId, referredId),
+        ne(rewards.status, 'reversed'),
+      ),
+    )
+    .limit(1);
+  return rows[0];
+}
+
+export async function rewardsForConversion(db: Executor, workspaceId: string, conversionId: string) {
+  return db
+    .select()
+    .from(rewards)
+    .where(and(eq(rewards.workspaceId, workspaceId), eq(rewards.conversionId, conversionId)))
+    .orderBy(rewards.createdAt);
+}
+
+/**
+ * A conditional update: changes the claim only if it is still in one of `from`. Returns nothing
+ * when another request moved it first, which is how concurrent actions end up one winner.
+ */
+export async function updateRewardFrom(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  from: readonly RewardStatus[],
+  changes: Partial<RewardInsert>,
+): Promise<RewardRow | undefined> {
+  const rows = await db
+    .update(rewards)
+    .set(changes)
+    .where(and(byId(workspaceId, id), inArray(rewards.status, [...from])))
+    .returning();
+  return rows[0];
+}
+
+export async function updateReward(db: Executor, workspaceId: string, id: string, changes: Partial<RewardInsert>) {
+  const rows = await db.update(rewards).set(changes).where(byId(workspaceId, id)).returning();
+  return rows[0];
+}
+
+/** Live claims of a referrer in a program (for tier ordinals and caps), this claim excluded. */
+export async function referrerClaimCounts(
+  db: Executor,
+  workspaceId: string,
+  programId: string,
+  referrerId: string,
+  monthStart: Date,
+  excludeRewardId?: string,
+) {
+  const [row] = await db
+    .select({
+      lifetime: sql<number>`count(*)::int`,
+      sameMonth: sql<number>`(count(*) filter (where ${rewards.createdAt} >= ${monthStart.toISOString()}))::int`,
+    })
+    .from(rewards)
+    .where(
+      and(
+        eq(rewards.workspaceId, workspaceId),
+        eq(rewards.programId, programId),
+        eq(rewards.referrerId, referrerId),
+        notInArray(rewards.status, ['reversed', 'rejected']),
+        ...(excludeRewardId ? [ne(rewards.id, excludeRewardId)] : []),
+      ),
+    );
+  return { lifetime: Number(row?.lifetime ?? 0), sameMonth: Number(row?.sameMonth ?? 0) };
+}
+
+export async function countReferrerClaimsSince(db: Executor, workspaceId: string, referrerId: string, since: Date) {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(rewards)
+    .where(and(eq(rewards.workspaceId, workspaceId), eq(rewards.referrerId, referrerId), gte(rewards.createdAt, since)));
+  return Number(row?.n ?? 0);
+}
+
+export async function flagsFor(db: Executor, workspaceId: string, rewardIds: string[]) {
+  if (rewardIds.length === 0) return [];
+  return db
+    .select()
+    .from(rewardFlags)
+    .where(and(eq(rewardFlags.workspaceId, workspaceId), inArray(rewardFlags.rewardId, rewardIds)))
+    .orderBy(rewardFlags.createdAt, rewardFlags.id);
+}
+
+export async function openFlagsFor(db: Executor, workspaceId: string, rewardId: string) {
+  return db
+    .select()
+    .from(rewardFlags)
+    .where(and(eq(rewardFlags.workspaceId, workspaceId), eq(rewardFlags.rewardId, rewardId), isNull(rewardFlags.resolvedAt)));
+}
+
+export async function approvalsFor(db: Executor, workspaceId: string, rewardIds: string[]) {
+  if (rewardIds.length === 0) return [];
+  return db
+    .select()
+    .from(rewardApprovals)
+    .where(and(eq(rewardApprovals.workspaceId, workspaceId), inArray(rewardApprovals.rewardId, rewardIds)))
+    .orderBy(rewardApprovals.createdAt);
+}
+
+export async function messagesForRewards(db: Executor, workspaceId: string, rewardIds: string[]) {
+  if (rewardIds.length === 0) return [];
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.workspaceId, workspaceId), inArray(messages.rewardId, rewardIds)))
+    .orderBy(messages.createdAt, messages.id);
+}
+
+const referrer = alias(participants, 'referrer');
+const referred = alias(participants, 'referred');
+
+export interface RewardListFilter {
+  status?: RewardStatus[] | undefined;
+  referrerId?: string | undefined;
+  referredId?: string | undefined;
+  participantId?: string | undefined;
+}
+
+/** Claims with the people and the conversion they are about, newest first (keyset paging). */
+export async function listRewardRows(
+  db: Executor,
+  workspaceId: string,
+  filter: RewardListFilter,
+  page: { limit: number; after?: Cursor | undefined; oldestFirst?: boolean },
+) {
+  const conditions: SQL[] = [eq(rewards.workspaceId, workspaceId)];
+  if (filter.status?.length) conditions.push(inArray(rewards.status, filter.status));
+  if (filter.referrerId) conditions.push(eq(rewards.referrerId, filter.referrerId));
+  if (filter.referredId) conditions.push(eq(rewards.referredId, filter.referredId));
+  if (filter.participantId) {
+    const either = or(eq(rewards.referrerId, filter.participantId), eq(rewards.referredId, filter.participantId));
+    if (either) conditions.push(either);
+  }
+  if (page.after) {
+    const after = page.oldestFirst
+      ? or(
+          sql`${rewards.createdAt} > ${page.after.createdAt.toISOString()}`,
+          and(eq(rewards.createdAt, page.after.createdAt), sql`${rewards.id} > ${page.after.id}`),
+        )
+      : or(
+          lt(rewards.createdAt, page.after.createdAt),
+          and(eq(rewards.createdAt, page.after.createdAt), lt(rewards.id, page.after.id)),
+        );
+    if (after) conditions.push(after);
+  }
+  return db
+    .select({ reward: rewards, referrer, referred, conversion: conversions })
+    .from(rewards)
+    .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
+    .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))
+    .innerJoin(conversions, and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)))
+    .where(and(...conditions))
+    .orderBy(
+      ...(page.oldestFirst ? [rewards.createdAt, rewards.id] : [desc(rewards.createdAt), desc(rewards.id)]),
+    )
+    .limit(page.limit + 1);
+}
+
+export type RewardListRow = Awaited<ReturnType<typeof listRewardRows>>[number];
+
+export async function rewardRowsByIds(db: Executor, workspaceId: string, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db
+    .select({ reward: rewards, referrer, referred, conversion: conversions })
+    .from(rewards)
+    .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
+    .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))
+    .innerJoin(conversions, and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)))
+    .where(and(eq(rewards.workspaceId, workspaceId), inArray(rewards.id, ids)));
+}
+
+export async function countByStatus(db: Executor, workspaceId: string) {
+  const rows = await db
+    .select({ status: rewards.status, n: sql<number>`count(*)::int` })
+    .from(rewards)
+    .where(eq(rewards.workspaceId, workspaceId))
+    .groupBy(rewards.status);
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)])) as Partial<Record<RewardStatus, number>>;
+}

@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Deps } from '../deps.js';
+import { requireActor } from '../http/auth.js';
+import { pageSchema } from '../shared/schemas.js';
+import {
+  ApproveSchema,
+  DeclineSchema,
+  FlagParamsSchema,
+  MarkFailedSchema,
+  MarkSentSchema,
+  NoteBodySchema,
+  RejectSchema,
+  ResolveFlagSchema,
+  RewardDetailSchema,
+  RewardListQuerySchema,
+  RewardParamsSchema,
+  RewardSchema,
+} from './reward.schema.js';
+import {
+  addRewardNote,
+  approveReward,
+  declineReward,
+  getReward,
+  listRewards,
+  markRewardFailed,
+  markRewardSent,
+  rejectReward,
+  resolveFlag,
+} from './reward.service.js';
+
+export function rewardRoutes(deps: Deps) {
+  return async (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const tags = ['Rewards'];
+    const detail = { 200: RewardDetailSchema };
+
+    r.get('/v1/rewards', {
+      schema: {
+        tags,
+        summary: 'The reward queue, newest first',
+        description: 'Filter by `status` (comma-separated: in_review, pending, sent, thanked, declined, failed, rejected, reversed).',
+        querystring: RewardListQuerySchema,
+        response: { 200: pageSchema(RewardSchema) },
+      },
+      handler: async (request) => listRewards(deps, requireActor(request), request.query),
+    });
+    r.get('/v1/rewards/:id', {
+      schema: { tags, summary: 'A reward with its calculation, checks, flags, history and messages', params: RewardParamsSchema, response: detail },
+      handler: async (request) => getReward(deps, requireActor(request), request.params.id),
+    });
+    r.post('/v1/rewards/:id/approve', {
+      config: { permission: 'rewards:approve' },
+      schema: { tags, summary: 'Approve a claim in review (finance or owner)', params: RewardParamsSchema, body: ApproveSchema, response: detail },
+      handler: async (request) => approveReward(deps, requireActor(request), request.params.id, request.body),
+    });
+    r.post('/v1/rewards/:id/reject', {
+      config: { permission: 'rewards:approve' },
+      schema: { tags, summary: 'Reject a claim in review', params: RewardParamsSchema, body: RejectSchema, response: detail },
+      handler: async (request) => rejectReward(deps, requireActor(request), request.params.id, request.body),
+    });
+    r.post('/v1/rewards/:id/mark-sent', {
+      config: { permission: 'rewards:fulfil' },
+      schema: {
+        tags,
+        summary: 'Mark an approved reward sent (and queue the thank-you)',
+        params: RewardParamsSchema,
+        body: MarkSentSchema,
+        response: detail,
+      },
+      handler: async (request) => markRewardSent(deps, requireActor(request), request.params.id, request.body),
+    });
+    r.post('/v1/rewards/:id/decline', {
+      config: { permission: 'rewards:fulfil' },
+      schema: { tags, summary: 'Record that the referrer declined the reward', params: RewardParamsSchema, body: DeclineSchema, response: detail },
+      handler: async (request) => declineReward(deps, requireActor(request), request.params.id, request.body),
+    });
+    r.post('/v1/rewards/:id/mark-failed', {
+      config: { permission: 'rewards:fulfil' },
+      schema: { tags, summary: 'Record that fulfilment failed (fall back to manual)', params: RewardParamsSchema, body: MarkFailedSchema, response: detail },
+      handler: async (request) => markRewardFailed(deps, requireActor(request), request.params.id, request.body),
+    });
+    r.post('/v1/rewards/:id/notes', {
+      config: { permission: 'rewards:note' },
+      schema: { tags, summary: 'Add a note to a reward', params: RewardParamsSchema, body: NoteBodySchema, response: detail },
+      handler: async (request) => addRewardNote(deps, requireActor(request), request.params.id, request.body),
+    });
+    r.post('/v1/rewards/:id/flags/:flagId/resolve', {
+      config: { permission: 'flags:resolve' },
+      schema: { tags, summary: 'Resolve a flag with a reason', params: FlagParamsSchema, body: ResolveFlagSchema, response: detail },
+      handler: async (request) =>
+        resolveFlag(deps, requireActor(request), request.params.id, request.params.flagId, request.body),
+    });
+  };
+}

@@ -1,0 +1,362 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Actor } from '../access/actor.js';
+import { recordAudit } from '../audit/audit.repo.js';
+import type { Tx } from '../db/client.js';
+import { disputes, rewardApprovals, rewardFlags, workspaces } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
+import type { Deps } from '../deps.js';
+import { queueReferrerMessages } from '../messaging/outbox.service.js';
+import { findParticipant } from '../participants/participant.repo.js';
+import { currentPolicy, rulesVersion } from '../policy/policy.repo.js';
+import { rulesTerms } from '../policy/policy.service.js';
+import { formatMoney } from '../shared/currency.js';
+import { AppError, notFound } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { decodeCursor, toPage } from '../shared/pagination.js';
+import { approvalsRequired, type ClaimEnv, notifyRewardReady, reopenReward } from './claim.service.js';
+import { nextStatus, type RewardAction, type RewardStatus, statusesAllowing } from './lifecycle.core.js';
+import { presentRewardDetail, presentRewards, presentRewardsByIds } from './reward.presenter.js';
+import {
+  approvalsFor,
+  listRewardRows,
+  lockReward,
+  openFlagsFor,
+  type RewardListFilter,
+  type RewardRow,
+  rewardRowsByIds,
+  updateRewardFrom,
+} from './reward.repo.js';
+import type { Reward } from './reward.schema.js';
+
+const ACTION_WORDS: Record<RewardAction, string> = {
+  approve: 'approved',
+  reject: 'rejected',
+  reopen: 'sent back to review',
+  mark_sent: 'marked sent',
+  decline: 'declined',
+  mark_failed: 'marked failed',
+  retry: 'retried',
+  thank: 'thanked',
+  reverse: 'reversed',
+};
+
+function transitionError(reward: RewardRow, action: RewardAction): AppError {
+  const from = statusesAllowing(action).join(' or ');
+  const hint =
+    action === 'mark_sent' && reward.status === 'in_review'
+      ? ' It must be approved first.'
+      : '';
+  return new AppError(
+    'invalid_transition',
+    `This reward is ${reward.status.replace('_', ' ')}; only a reward that is ${from.replaceAll('_', ' ')} can be ${ACTION_WORDS[action]}.${hint}`,
+    { details: { currentStatus: reward.status, action } },
+  );
+}
+
+/** Locks the claim and checks the action is possible from its status. */
+async function lockForAction(tx: Tx, actor: Actor, id: string, action: RewardAction) {
+  const reward = await lockReward(tx, actor.workspaceId, id);
+  if (!reward) throw notFound('Reward');
+  const to = nextStatus(reward.status, action);
+  if (!to) throw transitionError(reward, action);
+  return { reward, to };
+}
+
+/** Moves the claim (conditionally, so a concurrent mover makes this one fail) and audits it. */
+async function move(
+  tx: Tx,
+  actor: Actor,
+  at: Date,
+  reward: RewardRow,
+  action: RewardAction,
+  to: RewardStatus,
+  changes: Partial<RewardRow>,
+  audit: Record<string, unknown> = {},
+) {
+  const row = await updateRewardFrom(tx, actor.workspaceId, reward.id, [reward.status], {
+    ...changes,
+    status: to,
+    updatedAt: at,
+  });
+  if (!row) throw transitionError(reward, action);
+  await recordAudit(tx, actor, at, {
+    action: `reward.${action === 'mark_sent' ? 'sent' : ACTION_WORDS[action].replaceAll(' ', '_')}`,
+    objectType: 'reward',
+    objectId: reward.id,
+    before: { status: reward.status },
+    after: { status: to, ...audit },
+  });
+  return row;
+}
+
+function appendNote(existing: string | null, actor: Actor, at: Date, note: string | undefined): string | null {
+  if (!note) return existing;
+  const line = `${at.toISOString().slice(0, 16).replace('T', ' ')} ${actor.name}: ${note}`;
+  const next = existing ? `${existing}\n${line}` : line;
+  return next.length > 20_000 ? next.slice(next.length - 20_000) : next;
+}
+
+async function detail(deps: Deps, actor: Actor, id: string) {
+  const [row] = await rewardRowsByIds(deps.db, actor.workspaceId, [id]);
+  if (!row) throw notFound('Reward');
+  return presentRewardDetail(deps.db, actor.workspaceId, row);
+}
+
+export async function getReward(deps: Deps, actor: Actor, id: string) {
+  return detail(deps, actor, id);
+}
+
+export async function listRewards(
+  deps: Deps,
+  actor: Actor,
+  query: { limit: number; cursor?: string | undefined } & RewardListFilter,
+  oldestFirst = false,
+) {
+  const rows = await listRewardRows(
+    deps.db,
+    actor.workspaceId,
+    { status: query.status, referrerId: query.referrerId, referredId: query.referredId, participantId: query.participantId },
+    { limit: query.limit, after: decodeCursor(query.cursor), oldestFirst },
+  );
+  const page = rows.slice(0, query.limit);
+  const presented = await presentRewards(deps.db, actor.workspaceId, page);
+  const byId = new Map(presented.map((reward) => [reward.id, reward]));
+  return toPage(
+    rows.map((row) => ({ ...row, createdAt: row.reward.createdAt, id: row.reward.id })),
+    query.limit,
+    (row) => byId.get(row.id) as Reward,
+  );
+}
+
+/**
+ * Approval: only a claim in review, all flags resolved, hold period over, by someone who did not
+ * make the claim or change its amount or payee. Above the two-approver threshold it takes two
+ * different people; the first approval is recorded and the claim stays in review.
+ */
+export async function approveReward(deps: Deps, actor: Actor, id: string, input: { note?: string | undefined }) {
+  const at = deps.clock.now();
+  await inTransaction(deps.db, async (tx) => {
+    const { reward, to } = await lockForAction(tx, actor, id, 'approve');
+    const open = await openFlagsFor(tx, actor.workspaceId, id);
+    if (open.length > 0) {
+      throw new AppError('flags_unresolved', `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`, {
+        details: { openFlags: open.map((flag) => ({ id: flag.id, type: flag.type })) },
+      });
+    }
+    if (reward.holdUntil > at) {
+      throw new AppError(
+        'hold_period_active',
+        `The hold period runs until ${reward.holdUntil.toISOString()} (sized to the refund window); approve after that.`,
+        { details: { holdUntil: reward.holdUntil.toISOString() } },
+      );
+    }
+    const makers = [
+      [reward.createdBy, 'created this claim'],
+      [reward.amountChangedBy, 'changed its amount'],
+      [reward.payeeChangedBy, 'changed its payee'],
+    ] as const;
+    const conflict = makers.find(([who]) => who === actor.id);
+    if (conflict) {
+      throw new AppError('maker_checker', `You ${conflict[1]}, so someone else must approve it (maker-checker).`);
+    }
+    if (reward.recommendation === 'ineligible' && !input.note) {
+      throw new AppError('unprocessable', 'The checks found this claim ineligible; approving it needs a note saying why.', {
+        field: 'note',
+      });
+    }
+    const rulesRow = await rulesVersion(tx, actor.workspaceId, reward.programId, reward.rulesVersion);
+    if (!rulesRow) throw new AppError('internal', 'The rules version of a claim is missing.');
+    const rules = rulesTerms(rulesRow);
+    const inserted = await tx
+      .insert(rewardApprovals)
+      .values({
+        workspaceId: actor.workspaceId,
+        id: newId('approval', at.getTime()),
+        rewardId: id,
+        approverId: actor.id,
+        approverName: actor.name,
+        approverRole: actor.role,
+        kind: 'manual',
+        rulesVersion: reward.rulesVersion,
+        round: reward.reviewRound,
+        note: input.note ?? null,
+        createdAt: at,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (inserted.length === 0) {
+      throw new AppError('already_approved', 'You already approved this claim; a second approver must be someone else.');
+    }
+    const approvals = (await approvalsFor(tx, actor.workspaceId, [id])).filter((row) => row.round === reward.reviewRound);
+    const required = approvalsRequired(reward, rules);
+    if (approvals.length < required) {
+      await recordAudit(tx, actor, at, {
+        action: 'reward.approval_recorded',
+        objectType: 'reward',
+        objectId: id,
+        after: { approvals: approvals.length, required, note: input.note ?? null },
+      });
+      return;
+    }
+    const record = {
+      kind: 'manual' as const,
+      approvers: approvals.map((row) => ({ id: row.approverId, name: row.approverName, role: row.approverRole, at: row.createdAt.toISOString() })),
+      rulesVersion: reward.rulesVersion,
+    };
+    const row = await move(tx, actor, at, reward, 'approve', to, {
+      approvedAt: at,
+      approvalRecord: record,
+      notes: appendNote(reward.notes, actor, at, input.note),
+    }, { approvers: record.approvers.map((a) => a.name) });
+    await notifyRewardReady(tx, { actor, at, publicUrl: deps.publicUrl }, row);
+  });
+  return detail(deps, actor, id);
+}
+
+export async function rejectReward(deps: Deps, actor: Actor, id: string, input: { reason: string }) {
+  const at = deps.clock.now();
+  await inTransaction(deps.db, async (tx) => {
+    const { reward, to } = await lockForAction(tx, actor, id, 'reject');
+    await move(tx, actor, at, reward, 'reject', to, { closedAt: at, closedReason: input.reason }, { reason: input.reason });
+  });
+  return detail(deps, actor, id);
+}
+
+/**
+ * Marks an approved reward sent (fulfilled outside Rewardloop) and, with auto-thank on, queues the
+ * thank-you in the same transaction: one outbox message per channel, or a skipped record with
+ * its reason. The policy in force now decides the thank-you; the claim keeps its own amount.
+ */
+export async function markRewardSent(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  input: { note?: string | undefined; reference?: string | undefined },
+) {
+  const at = deps.clock.now();
+  await inTransaction(deps.db, async (tx) => {
+    const { reward, to } = await lockForAction(tx, actor, id, 'mark_sent');
+    const open = await openFlagsFor(tx, actor.workspaceId, id);
+    if (open.length > 0) {
+      throw new AppError('flags_unresolved', `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`);
+    }
+    const row = await move(
+      tx,
+      actor,
+      at,
+      reward,
+      'mark_sent',
+      to,
+      {
+        sentAt: at,
+        sentBy: actor.id,
+        sentByName: actor.name,
+        sentReference: input.reference ?? null,
+        notes: appendNote(reward.notes, actor, at, input.note),
+      },
+      { reference: input.reference ?? null, amount: reward.amount, currency: reward.currency },
+    );
+    await queueAfterSent(tx, { actor, at, publicUrl: deps.publicUrl }, row);
+  });
+  return detail(deps, actor, id);
+}
+
+async function queueAfterSent(tx: Tx, env: ClaimEnv, reward: RewardRow) {
+  const [workspace] = await tx.select().from(workspaces).where(eq(workspaces.id, reward.workspaceId));
+  const referrer = await findParticipant(tx, reward.workspaceId, reward.referrerId);
+  const referred = await findParticipant(tx, reward.workspaceId, reward.referredId);
+  if (!workspace || !referrer) return;
+  const policy = await currentPolicy(tx, reward.workspaceId, reward.programId);
+  const base = {
+    workspace,
+    rewardId: reward.id,
+    rewardSummary: reward.summary,
+    referrer,
+    referredName: referred?.name,
+    thankChannel: policy.thankChannel,
+    publicUrl: env.publicUrl,
+    actor: env.actor,
+    at: env.at,
+  };
+  if (workspace.notifyRewardIssued) await queueReferrerMessages(tx, { ...base, kind: 'reward_issued' });
+  if (!policy.autoThank) return;
+  const outcomes = await queueReferrerMessages(tx, { ...base, kind: 'thank_you' });
+  await recordAudit(tx, env.actor, env.at, {
+    action: 'thank_you.queued',
+    objectType: 'reward',
+    objectId: reward.id,
+    after: { channels: outcomes.map((o) => ({ channel: o.channel, status: o.status, skipReason: o.skipReason })) },
+  });
+}
+
+export async function declineReward(deps: Deps, actor: Actor, id: string, input: { reason: string }) {
+  const at = deps.clock.now();
+  await inTransaction(deps.db, async (tx) => {
+    const { reward, to } = await lockForAction(tx, actor, id, 'decline');
+    await move(tx, actor, at, reward, 'decline', to, { closedAt: at, closedReason: input.reason }, { reason: input.reason });
+  });
+  return detail(deps, actor, id);
+}
+
+export async function markRewardFailed(deps: Deps, actor: Actor, id: string, input: { reason: string }) {
+  const at = deps.clock.now();
+  await inTransaction(deps.db, async (tx) => {
+    const { reward, to } = await lockForAction(tx, actor, id, 'mark_failed');
+    await move(tx, actor, at, reward, 'mark_failed', to, { notes: appendNote(reward.notes, actor, at, `Fulfilment failed: ${input.reason}`) }, {
+      reason: input.reason,
+    });
+  });
+  return detail(deps, actor, id);
+}
+
+export async function addRewardNote(deps: Deps, actor: Actor, id: string, input: { note: string }) {
+  const at = deps.clock.now();
+  await inTransaction(deps.db, async (tx) => {
+    const reward = await lockReward(tx, actor.workspaceId, id);
+    if (!reward) throw notFound('Reward');
+    await updateRewardFrom(tx, actor.workspaceId, id, [reward.status], { notes: appendNote(reward.notes, actor, at, input.note), updatedAt: at });
+    await recordAudit(tx, actor, at, { action: 'reward.note_added', objectType: 'reward', objectId: id, after: { note: input.note } });
+  });
+  return detail(deps, actor, id);
+}
+
+/** A person resolves a flag with a reason; the flag stays on the claim, resolved. */
+export async function resolveFlag(deps: Deps, actor: Actor, id: string, flagId: string, input: { reason: string }) {
+  const at = deps.clock.now();
+  await inTransaction(deps.db, async (tx) => {
+    const reward = await lockReward(tx, actor.workspaceId, id);
+    if (!reward) throw notFound('Reward');
+    const [flag] = await tx
+      .select()
+      .from(rewardFlags)
+      .where(and(eq(rewardFlags.workspaceId, actor.workspaceId), eq(rewardFlags.rewardId, id), eq(rewardFlags.id, flagId)));
+    if (!flag) throw notFound('Flag');
+    if (flag.resolvedAt) {
+      throw new AppError('invalid_transition', `This flag was already resolved by ${flag.resolvedByName}: ${flag.resolution}`);
+    }
+    if (flag.type === 'disputed_attribution') {
+      const [open] = await tx
+        .select()
+        .from(disputes)
+        .where(and(eq(disputes.workspaceId, actor.workspaceId), eq(disputes.referredId, reward.referredId), eq(disputes.status, 'open')));
+      if (open) {
+        throw new AppError('dispute_open', `Attribution is decided in dispute ${open.id}: resolve the dispute (pick who wins) instead.`, {
+          details: { disputeId: open.id },
+        });
+      }
+    }
+    await tx
+      .update(rewardFlags)
+      .set({ resolvedAt: at, resolvedBy: actor.id, resolvedByName: actor.name, resolution: input.reason })
+      .where(and(eq(rewardFlags.workspaceId, actor.workspaceId), eq(rewardFlags.id, flagId), isNull(rewardFlags.resolvedAt)));
+    await recordAudit(tx, actor, at, {
+      action: 'flag.resolved',
+      objectType: 'reward',
+      objectId: id,
+      before: { flagId, type: flag.type, resolved: false },
+      after: { flagId, type: flag.type, resolved: true, reason: input.reason },
+    });
+  });
+  return detail(deps, actor, id);
+}
+

@@ -1,0 +1,76 @@
+/**
+ * Building blocks of the API contract. Every request schema is strict (unknown fields are
+ * refused), every string has a length bound, every amount is an integer in minor units.
+ */
+import { z } from 'zod';
+import { CURRENCY_CODES, isCurrency, MAX_AMOUNT_MINOR } from './currency.js';
+
+/** Text PostgreSQL can store and people can read: no NUL, no lone UTF-16 surrogates. */
+export function text(max: number, min = 0) {
+  return z
+    .string()
+    .trim()
+    .min(min, min === 1 ? 'Must not be empty.' : `Must be at least ${min} characters.`)
+    .max(max, `Must be at most ${max} characters.`)
+    .refine((value) => !value.includes('\u0000'), 'Must not contain NUL characters.')
+    .refine((value) => value.isWellFormed(), 'Must be valid Unicode (no lone surrogates).');
+}
+
+export const NameSchema = text(200, 1);
+export const NoteSchema = text(2000);
+export const ReasonSchema = text(2000, 1);
+
+export const AmountSchema = z
+  .number({ error: 'Must be a number of minor units (e.g. 2500 for 25.00 USD).' })
+  .int('Must be a whole number of minor units (e.g. 2500 for 25.00 USD), not a fraction.')
+  .min(0, 'Must not be negative.')
+  .max(MAX_AMOUNT_MINOR, `Must be at most ${MAX_AMOUNT_MINOR} minor units.`)
+  .meta({ description: 'Integer amount in minor units of the currency (2500 = 25.00 USD).' });
+
+export const CurrencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'Must be a three-letter ISO 4217 code in capitals, e.g. USD.')
+  .refine(isCurrency, 'Is not an ISO 4217 currency in circulation.')
+  .meta({ description: 'ISO 4217 currency code.', examples: ['USD', 'EUR', 'JPY', 'KWD'] });
+
+export { CURRENCY_CODES };
+
+export const IdSchema = z.string().min(1).max(64);
+
+export const EmailSchema = z
+  .string()
+  .trim()
+  .max(254, 'Must be at most 254 characters.')
+  .pipe(z.email('Must be an email address.'));
+
+export const DateTimeSchema = z.iso.datetime({ offset: true, error: 'Must be an ISO 8601 date-time, e.g. 2026-05-01T12:00:00Z.' });
+
+/** Output timestamps: always UTC ISO strings. */
+export const TimestampSchema = z.string().meta({ format: 'date-time' });
+
+export const PageQuerySchema = z.strictObject({
+  limit: z.coerce
+    .number({ error: 'Must be a number from 1 to 100.' })
+    .int('Must be a whole number from 1 to 100.')
+    .min(1, 'Must be at least 1.')
+    .max(100, 'Must be at most 100.')
+    .default(25),
+  cursor: z.string().max(200).optional(),
+});
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number(),
+    code: z.string(),
+    detail: z.string(),
+    field: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    requestId: z.string().optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable `code`.' });

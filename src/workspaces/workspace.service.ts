@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { count, eq } from 'drizzle-orm';
+import type { Actor } from '../access/actor.js';
+import { hashPassword, newApiKey } from '../access/secrets.core.js';
+import type { Role } from '../access/roles.core.js';
+import { recordAudit } from '../audit/audit.repo.js';
+import type { Db, Executor } from '../db/client.js';
+import { apiKeys, programRules, programs, rewardPolicies, users, workspaces } from '../db/schema.js';
+import { DEFAULT_POLICY } from '../policy/policy.core.js';
+import { DEFAULT_RULES } from '../policy/rules.core.js';
+import { AppError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { isUniqueViolation } from '../db/client.js';
+
+export type Workspace = typeof workspaces.$inferSelect;
+
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return slug || 'workspace';
+}
+
+export async function findWorkspaceByName(db: Executor, name: string): Promise<Workspace | undefined> {
+  const rows = await db.select().from(workspaces).where(eq(workspaces.name, name)).limit(1);
+  return rows[0];
+}
+
+export async function findWorkspaceBySlug(db: Executor, slug: string): Promise<Workspace | undefined> {
+  const rows = await db.select().from(workspaces).where(eq(workspaces.slug, slug)).limit(1);
+  return rows[0];
+}
+
+export async function getWorkspaceOrThrow(db: Executor, id: string): Promise<Workspace> {
+  const rows = await db.select().from(workspaces).where(eq(workspaces.id, id)).limit(1);
+  if (!rows[0]) throw new AppError('not_found', 'Workspace not found.');
+  return rows[0];
+}
+
+export async function countWorkspaces(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(workspaces);
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * A workspace starts with its default program, the default reward policy (version 1) and
+ * default program rules (version 1), so conversions work before anyone configures anything.
+ */
+export async function createWorkspace(db: Db, input: { name: string; at: Date }): Promise<Workspace> {
+  const base = slugify(input.name);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const slug = attempt === 0 ? base : `${base}-${attempt + 1}`;
+    try {
+      return await db.transaction(async (tx) => {
+        const id = newId('workspace', input.at.getTime());
+        const [workspace] = await tx
+          .insert(workspaces)
+          .values({
+            id,
+            name: input.name,
+            slug,
+            companyName: input.name,
+            signingSecret: randomBytes(32).toString('hex'),
+            createdAt: input.at,
+          })
+          .returning();
+        const programId = newId('program', input.at.getTime());
+        await tx.insert(programs).values({ workspaceId: id, id: programId, name: 'Referral program', isDefault: true });
+        await tx.insert(rewardPolicies).values({
+          workspaceId: id,
+          programId,
+          version: 1,
+          ...DEFAULT_POLICY,
+          createdBy: 'system',
+          createdAt: input.at,
+        });
+        await tx.insert(programRules).values({
+          workspaceId: id,
+          programId,
+          version: 1,
+          ...DEFAULT_RULES,
+          createdBy: 'system',
+          createdAt: input.at,
+        });
+        const actor: Actor = { type: 'system', id: 'system', name: 'Rewardloop', role: 'system', workspaceId: id };
+        await recordAudit(tx, actor, input.at, {
+          action: 'workspace.created',
+          objectType: 'workspace',
+          objectId: id,
+          after: { name: input.name, slug },
+        });
+        if (!workspace) throw new Error('workspace insert returned nothing');
+        return workspace;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'workspaces_name_unique')) {
+        const existing = await findWorkspaceByName(db, input.name);
+        if (existing) return existing;
+      }
+      if (!isUniqueViolation(error, 'workspaces_slug_unique')) throw error;
+    }
+  }
+  throw new AppError('already_exists', `Could not find a free address for workspace ${input.name}.`);
+}
+
+export async function ensureWorkspace(db: Db, name: string, at: Date) {
+  const existing = await findWorkspaceByName(db, name);
+  if (existing) return { workspace: existing, created: false };
+  return { workspace: await createWorkspace(db, { name, at }), created: true };
+}
+
+export async function createApiKey(
+  db: Executor,
+  input: { workspaceId: string; role: Role; name: string; actor: Actor; at: Date },
+) {
+  const { key, hash, prefix } = newApiKey();
+  const id = newId('apiKey', input.at.getTime());
+  const [row] = await db
+    .insert(apiKeys)
+    .values({
+      workspaceId: input.workspaceId,
+      id,
+      name: input.name,
+      role: input.role,
+      keyHash: hash,
+      keyPrefix: prefix,
+      createdBy: input.actor.id,
+      createdAt: input.at,
+    })
+    .returning();
+  await recordAudit(db, input.actor, input.at, {
+    action: 'api_key.created',
+    objectType: 'api_key',
+    objectId: id,
+    after: { name: input.name, role: input.role, prefix },
+  });
+  if (!row) throw new Error('api key insert returned nothing');
+  return { key, record: row };
+}
+
+export async function createUser(
+  db: Executor,
+  input: { workspaceId: string; email: string; password: string; name?: string | undefined; role: Role; actor: Actor; at: Date },
+) {
+  const id = newId('user', input.at.getTime());
+  try {
+    const [row] = await db
+      .insert(users)
+      .values({
+        workspaceId: input.workspaceId,
+        id,
+        email: input.email.trim(),
+        name: input.name?.trim() || input.email.split('@')[0] || input.email,
+        role: input.role,
+        passwordHash: await hashPassword(input.password),
+        createdAt: input.at,
+      })
+      .returning();
+    await recordAudit(db, input.actor, input.at, {
+      action: 'user.created',
+      objectType: 'user',
+      objectId: id,
+      after: { email: input.email, role: input.role },
+    });
+    if (!row) throw new Error('user insert returned nothing');
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error, 'users_email_uq')) {
+      throw new AppError('already_exists', `A user with the email ${input.email} already exists in this workspace.`, {
+        field: 'email',
+      });
+    }
+    throw error;
+  }
+}
