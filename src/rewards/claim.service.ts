@@ -267,10 +267,8 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
   const rulesRow = await rulesVersion(tx, workspaceId, reward.programId, reward.rulesVersion);
   if (!rulesRow) throw new AppError('internal', 'The rules version of a claim is missing.');
   const rules = rulesTerms(rulesRow);
-  const [referrer, referred] = await Promise.all([
-    findParticipant(tx, workspaceId, reward.referrerId),
-    findParticipant(tx, workspaceId, reward.referredId),
-  ]);
+  const referrer = await findParticipant(tx, workspaceId, reward.referrerId);
+  const referred = await findParticipant(tx, workspaceId, reward.referredId);
   const customerReferrals = await referralsOfCustomer(tx, workspaceId, reward.referredId);
   const own = customerReferrals.find((row) => row.referral.id === reward.referralId);
   const conversion = await findConversion(tx, workspaceId, reward.conversionId);

@@ -74,11 +74,10 @@ const person = (row: RewardListRow['referrer']) => ({
 /** Presents a page of claims with 4 queries, however long the page. */
 export async function presentRewards(db: Executor, workspaceId: string, rows: RewardListRow[]): Promise<Reward[]> {
   const ids = rows.map((row) => row.reward.id);
-  const [flags, approvals, outbox] = await Promise.all([
-    flagsFor(db, workspaceId, ids),
-    approvalsFor(db, workspaceId, ids),
-    messagesForRewards(db, workspaceId, ids),
-  ]);
+  // Sequential on purpose: `db` may be a transaction, which runs one query at a time.
+  const flags = await flagsFor(db, workspaceId, ids);
+  const approvals = await approvalsFor(db, workspaceId, ids);
+  const outbox = await messagesForRewards(db, workspaceId, ids);
   const versions = [...new Set(rows.map((row) => row.reward.rulesVersion))];
   const programIds = [...new Set(rows.map((row) => row.reward.programId))];
   const rules =
@@ -156,16 +155,14 @@ export async function presentRewardDetail(db: Executor, workspaceId: string, row
   const [base] = await presentRewards(db, workspaceId, [row]);
   if (!base) throw new Error('presenting a reward returned nothing');
   const reward = row.reward;
-  const [history, outbox, tasks, dispute] = await Promise.all([
-    historyOf(db, workspaceId, 'reward', reward.id),
-    messagesForRewards(db, workspaceId, [reward.id]),
-    db
-      .select()
-      .from(recoveryTasks)
-      .where(and(eq(recoveryTasks.workspaceId, workspaceId), eq(recoveryTasks.rewardId, reward.id)))
-      .orderBy(recoveryTasks.createdAt),
-    latestDispute(db, workspaceId, reward.referredId),
-  ]);
+  const history = await historyOf(db, workspaceId, 'reward', reward.id);
+  const outbox = await messagesForRewards(db, workspaceId, [reward.id]);
+  const tasks = await db
+    .select()
+    .from(recoveryTasks)
+    .where(and(eq(recoveryTasks.workspaceId, workspaceId), eq(recoveryTasks.rewardId, reward.id)))
+    .orderBy(recoveryTasks.createdAt);
+  const dispute = await latestDispute(db, workspaceId, reward.referredId);
   return {
     ...base,
     checks: reward.checks,
