@@ -82,7 +82,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           'JSON in camelCase; money in integer minor units with an ISO 4217 currency; errors are RFC 9457 problem+json with a stable `code`; ' +
           'every POST accepts an `Idempotency-Key` header.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `rewardloop keys create`.' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `rewardloop keys create`.' },
+        },
+      },
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,

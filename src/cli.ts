@@ -3,10 +3,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Actor } from './access/actor.js';
 import { ROLES, type Role } from './access/roles.core.js';
 import { loadConfig } from './config.js';
-import { isAppError } from './shared/errors.js';
-import { systemClock } from './shared/clock.js';
-import { createApiKey, createUser, ensureWorkspace } from './workspaces/workspace.service.js';
 import { openConfiguredDatabase } from './runtime.js';
+import { systemClock } from './shared/clock.js';
+import { isAppError } from './shared/errors.js';
+import { createApiKey, createUser, ensureWorkspace } from './workspaces/workspace.service.js';
 
 const program = new Command()
   .name('rewardloop')
@@ -85,7 +85,8 @@ usersCommand
   .requiredOption('--workspace <name>', 'workspace name', nonEmpty('--workspace'))
   .option('--name <name>', 'display name', nonEmpty('--name'))
   .action(async (options: { email: string; password: string; role: Role; workspace: string; name?: string }) => {
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email)) throw new InvalidArgumentError('--email must be an email address.');
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email))
+      throw new InvalidArgumentError('--email must be an email address.');
     if (options.password.length < 10) throw new InvalidArgumentError('--password must be at least 10 characters.');
     const config = loadConfig();
     const database = await openConfiguredDatabase(config, 'rewardloop users create');

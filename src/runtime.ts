@@ -32,7 +32,10 @@ export interface FirstRun {
  * On the very first start (an empty store) there is nobody to sign in as: make a workspace, an
  * owner API key and an owner user, and hand them to the person who started the service.
  */
-export async function prepareFirstRun(database: Database, env: NodeJS.ProcessEnv = process.env): Promise<FirstRun | null> {
+export async function prepareFirstRun(
+  database: Database,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<FirstRun | null> {
   if ((await countWorkspaces(database.db)) > 0) return null;
   const at = systemClock.now();
   const workspaceName = env.REWARDLOOP_WORKSPACE || 'My workspace';
@@ -41,8 +44,22 @@ export async function prepareFirstRun(database: Database, env: NodeJS.ProcessEnv
   const ownerEmail = env.REWARDLOOP_OWNER_EMAIL || 'owner@example.com';
   const ownerPassword = randomBytes(9).toString('base64url');
   return database.db.transaction(async (tx) => {
-    const { key } = await createApiKey(tx, { workspaceId: workspace.id, role: 'owner', name: 'First owner key', actor, at });
-    await createUser(tx, { workspaceId: workspace.id, email: ownerEmail, password: ownerPassword, name: 'Owner', role: 'owner', actor, at });
+    const { key } = await createApiKey(tx, {
+      workspaceId: workspace.id,
+      role: 'owner',
+      name: 'First owner key',
+      actor,
+      at,
+    });
+    await createUser(tx, {
+      workspaceId: workspace.id,
+      email: ownerEmail,
+      password: ownerPassword,
+      name: 'Owner',
+      role: 'owner',
+      actor,
+      at,
+    });
     return { workspaceName, ownerKey: key, ownerEmail, ownerPassword };
   });
 }

@@ -14,7 +14,8 @@ export async function serve(config: Config) {
     rateLimitPerMinute: config.rateLimitPerMinute,
   });
   await app.listen({ port: config.port, host: config.host });
-  const where = database.kind === 'pglite' ? `embedded PostgreSQL in ${database.location}` : `PostgreSQL at ${database.location}`;
+  const where =
+    database.kind === 'pglite' ? `embedded PostgreSQL in ${database.location}` : `PostgreSQL at ${database.location}`;
   const lines = [
     '',
     `Rewardloop is running at ${config.publicUrl}`,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, newParticipant, newReferral, startTestApp, type Api, type TestApp } from './support/app.js';
+import { type Api, json, newParticipant, newReferral, startTestApp, type TestApp } from './support/app.js';
 
 /**
  * The loop a new user walks through from the README: set a policy, add people and a referral,
@@ -32,7 +32,9 @@ describe('the reward loop', () => {
       200,
     );
     expect(policy.version).toBe(2);
-    expect(policy.summary).toBe('Gift card, 25.00 USD via Tremendous; 25.00 USD from the 1st referral, 50.00 USD from the 3rd referral');
+    expect(policy.summary).toBe(
+      'Gift card, 25.00 USD via Tremendous; 25.00 USD from the 1st referral, 50.00 USD from the 3rd referral',
+    );
 
     const jessica = await newParticipant(t.owner, {
       name: 'Jessica Alvarez',
@@ -42,10 +44,14 @@ describe('the reward loop', () => {
     });
     expect(jessica.phone).toBe('+14155550142');
     expect(jessica.referralCode).toMatch(/^[2-9A-HJKMNP-TV-Z]{8}$/);
-    expect(jessica.referralUrl).toBe(`http://rewardloop.test/r/${jessica.referralUrl.split('/')[4]}/${jessica.referralCode}`);
+    expect(jessica.referralUrl).toBe(
+      `http://rewardloop.test/r/${jessica.referralUrl.split('/')[4]}/${jessica.referralCode}`,
+    );
 
     const sam = await newParticipant(t.owner, { name: 'Sam Lee', externalId: 'crm-77' });
-    const referral = await newReferral(t.owner, jessica.id, sam.id, { evidence: { note: 'She said Jessica sent her' } });
+    const referral = await newReferral(t.owner, jessica.id, sam.id, {
+      evidence: { note: 'She said Jessica sent her' },
+    });
     expect(referral.rewardStatus).toBe('NONE');
 
     const conversion = json(
@@ -75,15 +81,25 @@ describe('the reward loop', () => {
     const inReview = json(await t.owner.get('/v1/rewards?status=in_review'), 200);
     expect(inReview.items.map((r: { id: string }) => r.id)).toEqual([claim.id]);
 
-    const approved = json(await finance.post(`/v1/rewards/${claim.id}/approve`, { note: 'Deal confirmed in HubSpot' }), 200);
+    const approved = json(
+      await finance.post(`/v1/rewards/${claim.id}/approve`, { note: 'Deal confirmed in HubSpot' }),
+      200,
+    );
     expect(approved.status).toBe('pending');
     expect(approved.approvals).toHaveLength(1);
 
     const pending = json(await t.owner.get('/v1/rewards?status=pending'), 200);
     expect(pending.items).toHaveLength(1);
-    expect(pending.items[0]).toMatchObject({ id: claim.id, amount: 2500, notes: expect.stringContaining('Deal confirmed') });
+    expect(pending.items[0]).toMatchObject({
+      id: claim.id,
+      amount: 2500,
+      notes: expect.stringContaining('Deal confirmed'),
+    });
 
-    const sent = json(await t.owner.post(`/v1/rewards/${claim.id}/mark-sent`, { reference: 'TREM-4471', note: 'Sent by email' }), 200);
+    const sent = json(
+      await t.owner.post(`/v1/rewards/${claim.id}/mark-sent`, { reference: 'TREM-4471', note: 'Sent by email' }),
+      200,
+    );
     expect(sent.status).toBe('sent');
     expect(sent.sentAt).toBe(t.clock.now().toISOString());
     expect(sent.sentReference).toBe('TREM-4471');
@@ -107,11 +123,23 @@ describe('the reward loop', () => {
     const referrals = json(await t.owner.get(`/v1/referrals?referrerId=${jessica.id}`), 200);
     expect(referrals.items[0].rewardStatus).toBe('SENT');
     const jessicaNow = json(await t.owner.get(`/v1/participants/${jessica.id}`), 200);
-    expect(jessicaNow.stats).toEqual({ referralsMade: 1, referralsSuccessful: 1, rewardsEarned: [{ currency: 'USD', amount: 2500 }] });
+    expect(jessicaNow.stats).toEqual({
+      referralsMade: 1,
+      referralsSuccessful: 1,
+      rewardsEarned: [{ currency: 'USD', amount: 2500 }],
+    });
   });
 
   it('records do-not-contact and missing addresses as skip reasons, and the reward stays sent', async () => {
-    json(await t.owner.put('/v1/reward-policy', { rewardType: 'account_credit', amount: 5000, currency: 'USD', thankChannel: 'email_and_sms' }), 200);
+    json(
+      await t.owner.put('/v1/reward-policy', {
+        rewardType: 'account_credit',
+        amount: 5000,
+        currency: 'USD',
+        thankChannel: 'email_and_sms',
+      }),
+      200,
+    );
     const referrer = await newParticipant(t.owner, {
       name: 'Do Not Call',
       email: 'dnc@example.com',
@@ -119,27 +147,75 @@ describe('the reward loop', () => {
       smsMarketingConsent: true,
       doNotContact: true,
     });
-    const noPhone = await newParticipant(t.owner, { name: 'No Phone', email: 'nophone@example.com', smsMarketingConsent: true, emailMarketingConsent: true });
+    const noPhone = await newParticipant(t.owner, {
+      name: 'No Phone',
+      email: 'nophone@example.com',
+      smsMarketingConsent: true,
+      emailMarketingConsent: true,
+    });
     const [a, b] = [await newParticipant(t.owner), await newParticipant(t.owner)];
     await newReferral(t.owner, referrer.id, a.id);
     await newReferral(t.owner, noPhone.id, b.id);
-    const claimA = json(await t.owner.post('/v1/conversions', { externalId: 'x-1', type: 'invoice_paid', referredId: a.id, amount: 1000, currency: 'USD' }), 201).rewards[0];
-    const claimB = json(await t.owner.post('/v1/conversions', { externalId: 'x-2', type: 'invoice_paid', referredId: b.id, amount: 1000, currency: 'USD' }), 201).rewards[0];
+    const claimA = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'x-1',
+        type: 'invoice_paid',
+        referredId: a.id,
+        amount: 1000,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+    const claimB = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'x-2',
+        type: 'invoice_paid',
+        referredId: b.id,
+        amount: 1000,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
     for (const claim of [claimA, claimB]) json(await finance.post(`/v1/rewards/${claim.id}/approve`, {}), 200);
     const sentA = json(await t.owner.post(`/v1/rewards/${claimA.id}/mark-sent`, {}), 200);
     expect(sentA.status).toBe('sent');
-    expect(sentA.thankYou.map((m: { skipReason: string }) => m.skipReason)).toEqual(['do_not_contact', 'do_not_contact']);
+    expect(sentA.thankYou.map((m: { skipReason: string }) => m.skipReason)).toEqual([
+      'do_not_contact',
+      'do_not_contact',
+    ]);
     const sentB = json(await t.owner.post(`/v1/rewards/${claimB.id}/mark-sent`, {}), 200);
-    const reasons = Object.fromEntries(sentB.thankYou.map((m: { channel: string; status: string; skipReason: string }) => [m.channel, m.skipReason ?? m.status]));
+    const reasons = Object.fromEntries(
+      sentB.thankYou.map((m: { channel: string; status: string; skipReason: string }) => [
+        m.channel,
+        m.skipReason ?? m.status,
+      ]),
+    );
     expect(reasons).toEqual({ email: 'queued', sms: 'no_address' });
   });
 
   it('queues no thank-you when auto-thank is off', async () => {
-    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 1000, currency: 'EUR', autoThank: false }), 200);
+    json(
+      await t.owner.put('/v1/reward-policy', {
+        rewardType: 'gift_card',
+        amount: 1000,
+        currency: 'EUR',
+        autoThank: false,
+      }),
+      200,
+    );
     const referrer = await newParticipant(t.owner, { emailMarketingConsent: true });
     const referred = await newParticipant(t.owner);
     await newReferral(t.owner, referrer.id, referred.id);
-    const claim = json(await t.owner.post('/v1/conversions', { externalId: 'nt-1', type: 'deal_won', referredId: referred.id, amount: 1, currency: 'EUR' }), 201).rewards[0];
+    const claim = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'nt-1',
+        type: 'deal_won',
+        referredId: referred.id,
+        amount: 1,
+        currency: 'EUR',
+      }),
+      201,
+    ).rewards[0];
     expect(claim.summary).toBe('Gift card, 10.00 EUR');
     json(await finance.post(`/v1/rewards/${claim.id}/approve`, {}), 200);
     const sent = json(await t.owner.post(`/v1/rewards/${claim.id}/mark-sent`, {}), 200);
@@ -151,8 +227,20 @@ describe('the reward loop', () => {
     const referrer = await newParticipant(t.owner);
     const referred = await newParticipant(t.owner);
     await newReferral(t.owner, referrer.id, referred.id);
-    const claim = json(await t.owner.post('/v1/conversions', { externalId: 'pv-1', type: 'deal_won', referredId: referred.id, amount: 1, currency: 'USD' }), 201).rewards[0];
-    const newer = json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 9000, currency: 'USD' }), 200);
+    const claim = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'pv-1',
+        type: 'deal_won',
+        referredId: referred.id,
+        amount: 1,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+    const newer = json(
+      await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 9000, currency: 'USD' }),
+      200,
+    );
     const again = json(await t.owner.get(`/v1/rewards/${claim.id}`), 200);
     expect(again.amount).toBe(7000);
     expect(again.policyVersion).toBe(newer.version - 1);
@@ -162,7 +250,15 @@ describe('the reward loop', () => {
     const referrer = await newParticipant(t.owner);
     const referred = await newParticipant(t.owner);
     await newReferral(t.owner, referrer.id, referred.id);
-    const event = { externalId: 'replay-1', source: 'billing', type: 'invoice_paid', referredId: referred.id, amount: 5000, currency: 'USD', occurredAt: '2026-03-01T10:00:00Z' };
+    const event = {
+      externalId: 'replay-1',
+      source: 'billing',
+      type: 'invoice_paid',
+      referredId: referred.id,
+      amount: 5000,
+      currency: 'USD',
+      occurredAt: '2026-03-01T10:00:00Z',
+    };
     const first = await t.owner.post('/v1/conversions', event);
     expect(first.statusCode).toBe(201);
     const before = json(await t.owner.get('/v1/rewards?limit=100'), 200).items.length;

@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { recordAudit } from '../audit/audit.repo.js';
 import { apiKeys, sessions, users } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { requireActor, SESSION_COOKIE } from '../http/auth.js';
+import { forgetRevokedKey, requireActor, SESSION_COOKIE } from '../http/auth.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { EmailSchema, IdSchema, NameSchema, text, TimestampSchema } from '../shared/schemas.js';
+import { EmailSchema, IdSchema, NameSchema, TimestampSchema, text } from '../shared/schemas.js';
 import { createApiKey, createUser, getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
 import { findUsersByEmail, listKeys, listUsers } from './access.repo.js';
 import { ROLES } from './roles.core.js';
@@ -50,7 +50,11 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       schema: {
         tags,
         summary: 'Sign in to the web app (sets a session cookie)',
-        body: z.strictObject({ email: EmailSchema, password: z.string().min(1).max(200), workspace: text(200).optional() }),
+        body: z.strictObject({
+          email: EmailSchema,
+          password: z.string().min(1).max(200),
+          workspace: text(200).optional(),
+        }),
         response: { 200: MeSchema },
       },
       handler: async (request, reply) => {
@@ -115,7 +119,11 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
 
     r.get('/v1/api-keys', {
       config: { permission: 'access:manage' },
-      schema: { tags, summary: 'API keys of the workspace (never the keys themselves)', response: { 200: z.object({ items: z.array(ApiKeySchema) }) } },
+      schema: {
+        tags,
+        summary: 'API keys of the workspace (never the keys themselves)',
+        response: { 200: z.object({ items: z.array(ApiKeySchema) }) },
+      },
       handler: async (request) => {
         const rows = await listKeys(deps.db, requireActor(request).workspaceId);
         return {
@@ -144,7 +152,13 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
         const actor = requireActor(request);
         const at = deps.clock.now();
         const { key, record } = await deps.db.transaction((tx) =>
-          createApiKey(tx, { workspaceId: actor.workspaceId, role: request.body.role, name: request.body.name, actor, at }),
+          createApiKey(tx, {
+            workspaceId: actor.workspaceId,
+            role: request.body.role,
+            name: request.body.name,
+            actor,
+            at,
+          }),
         );
         return reply.code(201).send({
           id: record.id,
@@ -161,7 +175,12 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
 
     r.post('/v1/api-keys/:id/revoke', {
       config: { permission: 'access:manage' },
-      schema: { tags, summary: 'Revoke an API key', params: z.strictObject({ id: IdSchema }), response: { 200: ApiKeySchema } },
+      schema: {
+        tags,
+        summary: 'Revoke an API key',
+        params: z.strictObject({ id: IdSchema }),
+        response: { 200: ApiKeySchema },
+      },
       handler: async (request) => {
         const actor = requireActor(request);
         const at = deps.clock.now();
@@ -169,12 +188,19 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
           const [updated] = await tx
             .update(apiKeys)
             .set({ revokedAt: at })
-            .where(and(eq(apiKeys.workspaceId, actor.workspaceId), eq(apiKeys.id, request.params.id), isNull(apiKeys.revokedAt)))
+            .where(
+              and(
+                eq(apiKeys.workspaceId, actor.workspaceId),
+                eq(apiKeys.id, request.params.id),
+                isNull(apiKeys.revokedAt),
+              ),
+            )
             .returning();
           if (!updated) throw notFound('Active API key');
           await recordAudit(tx, actor, at, { action: 'api_key.revoked', objectType: 'api_key', objectId: updated.id });
           return updated;
         });
+        forgetRevokedKey(row.id);
         return {
           id: row.id,
           name: row.name,
@@ -199,7 +225,9 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
     r.get('/v1/users', {
       config: { permission: 'access:manage' },
       schema: { tags, summary: 'People who can sign in', response: { 200: z.object({ items: z.array(UserSchema) }) } },
-      handler: async (request) => ({ items: (await listUsers(deps.db, requireActor(request).workspaceId)).map(presentUser) }),
+      handler: async (request) => ({
+        items: (await listUsers(deps.db, requireActor(request).workspaceId)).map(presentUser),
+      }),
     });
 
     r.post('/v1/users', {
@@ -227,7 +255,12 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
 
     r.post('/v1/users/:id/disable', {
       config: { permission: 'access:manage' },
-      schema: { tags, summary: 'Disable a user (signs them out)', params: z.strictObject({ id: IdSchema }), response: { 200: UserSchema } },
+      schema: {
+        tags,
+        summary: 'Disable a user (signs them out)',
+        params: z.strictObject({ id: IdSchema }),
+        response: { 200: UserSchema },
+      },
       handler: async (request) => {
         const actor = requireActor(request);
         if (request.params.id === actor.id) throw new AppError('unprocessable', 'You cannot disable yourself.');
@@ -236,10 +269,14 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
           const [updated] = await tx
             .update(users)
             .set({ disabledAt: at })
-            .where(and(eq(users.workspaceId, actor.workspaceId), eq(users.id, request.params.id), isNull(users.disabledAt)))
+            .where(
+              and(eq(users.workspaceId, actor.workspaceId), eq(users.id, request.params.id), isNull(users.disabledAt)),
+            )
             .returning();
           if (!updated) throw notFound('Active user');
-          await tx.delete(sessions).where(and(eq(sessions.workspaceId, actor.workspaceId), eq(sessions.userId, updated.id)));
+          await tx
+            .delete(sessions)
+            .where(and(eq(sessions.workspaceId, actor.workspaceId), eq(sessions.userId, updated.id)));
           await recordAudit(tx, actor, at, { action: 'user.disabled', objectType: 'user', objectId: updated.id });
           return updated;
         });

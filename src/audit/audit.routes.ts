@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
-import { pageSchema, PageQuerySchema, text, TimestampSchema } from '../shared/schemas.js';
+import { PageQuerySchema, pageSchema, TimestampSchema, text } from '../shared/schemas.js';
 import { listAuditEvents } from './audit.repo.js';
 
 const AuditEventSchema = z

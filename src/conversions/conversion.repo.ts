@@ -15,12 +15,21 @@ export async function findConversion(db: Executor, workspaceId: string, id: stri
   return rows[0];
 }
 
-export async function findConversionByExternalId(db: Executor, workspaceId: string, source: string, externalId: string) {
+export async function findConversionByExternalId(
+  db: Executor,
+  workspaceId: string,
+  source: string,
+  externalId: string,
+) {
   const rows = await db
     .select()
     .from(conversions)
     .where(
-      and(eq(conversions.workspaceId, workspaceId), eq(conversions.source, source), eq(conversions.externalId, externalId)),
+      and(
+        eq(conversions.workspaceId, workspaceId),
+        eq(conversions.source, source),
+        eq(conversions.externalId, externalId),
+      ),
     )
     .limit(1);
   return rows[0];

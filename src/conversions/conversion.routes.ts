@@ -4,7 +4,12 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { IdSchema, pageSchema } from '../shared/schemas.js';
-import { ConversionInputSchema, ConversionListQuerySchema, ConversionResultSchema, ConversionSchema } from './conversion.schema.js';
+import {
+  ConversionInputSchema,
+  ConversionListQuerySchema,
+  ConversionResultSchema,
+  ConversionSchema,
+} from './conversion.schema.js';
 import { getConversion, listConversions, recordConversion } from './conversion.service.js';
 
 export function conversionRoutes(deps: Deps) {
@@ -27,11 +32,21 @@ export function conversionRoutes(deps: Deps) {
       },
     });
     r.get('/v1/conversions', {
-      schema: { tags, summary: 'Recent conversion events with their outcome', querystring: ConversionListQuerySchema, response: { 200: pageSchema(ConversionSchema) } },
+      schema: {
+        tags,
+        summary: 'Recent conversion events with their outcome',
+        querystring: ConversionListQuerySchema,
+        response: { 200: pageSchema(ConversionSchema) },
+      },
       handler: async (request) => listConversions(deps, requireActor(request), request.query),
     });
     r.get('/v1/conversions/:id', {
-      schema: { tags, summary: 'Get a conversion event', params: z.strictObject({ id: IdSchema }), response: { 200: ConversionSchema } },
+      schema: {
+        tags,
+        summary: 'Get a conversion event',
+        params: z.strictObject({ id: IdSchema }),
+        response: { 200: ConversionSchema },
+      },
       handler: async (request) => getConversion(deps, requireActor(request), request.params.id),
     });
   };

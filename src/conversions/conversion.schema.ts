@@ -1,16 +1,29 @@
 import { z } from 'zod';
 import { CONVERSION_TYPES } from '../policy/rules.core.js';
 import { RewardSchema } from '../rewards/reward.schema.js';
-import { AmountSchema, CurrencySchema, DateTimeSchema, IdSchema, PageQuerySchema, text, TimestampSchema } from '../shared/schemas.js';
+import {
+  AmountSchema,
+  CurrencySchema,
+  DateTimeSchema,
+  IdSchema,
+  PageQuerySchema,
+  TimestampSchema,
+  text,
+} from '../shared/schemas.js';
 
 const REVERSALS = ['refund', 'chargeback'];
 
 export const ConversionInputSchema = z
   .strictObject({
-    externalId: text(200, 1).meta({ description: 'The event id in your CRM or billing system; with `source`, it makes the event idempotent.' }),
+    externalId: text(200, 1).meta({
+      description: 'The event id in your CRM or billing system; with `source`, it makes the event idempotent.',
+    }),
     source: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'Must be 1–64 lowercase letters, digits, dots, dashes or underscores (e.g. hubspot).')
+      .regex(
+        /^[a-z0-9][a-z0-9_.-]{0,63}$/,
+        'Must be 1–64 lowercase letters, digits, dots, dashes or underscores (e.g. hubspot).',
+      )
       .optional(),
     type: z.enum(CONVERSION_TYPES),
     referredId: IdSchema.optional(),
@@ -24,7 +37,11 @@ export const ConversionInputSchema = z
   .superRefine((event, ctx) => {
     const reversal = REVERSALS.includes(event.type);
     if (!reversal && !event.referredId && !event.referredExternalId) {
-      ctx.addIssue({ code: 'custom', path: ['referredId'], message: 'Name the referred customer: referredId or referredExternalId.' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['referredId'],
+        message: 'Name the referred customer: referredId or referredExternalId.',
+      });
     }
     if (reversal && !event.originalExternalId && !event.referredId && !event.referredExternalId) {
       ctx.addIssue({
@@ -34,10 +51,14 @@ export const ConversionInputSchema = z
       });
     }
     if (!reversal && event.originalExternalId) {
-      ctx.addIssue({ code: 'custom', path: ['originalExternalId'], message: 'Only refunds and chargebacks reverse another conversion.' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['originalExternalId'],
+        message: 'Only refunds and chargebacks reverse another conversion.',
+      });
     }
   })
-  .meta({ id: 'ConversionInput' });
+  ;
 
 export const CONVERSION_OUTCOMES = [
   'reward_created',
@@ -62,7 +83,8 @@ export const OUTCOME_TEXT: Record<ConversionOutcome, string> = {
   no_reward_policy: 'The reward policy gives no reward.',
   already_rewarded: 'This customer already has a reward claim; one reward per referred customer.',
   duplicate_flagged: 'This customer already has a claim; the possible duplicate is flagged on it.',
-  awaiting_participant: 'No participant has this referredExternalId yet; the event is kept and applied when they are added.',
+  awaiting_participant:
+    'No participant has this referredExternalId yet; the event is kept and applied when they are added.',
   reversal_applied: 'The reversal was applied to the reward(s) of the original conversion.',
   reversal_recorded: 'The reversal was recorded; the original conversion has no reward to change.',
   reversal_pending: 'The original conversion has not arrived yet; the reversal is kept and applied when it does.',

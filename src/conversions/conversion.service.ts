@@ -6,7 +6,12 @@ import type { Tx } from '../db/client.js';
 import { conversions } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import { addSignals, findParticipant, findParticipantByExternalId, type ParticipantRow } from '../participants/participant.repo.js';
+import {
+  addSignals,
+  findParticipant,
+  findParticipantByExternalId,
+  type ParticipantRow,
+} from '../participants/participant.repo.js';
 import type { ParticipantCreate, ParticipantUpdate } from '../participants/participant.schema.js';
 import { insertParticipant, presentParticipant, updateParticipant } from '../participants/participant.service.js';
 import { getDefaultProgram } from '../policy/policy.repo.js';
@@ -20,9 +25,9 @@ import { decodeCursor, toPage } from '../shared/pagination.js';
 import { getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
 import {
   type ConversionRow,
+  conversionsAwaiting,
   findConversion,
   findConversionByExternalId,
-  conversionsAwaiting,
   insertConversionOnce,
   listConversionRows,
   unlinkedReversalsNaming,
@@ -72,7 +77,11 @@ export function presentConversion(row: ConversionRow) {
  * Applies an event that is now about a known customer: a sale makes (or flags) a claim and picks
  * up refunds that arrived before it; a refund reverses what its original conversion produced.
  */
-async function applyConversion(tx: Tx, env: ClaimEnv, row: ConversionRow): Promise<{ outcome: ConversionOutcome; rewardIds: string[] }> {
+async function applyConversion(
+  tx: Tx,
+  env: ClaimEnv,
+  row: ConversionRow,
+): Promise<{ outcome: ConversionOutcome; rewardIds: string[] }> {
   const workspaceId = env.actor.workspaceId;
   if (isReversal(row.type)) {
     let original = row.originalExternalId
@@ -89,7 +98,10 @@ async function applyConversion(tx: Tx, env: ClaimEnv, row: ConversionRow): Promi
       .set({ reversesConversionId: original.id })
       .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, row.id)));
     const applied = await applyReversals(tx, env, original, row);
-    return { outcome: applied.affected.length > 0 ? 'reversal_applied' : 'reversal_recorded', rewardIds: applied.affected };
+    return {
+      outcome: applied.affected.length > 0 ? 'reversal_applied' : 'reversal_recorded',
+      rewardIds: applied.affected,
+    };
   }
   const claim = await createClaimForConversion(tx, env, row);
   // Refunds of this sale that arrived first were kept; apply them now, so the end state is the
@@ -154,7 +166,8 @@ export async function recordConversion(
     });
     if (!inserted) {
       const existing = await findConversionByExternalId(tx, workspaceId, source, input.externalId);
-      if (!existing || !existing.result) throw new AppError('idempotency_in_progress', 'This event is being recorded; retry shortly.');
+      if (!existing?.result)
+        throw new AppError('idempotency_in_progress', 'This event is being recorded; retry shortly.');
       if (existing.requestHash !== hash) {
         throw new AppError(
           'conversion_mismatch',
@@ -165,7 +178,19 @@ export async function recordConversion(
       return { created: false, body: existing.result as ConversionResult };
     }
     if (referred && input.paymentFingerprint) {
-      await addSignals(tx, workspaceId, referred.id, [{ kind: 'payment_fingerprint', value: input.paymentFingerprint, source: `conversion ${source}/${input.externalId}` }], at);
+      await addSignals(
+        tx,
+        workspaceId,
+        referred.id,
+        [
+          {
+            kind: 'payment_fingerprint',
+            value: input.paymentFingerprint,
+            source: `conversion ${source}/${input.externalId}`,
+          },
+        ],
+        at,
+      );
     }
     const { outcome, rewardIds } = referred
       ? await applyConversion(tx, env, inserted)
@@ -190,7 +215,15 @@ export async function recordConversion(
       action: 'conversion.recorded',
       objectType: 'conversion',
       objectId: inserted.id,
-      after: { source, externalId: input.externalId, type: input.type, amount: input.amount, currency: input.currency, outcome, rewardIds },
+      after: {
+        source,
+        externalId: input.externalId,
+        type: input.type,
+        amount: input.amount,
+        currency: input.currency,
+        outcome,
+        rewardIds,
+      },
     });
     return { created: true, body };
   });
@@ -229,7 +262,6 @@ export async function updateParticipantAndLink(deps: Deps, actor: Actor, id: str
     }
   });
 }
-
 
 export async function listConversions(
   deps: Deps,

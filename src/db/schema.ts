@@ -76,12 +76,7 @@ export const messageStatusEnum = pgEnum('message_status', [
   'skipped',
   'cancelled',
 ]);
-export const skipReasonEnum = pgEnum('skip_reason', [
-  'no_consent',
-  'do_not_contact',
-  'no_address',
-  'daily_cap',
-]);
+export const skipReasonEnum = pgEnum('skip_reason', ['no_consent', 'do_not_contact', 'no_address', 'daily_cap']);
 export const signalKindEnum = pgEnum('signal_kind', ['ip', 'device', 'payment_fingerprint']);
 export const disputeStatusEnum = pgEnum('dispute_status', ['open', 'resolved']);
 export const recoveryKindEnum = pgEnum('recovery_kind', ['clawback', 'recovery', 'review']);
@@ -108,7 +103,9 @@ export const workspaces = pgTable('workspaces', {
 export const apiKeys = pgTable(
   'api_keys',
   {
-    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
     id: text('id').notNull(),
     name: text('name').notNull(),
     role: roleEnum('role').notNull(),
@@ -130,7 +127,9 @@ export const apiKeys = pgTable(
 export const users = pgTable(
   'users',
   {
-    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
     id: text('id').notNull(),
     email: text('email').notNull(),
     name: text('name').notNull(),
@@ -167,7 +166,9 @@ export const sessions = pgTable(
 export const programs = pgTable(
   'programs',
   {
-    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
     id: text('id').notNull(),
     name: text('name').notNull(),
     isDefault: boolean('is_default').notNull().default(false),
@@ -209,10 +210,7 @@ export const rewardPolicies = pgTable(
     primaryKey({ columns: [t.workspaceId, t.programId, t.version] }),
     foreignKey({ columns: [t.workspaceId, t.programId], foreignColumns: [programs.workspaceId, programs.id] }),
     check('reward_policies_amount_ck', sql`${t.amount} >= 0 and ${t.amount} <= 1000000000000`),
-    check(
-      'reward_policies_rate_ck',
-      sql`${t.commissionRateBps} is null or ${t.commissionRateBps} between 0 and 10000`,
-    ),
+    check('reward_policies_rate_ck', sql`${t.commissionRateBps} is null or ${t.commissionRateBps} between 0 and 10000`),
     check(
       'reward_policies_commission_ck',
       sql`${t.rewardType} <> 'commission_share' or ${t.commissionRateBps} is not null`,
@@ -264,7 +262,9 @@ export const programRules = pgTable(
 export const participants = pgTable(
   'participants',
   {
-    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
     id: text('id').notNull(),
     name: text('name').notNull(),
     email: text('email'),
@@ -287,9 +287,7 @@ export const participants = pgTable(
     // every code ever issued. Serves the landing page's lookup by code.
     uniqueIndex('participants_referral_code_uq').on(t.workspaceId, t.referralCode),
     // Serves conversions that name the customer by the CRM's id.
-    uniqueIndex('participants_external_id_uq')
-      .on(t.workspaceId, t.externalId)
-      .where(sql`${t.externalId} is not null`),
+    uniqueIndex('participants_external_id_uq').on(t.workspaceId, t.externalId).where(sql`${t.externalId} is not null`),
     // Serves "find participant by email" when leads arrive through the landing page.
     index('participants_email_idx').on(t.workspaceId, t.emailNormalized),
   ],
@@ -425,9 +423,7 @@ export const conversions = pgTable(
       .on(t.workspaceId, t.source, t.originalExternalId)
       .where(sql`${t.originalExternalId} is not null`),
     // Serves conversions waiting for their customer to be created.
-    index('conversions_waiting_idx')
-      .on(t.workspaceId, t.referredExternalId)
-      .where(sql`${t.referredId} is null`),
+    index('conversions_waiting_idx').on(t.workspaceId, t.referredExternalId).where(sql`${t.referredId} is null`),
     // Serves the recent-conversions list.
     index('conversions_received_idx').on(t.workspaceId, t.receivedAt, t.id),
   ],
@@ -587,9 +583,7 @@ export const rewardFlags = pgTable(
       sql`(${t.resolvedAt} is null) = (${t.resolution} is null) and (${t.resolvedAt} is null) = (${t.resolvedBy} is null)`,
     ),
     // Flags never vanish silently; at most one open flag of a type per claim.
-    uniqueIndex('reward_flags_open_uq')
-      .on(t.workspaceId, t.rewardId, t.type)
-      .where(sql`${t.resolvedAt} is null`),
+    uniqueIndex('reward_flags_open_uq').on(t.workspaceId, t.rewardId, t.type).where(sql`${t.resolvedAt} is null`),
     index('reward_flags_reward_idx').on(t.workspaceId, t.rewardId),
   ],
 );
@@ -778,7 +772,9 @@ export const messageAttempts = pgTable(
 export const messageTemplates = pgTable(
   'message_templates',
   {
-    workspaceId: text('workspace_id').notNull().references(() => workspaces.id),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
     kind: messageKindEnum('kind').notNull(),
     channel: messageChannelEnum('channel').notNull(),
     subject: text('subject'),

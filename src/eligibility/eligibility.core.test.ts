@@ -37,8 +37,20 @@ function context(overrides: Partial<EligibilityContext> = {}): EligibilityContex
     now,
     rules: { version: 1, ...DEFAULT_RULES },
     referral: referral(),
-    referrer: person({ id: 'par_jess', name: 'Jessica Alvarez', email: 'jessica@example.com', emailNormalized: 'jessica@example.com', phone: '+14155550142' }),
-    referred: person({ id: 'par_sam', name: 'Sam Lee', email: 'sam@example.org', emailNormalized: 'sam@example.org', phone: '+14155550199' }),
+    referrer: person({
+      id: 'par_jess',
+      name: 'Jessica Alvarez',
+      email: 'jessica@example.com',
+      emailNormalized: 'jessica@example.com',
+      phone: '+14155550142',
+    }),
+    referred: person({
+      id: 'par_sam',
+      name: 'Sam Lee',
+      email: 'sam@example.org',
+      emailNormalized: 'sam@example.org',
+      phone: '+14155550199',
+    }),
     conversion: {
       id: 'cnv_1',
       externalId: 'deal-1',
@@ -54,7 +66,13 @@ function context(overrides: Partial<EligibilityContext> = {}): EligibilityContex
     duplicateAttempts: [],
     referrerClaims: { sameMonth: 0, lifetime: 0 },
     exceptions: [],
-    velocity: { windowHours: 24, referralsByReferrer: 1, claimsByReferrer: 1, clicksFromSameIp: 0, clicksFromSameDevice: 0 },
+    velocity: {
+      windowHours: 24,
+      referralsByReferrer: 1,
+      claimsByReferrer: 1,
+      clicksFromSameIp: 0,
+      clicksFromSameDevice: 0,
+    },
     disposableDomains: DISPOSABLE_DOMAINS,
     ...overrides,
   };
@@ -75,21 +93,41 @@ describe('conversion confirmed', () => {
   const base = context();
   it.each([
     ['a qualifying, unrefunded sale', base, true, undefined],
-    ['a type the rules do not count', context({ conversion: { ...base.conversion, type: 'refund' } }), false, undefined],
+    [
+      'a type the rules do not count',
+      context({ conversion: { ...base.conversion, type: 'refund' } }),
+      false,
+      undefined,
+    ],
     [
       'a fully refunded sale',
-      context({ conversion: { ...base.conversion, reversals: [{ id: 'cnv_r', externalId: 'r-1', type: 'refund', amount: 100_000, occurredAt: now }] } }),
+      context({
+        conversion: {
+          ...base.conversion,
+          reversals: [{ id: 'cnv_r', externalId: 'r-1', type: 'refund', amount: 100_000, occurredAt: now }],
+        },
+      }),
       false,
       undefined,
     ],
     [
       'a partly refunded sale',
-      context({ conversion: { ...base.conversion, reversals: [{ id: 'cnv_r', externalId: 'r-1', type: 'refund', amount: 10_000, occurredAt: now }] } }),
+      context({
+        conversion: {
+          ...base.conversion,
+          reversals: [{ id: 'cnv_r', externalId: 'r-1', type: 'refund', amount: 10_000, occurredAt: now }],
+        },
+      }),
       false,
       'refunded',
     ],
     ['a sale below the minimum', context({ rules: { ...base.rules, minAmount: 200_000 } }), false, undefined],
-    ['a sale in another currency than the minimum', context({ rules: { ...base.rules, minAmount: 1, currency: 'EUR' } }), false, undefined],
+    [
+      'a sale in another currency than the minimum',
+      context({ rules: { ...base.rules, minAmount: 1, currency: 'EUR' } }),
+      false,
+      undefined,
+    ],
   ])('%s → passed %s', (_name, ctx, passed, flag) => {
     const outcome = run('conversion_confirmed', ctx);
     expect(outcome.passed).toBe(passed);
@@ -98,7 +136,12 @@ describe('conversion confirmed', () => {
   });
 
   it('makes a fully refunded claim ineligible, a partly refunded one needs review', () => {
-    const full = context({ conversion: { ...base.conversion, reversals: [{ id: 'r', externalId: 'r', type: 'chargeback', amount: 100_000, occurredAt: now }] } });
+    const full = context({
+      conversion: {
+        ...base.conversion,
+        reversals: [{ id: 'r', externalId: 'r', type: 'chargeback', amount: 100_000, occurredAt: now }],
+      },
+    });
     expect(evaluateEligibility(full).recommendation).toBe('ineligible');
     expect(run('conversion_confirmed', full).reason).toContain('charged back');
   });
@@ -110,11 +153,31 @@ describe('referrer eligible', () => {
     ['a customer', base, true],
     ['an employee (not allowed by default)', context({ referrer: { ...base.referrer, kind: 'employee' } }), false],
     ['a partner', context({ referrer: { ...base.referrer, kind: 'partner' } }), true],
-    ['a sale before the program started', context({ rules: { ...base.rules, startsAt: new Date('2026-06-01T00:00:00Z') } }), false],
-    ['a sale after the program ended', context({ rules: { ...base.rules, endsAt: new Date('2026-05-01T00:00:00Z') } }), false],
-    ['the monthly cap reached', context({ rules: { ...base.rules, capPerMonth: 2 }, referrerClaims: { sameMonth: 2, lifetime: 2 } }), false],
-    ['under the monthly cap', context({ rules: { ...base.rules, capPerMonth: 2 }, referrerClaims: { sameMonth: 1, lifetime: 9 } }), true],
-    ['the lifetime cap reached', context({ rules: { ...base.rules, capLifetime: 5 }, referrerClaims: { sameMonth: 0, lifetime: 5 } }), false],
+    [
+      'a sale before the program started',
+      context({ rules: { ...base.rules, startsAt: new Date('2026-06-01T00:00:00Z') } }),
+      false,
+    ],
+    [
+      'a sale after the program ended',
+      context({ rules: { ...base.rules, endsAt: new Date('2026-05-01T00:00:00Z') } }),
+      false,
+    ],
+    [
+      'the monthly cap reached',
+      context({ rules: { ...base.rules, capPerMonth: 2 }, referrerClaims: { sameMonth: 2, lifetime: 2 } }),
+      false,
+    ],
+    [
+      'under the monthly cap',
+      context({ rules: { ...base.rules, capPerMonth: 2 }, referrerClaims: { sameMonth: 1, lifetime: 9 } }),
+      true,
+    ],
+    [
+      'the lifetime cap reached',
+      context({ rules: { ...base.rules, capLifetime: 5 }, referrerClaims: { sameMonth: 0, lifetime: 5 } }),
+      false,
+    ],
     ['referring themselves', context({ referred: { ...base.referrer } }), false],
   ])('%s → passed %s', (_name, ctx, passed) => {
     const outcome = run('referrer_eligible', ctx);
@@ -129,13 +192,61 @@ describe('self-referral', () => {
     context({ referrer: { ...base.referrer, signals: referrer }, referred: { ...base.referred, signals: referred } });
   it.each([
     ['different people', base, false, 0],
-    ['the same gmail mailbox written differently', context({ referred: { ...base.referred, email: 'Jess.ica+x@googlemail.com', emailNormalized: 'jessica@gmail.com' }, referrer: { ...base.referrer, email: 'jessica@gmail.com', emailNormalized: 'jessica@gmail.com' } }), true, 60],
+    [
+      'the same gmail mailbox written differently',
+      context({
+        referred: { ...base.referred, email: 'Jess.ica+x@googlemail.com', emailNormalized: 'jessica@gmail.com' },
+        referrer: { ...base.referrer, email: 'jessica@gmail.com', emailNormalized: 'jessica@gmail.com' },
+      }),
+      true,
+      60,
+    ],
     ['the same phone', context({ referred: { ...base.referred, phone: '+14155550142' } }), true, 50],
-    ['the same payment fingerprint', withSignals([{ kind: 'payment_fingerprint', value: 'card_abc', source: 'api' }], [{ kind: 'payment_fingerprint', value: 'card_abc', source: 'billing' }]), true, 70],
-    ['the same device from link clicks', withSignals([{ kind: 'device', value: 'dev-1', source: 'click' }], [{ kind: 'device', value: 'dev-1', source: 'click' }]), true, 50],
-    ['only the same IP', withSignals([{ kind: 'ip', value: '203.0.113.9', source: 'click' }], [{ kind: 'ip', value: '203.0.113.9', source: 'click' }]), false, 20],
-    ['the same name and address', context({ referrer: { ...base.referrer, name: 'Sam Lee', address: '12 Main St, Springfield' }, referred: { ...base.referred, address: '12 main st springfield' } }), true, 40],
-    ['the same name, different address', context({ referrer: { ...base.referrer, name: 'Sam Lee', address: '1 Elm Rd' }, referred: { ...base.referred, address: '12 Main St' } }), false, 0],
+    [
+      'the same payment fingerprint',
+      withSignals(
+        [{ kind: 'payment_fingerprint', value: 'card_abc', source: 'api' }],
+        [{ kind: 'payment_fingerprint', value: 'card_abc', source: 'billing' }],
+      ),
+      true,
+      70,
+    ],
+    [
+      'the same device from link clicks',
+      withSignals(
+        [{ kind: 'device', value: 'dev-1', source: 'click' }],
+        [{ kind: 'device', value: 'dev-1', source: 'click' }],
+      ),
+      true,
+      50,
+    ],
+    [
+      'only the same IP',
+      withSignals(
+        [{ kind: 'ip', value: '203.0.113.9', source: 'click' }],
+        [{ kind: 'ip', value: '203.0.113.9', source: 'click' }],
+      ),
+      false,
+      20,
+    ],
+    [
+      'the same name and address',
+      context({
+        referrer: { ...base.referrer, name: 'Sam Lee', address: '12 Main St, Springfield' },
+        referred: { ...base.referred, address: '12 main st springfield' },
+      }),
+      true,
+      40,
+    ],
+    [
+      'the same name, different address',
+      context({
+        referrer: { ...base.referrer, name: 'Sam Lee', address: '1 Elm Rd' },
+        referred: { ...base.referred, address: '12 Main St' },
+      }),
+      false,
+      0,
+    ],
   ])('%s → flagged %s, score %i', (_name, ctx, flagged, points) => {
     const outcome = run('self_referral', ctx);
     expect(outcome.flag === 'self_referral').toBe(flagged);
@@ -152,58 +263,140 @@ describe('self-referral', () => {
 
   it('sums the signals into the fraud score (capped at 100) and says which made it', () => {
     const ctx = context({
-      referred: { ...base.referred, phone: '+14155550142', email: 'x@mailinator.com', emailNormalized: 'x@mailinator.com', signals: [{ kind: 'payment_fingerprint', value: 'c', source: 'b' }] },
+      referred: {
+        ...base.referred,
+        phone: '+14155550142',
+        email: 'x@mailinator.com',
+        emailNormalized: 'x@mailinator.com',
+        signals: [{ kind: 'payment_fingerprint', value: 'c', source: 'b' }],
+      },
       referrer: { ...base.referrer, signals: [{ kind: 'payment_fingerprint', value: 'c', source: 'a' }] },
     });
     const result = evaluateEligibility(ctx);
     expect(result.fraudScore).toBe(100);
-    expect(result.signals.map((s) => s.signal).sort()).toEqual(['disposable_email', 'same_payment_fingerprint', 'same_phone']);
+    expect(result.signals.map((s) => s.signal).sort()).toEqual([
+      'disposable_email',
+      'same_payment_fingerprint',
+      'same_phone',
+    ]);
     expect(result.recommendation).toBe('needs_review');
   });
 });
 
 describe('duplicate claim and disputed attribution', () => {
-  const rival = referral({ id: 'ref_2', referrerId: 'par_pat', referrerName: 'Pat Partner', referrerKind: 'partner', source: 'link', createdAt: new Date('2026-05-02T00:00:00Z') });
+  const rival = referral({
+    id: 'ref_2',
+    referrerId: 'par_pat',
+    referrerName: 'Pat Partner',
+    referrerKind: 'partner',
+    source: 'link',
+    createdAt: new Date('2026-05-02T00:00:00Z'),
+  });
   it('flags both when two referrers claim one customer, showing both referrals’ evidence', () => {
     const result = evaluateEligibility(context({ otherReferrals: [rival] }));
     expect(result.flags.map((f) => f.type).sort()).toEqual(['disputed_attribution', 'duplicate_claim']);
     const disputed = result.flags.find((f) => f.type === 'disputed_attribution');
-    expect((disputed?.evidence.competing as { referrerName: string }[]).map((c) => c.referrerName)).toEqual(['Jessica Alvarez', 'Pat Partner']);
+    expect((disputed!.evidence.competing as { referrerName: string }[]).map((c) => c.referrerName)).toEqual([
+      'Jessica Alvarez',
+      'Pat Partner',
+    ]);
   });
 
   it('flags a dispute opened by staff even with a single referral', () => {
-    const outcome = run('disputed_attribution', context({ dispute: { id: 'dsp_1', status: 'open', reason: 'Customer says Pat sent them', openedByName: 'Staff', winningReferralId: null, resolution: null, resolvedByName: null, resolvedAt: null, createdAt: now } }));
+    const outcome = run(
+      'disputed_attribution',
+      context({
+        dispute: {
+          id: 'dsp_1',
+          status: 'open',
+          reason: 'Customer says Pat sent them',
+          openedByName: 'Staff',
+          winningReferralId: null,
+          resolution: null,
+          resolvedByName: null,
+          resolvedAt: null,
+          createdAt: now,
+        },
+      }),
+    );
     expect(outcome.flag).toBe('disputed_attribution');
   });
 
   it('is settled by a resolution made after every competing referral, and reopened by a later one', () => {
-    const resolved = { id: 'dsp_1', status: 'resolved' as const, reason: 'two referrers', openedByName: 'System', winningReferralId: 'ref_1', resolution: 'Jessica brought them in', resolvedByName: 'Fiona', resolvedAt: new Date('2026-05-05T00:00:00Z'), createdAt: now };
+    const resolved = {
+      id: 'dsp_1',
+      status: 'resolved' as const,
+      reason: 'two referrers',
+      openedByName: 'System',
+      winningReferralId: 'ref_1',
+      resolution: 'Jessica brought them in',
+      resolvedByName: 'Fiona',
+      resolvedAt: new Date('2026-05-05T00:00:00Z'),
+      createdAt: now,
+    };
     expect(run('disputed_attribution', context({ otherReferrals: [rival], dispute: resolved })).passed).toBe(true);
     expect(run('duplicate_claim', context({ otherReferrals: [rival], dispute: resolved })).passed).toBe(true);
     const late = { ...rival, id: 'ref_3', createdAt: new Date('2026-05-06T00:00:00Z') };
-    expect(run('disputed_attribution', context({ otherReferrals: [rival, late], dispute: resolved })).passed).toBe(false);
+    expect(run('disputed_attribution', context({ otherReferrals: [rival, late], dispute: resolved })).passed).toBe(
+      false,
+    );
   });
 
   it('flags the same sale recorded twice', () => {
-    const outcome = run('duplicate_claim', context({ duplicateAttempts: [{ conversionId: 'cnv_2', externalId: 'inv-9', type: 'invoice_paid', amount: 100_000, currency: 'USD', occurredAt: now.toISOString() }] }));
+    const outcome = run(
+      'duplicate_claim',
+      context({
+        duplicateAttempts: [
+          {
+            conversionId: 'cnv_2',
+            externalId: 'inv-9',
+            type: 'invoice_paid',
+            amount: 100_000,
+            currency: 'USD',
+            occurredAt: now.toISOString(),
+          },
+        ],
+      }),
+    );
     expect(outcome.flag).toBe('duplicate_claim');
     expect(outcome.reason).toContain('inv-9');
   });
 });
 
 describe('partner exceptions', () => {
-  const exception = { id: 'exc_1', owner: 'Olivia (owner)', reason: 'Strategic partner, 20% agreed', expiresAt: new Date('2026-12-31T00:00:00Z'), revokedAt: null, commissionRateBps: 2000, amount: null, excludedChecks: ['velocity'] };
+  const exception = {
+    id: 'exc_1',
+    owner: 'Olivia (owner)',
+    reason: 'Strategic partner, 20% agreed',
+    expiresAt: new Date('2026-12-31T00:00:00Z'),
+    revokedAt: null,
+    commissionRateBps: 2000,
+    amount: null,
+    excludedChecks: ['velocity'],
+  };
   it('flags an active exception with its owner, reason and expiry', () => {
     const outcome = run('partner_exception', context({ exceptions: [exception] }));
     expect(outcome.flag).toBe('partner_exception');
     expect(outcome.evidence.active).toMatchObject({ owner: 'Olivia (owner)', expiresAt: '2026-12-31T00:00:00.000Z' });
   });
   it('ignores expired and revoked exceptions', () => {
-    expect(run('partner_exception', context({ exceptions: [{ ...exception, expiresAt: new Date('2026-01-01T00:00:00Z') }] })).passed).toBe(true);
+    expect(
+      run('partner_exception', context({ exceptions: [{ ...exception, expiresAt: new Date('2026-01-01T00:00:00Z') }] }))
+        .passed,
+    ).toBe(true);
     expect(run('partner_exception', context({ exceptions: [{ ...exception, revokedAt: now }] })).passed).toBe(true);
   });
   it('skips the checks an active exception excludes, and says so', () => {
-    const busy = context({ exceptions: [exception], velocity: { windowHours: 24, referralsByReferrer: 99, claimsByReferrer: 1, clicksFromSameIp: 0, clicksFromSameDevice: 0 } });
+    const busy = context({
+      exceptions: [exception],
+      velocity: {
+        windowHours: 24,
+        referralsByReferrer: 99,
+        claimsByReferrer: 1,
+        clicksFromSameIp: 0,
+        clicksFromSameDevice: 0,
+      },
+    });
     const velocity = evaluateEligibility(busy).checks.find((check) => check.check === 'velocity');
     expect(velocity).toMatchObject({ passed: true, skipped: true });
     expect(velocity?.reason).toContain('exc_1');

@@ -1,5 +1,5 @@
-import { conversionConfirmed } from './checks/conversion-confirmed.check.js';
 import { disputedAttribution, duplicateClaim } from './checks/attribution.check.js';
+import { conversionConfirmed } from './checks/conversion-confirmed.check.js';
 import { disposableEmail } from './checks/disposable-email.check.js';
 import { partnerException } from './checks/partner-exception.check.js';
 import { referrerEligible } from './checks/referrer-eligible.check.js';
@@ -52,7 +52,10 @@ export function evaluateEligibility(context: EligibilityContext): EligibilityRes
     return { check: check.type, label: check.label, ...check.evaluate(context) };
   });
   const signals = checks.flatMap((check) => check.score ?? []);
-  const fraudScore = Math.min(100, signals.reduce((sum, signal) => sum + signal.points, 0));
+  const fraudScore = Math.min(
+    100,
+    signals.reduce((sum, signal) => sum + signal.points, 0),
+  );
   const flags = checks.flatMap((check) =>
     check.flag ? [{ type: check.flag, reason: check.reason, evidence: check.evidence }] : [],
   );

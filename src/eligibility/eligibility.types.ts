@@ -110,7 +110,14 @@ export interface EligibilityContext {
   otherReferrals: ReferralFacts[];
   dispute: DisputeFacts | null;
   /** Other qualifying conversions of this customer that tried to claim while this claim exists. */
-  duplicateAttempts: { conversionId: string; externalId: string; type: string; amount: number; currency: string; occurredAt: string }[];
+  duplicateAttempts: {
+    conversionId: string;
+    externalId: string;
+    type: string;
+    amount: number;
+    currency: string;
+    occurredAt: string;
+  }[];
   /** The referrer's other live claims in this program (not this one). */
   referrerClaims: { sameMonth: number; lifetime: number };
   exceptions: ExceptionFacts[];

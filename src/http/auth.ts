@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Actor } from '../access/actor.js';
 import { findActiveKeyByHash, findLiveSession, touchKey } from '../access/access.repo.js';
+import type { Actor } from '../access/actor.js';
 import { can, type Permission } from '../access/roles.core.js';
 import { hashToken } from '../access/secrets.core.js';
 import type { Deps } from '../deps.js';
@@ -25,6 +25,12 @@ export const SESSION_COOKIE = 'rl_session';
 const KEY_CACHE_MS = 5_000;
 const TOUCH_EVERY_MS = 60_000;
 
+// Revocations clear the cache of this process at once; other processes follow within KEY_CACHE_MS.
+const revocationListeners = new Set<(keyId: string) => void>();
+export function forgetRevokedKey(keyId: string) {
+  for (const listener of revocationListeners) listener(keyId);
+}
+
 export function requireActor(request: FastifyRequest): Actor {
   if (!request.actor) throw new AppError('unauthorized', 'Sign in or send an API key.');
   return request.actor;
@@ -33,6 +39,13 @@ export function requireActor(request: FastifyRequest): Actor {
 export function registerAuth(app: FastifyInstance, deps: Deps) {
   const keyCache = new Map<string, { actor: Omit<Actor, 'requestId'>; until: number }>();
   const lastTouched = new Map<string, number>();
+  const onRevoke = (keyId: string) => {
+    for (const [hash, entry] of keyCache) if (entry.actor.id === keyId) keyCache.delete(hash);
+  };
+  revocationListeners.add(onRevoke);
+  app.addHook('onClose', async () => {
+    revocationListeners.delete(onRevoke);
+  });
 
   async function actorFromKey(key: string): Promise<Omit<Actor, 'requestId'> | undefined> {
     const hash = hashToken(key);

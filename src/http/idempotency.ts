@@ -58,7 +58,15 @@ export function registerIdempotency(app: FastifyInstance, deps: Deps) {
     for (;;) {
       const inserted = await deps.db
         .insert(idempotencyKeys)
-        .values({ workspaceId, key, method: request.method, path, requestHash: hash, state: 'in_progress', createdAt: new Date() })
+        .values({
+          workspaceId,
+          key,
+          method: request.method,
+          path,
+          requestHash: hash,
+          state: 'in_progress',
+          createdAt: new Date(),
+        })
         .onConflictDoNothing()
         .returning({ key: idempotencyKeys.key });
       if (inserted.length > 0) {
@@ -107,9 +115,13 @@ export function registerIdempotency(app: FastifyInstance, deps: Deps) {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new AppError('idempotency_in_progress', 'A request with this Idempotency-Key is still running; retry shortly.', {
-          field: 'idempotency-key',
-        });
+        throw new AppError(
+          'idempotency_in_progress',
+          'A request with this Idempotency-Key is still running; retry shortly.',
+          {
+            field: 'idempotency-key',
+          },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

@@ -67,7 +67,9 @@ export function problemFrom(error: AppError, requestId?: string, instance?: stri
 }
 
 function fieldPath(context: string | undefined, instancePath: string, params: Record<string, unknown>): string[] {
-  const base = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
+  const segments = instancePath.replace(/^\//, '').split('/').filter(Boolean);
+  // Query parameters are flat: `status=paid,sent` is about `status`, whichever item is wrong.
+  const base = (context === 'querystring' ? segments.slice(0, 1) : segments).join('.');
   const keys = Array.isArray(params.keys) ? (params.keys as string[]) : [];
   if (keys.length > 0) return keys.map((key) => (base ? `${base}.${key}` : key));
   return [base || (context === 'body' ? 'body' : (context ?? 'request'))];

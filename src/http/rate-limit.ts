@@ -19,9 +19,13 @@ export function registerRateLimit(app: FastifyInstance, perMinute: number) {
     buckets.set(who, bucket);
     if (bucket.tokens < 1) {
       const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000));
-      throw new AppError('rate_limited', `More than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s.`, {
-        details: { retryAfterSeconds },
-      });
+      throw new AppError(
+        'rate_limited',
+        `More than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s.`,
+        {
+          details: { retryAfterSeconds },
+        },
+      );
     }
     bucket.tokens -= 1;
   });

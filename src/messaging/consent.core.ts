@@ -38,11 +38,25 @@ export const SKIP_REASON_TEXT: Record<SkipReason, string> = {
 };
 
 /** Carrier keywords (CTIA): any of these, alone, in any case, revokes SMS consent. */
-export const SMS_OPT_OUT_WORDS = ['STOP', 'STOPALL', 'QUIT', 'END', 'REVOKE', 'OPT OUT', 'OPTOUT', 'CANCEL', 'UNSUBSCRIBE'];
+export const SMS_OPT_OUT_WORDS = [
+  'STOP',
+  'STOPALL',
+  'QUIT',
+  'END',
+  'REVOKE',
+  'OPT OUT',
+  'OPTOUT',
+  'CANCEL',
+  'UNSUBSCRIBE',
+];
 export const SMS_OPT_IN_WORDS = ['START', 'UNSTOP', 'YES'];
 
 export function smsKeyword(body: string): 'opt_out' | 'opt_in' | null {
-  const word = body.trim().replace(/[.!]+$/, '').replace(/\s+/g, ' ').toUpperCase();
+  const word = body
+    .trim()
+    .replace(/[.!]+$/, '')
+    .replace(/\s+/g, ' ')
+    .toUpperCase();
   if (SMS_OPT_OUT_WORDS.includes(word)) return 'opt_out';
   if (SMS_OPT_IN_WORDS.includes(word)) return 'opt_in';
   return null;

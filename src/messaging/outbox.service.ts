@@ -5,7 +5,7 @@ import type { Executor } from '../db/client.js';
 import { messages, messageTemplates, type workspaces } from '../db/schema.js';
 import { firstName } from '../participants/identity.core.js';
 import { newId } from '../shared/ids.js';
-import { type Channel, channelsFor, type ContactFacts, decideChannel } from './consent.core.js';
+import { type Channel, type ContactFacts, channelsFor, decideChannel } from './consent.core.js';
 import {
   DEFAULT_TEMPLATES,
   type MessageKind,
@@ -29,7 +29,9 @@ export function unsubscribeToken(workspace: Pick<WorkspaceRow, 'id' | 'signingSe
   return `${payload}.${mac}`;
 }
 
-export function readUnsubscribeToken(token: string): { workspaceId: string; participantId: string; mac: string } | null {
+export function readUnsubscribeToken(
+  token: string,
+): { workspaceId: string; participantId: string; mac: string } | null {
   const [payload, mac] = token.split('.');
   if (!payload || !mac) return null;
   const [workspaceId, participantId] = Buffer.from(payload, 'base64url').toString('utf8').split(':');
@@ -44,12 +46,21 @@ export function verifyUnsubscribeToken(workspace: Pick<WorkspaceRow, 'id' | 'sig
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export async function templateFor(db: Executor, workspaceId: string, kind: MessageKind, channel: Channel): Promise<Template | null> {
+export async function templateFor(
+  db: Executor,
+  workspaceId: string,
+  kind: MessageKind,
+  channel: Channel,
+): Promise<Template | null> {
   const [custom] = await db
     .select()
     .from(messageTemplates)
     .where(
-      and(eq(messageTemplates.workspaceId, workspaceId), eq(messageTemplates.kind, kind), eq(messageTemplates.channel, channel)),
+      and(
+        eq(messageTemplates.workspaceId, workspaceId),
+        eq(messageTemplates.kind, kind),
+        eq(messageTemplates.channel, channel),
+      ),
     );
   if (custom) return { subject: custom.subject, bodyText: custom.bodyText, bodyHtml: custom.bodyHtml };
   return DEFAULT_TEMPLATES[kind][channel];

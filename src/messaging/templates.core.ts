@@ -53,7 +53,8 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, { email: Template; sms: Temp
     },
     sms: {
       subject: null,
-      bodyText: 'Hi {{referrerFirstName}}, your referral reward has been issued: {{rewardSummary}}. – {{businessName}}. Reply STOP to opt out.',
+      bodyText:
+        'Hi {{referrerFirstName}}, your referral reward has been issued: {{rewardSummary}}. – {{businessName}}. Reply STOP to opt out.',
       bodyHtml: null,
     },
   },

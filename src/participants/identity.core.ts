@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 
 /**
  * How people are matched across records (self-referral, duplicate detection). Email: case folded;
@@ -32,7 +32,7 @@ export type PhoneResult = { ok: true; e164: string } | { ok: false; message: str
 /** Phones are stored in E.164; numbers without a country code take the workspace's country. */
 export function normalizePhone(input: string, defaultCountry: string): PhoneResult {
   const parsed = parsePhoneNumberFromString(input.trim(), defaultCountry as CountryCode);
-  if (!parsed || !parsed.isValid()) {
+  if (!parsed?.isValid()) {
     return {
       ok: false,
       message: `Is not a valid phone number (write it with a country code, e.g. +1 415 555 0100, or as a ${defaultCountry} number).`,

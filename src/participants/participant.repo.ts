@@ -162,5 +162,7 @@ export async function signalsOf(db: Executor, workspaceId: string, participantId
   return db
     .select()
     .from(participantSignals)
-    .where(and(eq(participantSignals.workspaceId, workspaceId), inArray(participantSignals.participantId, participantIds)));
+    .where(
+      and(eq(participantSignals.workspaceId, workspaceId), inArray(participantSignals.participantId, participantIds)),
+    );
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createParticipantAndLink, updateParticipantAndLink } from '../conversions/conversion.service.js';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { pageSchema } from '../shared/schemas.js';
@@ -10,7 +11,6 @@ import {
   ParticipantSchema,
   ParticipantUpdateSchema,
 } from './participant.schema.js';
-import { createParticipantAndLink, updateParticipantAndLink } from '../conversions/conversion.service.js';
 import { getParticipant, listParticipants } from './participant.service.js';
 
 export function participantRoutes(deps: Deps) {
@@ -44,7 +44,12 @@ export function participantRoutes(deps: Deps) {
     });
 
     r.get('/v1/participants/:id', {
-      schema: { tags, summary: 'Get a participant', params: ParticipantParamsSchema, response: { 200: ParticipantSchema } },
+      schema: {
+        tags,
+        summary: 'Get a participant',
+        params: ParticipantParamsSchema,
+        response: { 200: ParticipantSchema },
+      },
       handler: async (request) => getParticipant(deps, requireActor(request), request.params.id),
     });
 

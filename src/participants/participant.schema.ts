@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PARTICIPANT_KINDS } from '../policy/rules.core.js';
-import { EmailSchema, IdSchema, NameSchema, PageQuerySchema, text, TimestampSchema } from '../shared/schemas.js';
+import { EmailSchema, IdSchema, NameSchema, PageQuerySchema, TimestampSchema, text } from '../shared/schemas.js';
 
 const SignalsSchema = z.strictObject({
   ip: z.union([z.ipv4(), z.ipv6()], { error: 'Must be an IPv4 or IPv6 address.' }).optional(),
@@ -22,7 +22,7 @@ export const ParticipantCreateSchema = z
     paymentFingerprint: text(200, 1).optional(),
     signals: SignalsSchema.optional(),
   })
-  .meta({ id: 'ParticipantCreate' });
+  ;
 
 export const ParticipantUpdateSchema = z
   .strictObject({
@@ -36,7 +36,7 @@ export const ParticipantUpdateSchema = z
     doNotContact: z.boolean().optional(),
     address: text(500).nullable().optional(),
   })
-  .meta({ id: 'ParticipantUpdate' });
+  ;
 
 export const ParticipantStatsSchema = z.object({
   referralsMade: z.number(),

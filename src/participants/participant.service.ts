@@ -121,7 +121,9 @@ export async function insertParticipant(
           ? [{ kind: 'payment_fingerprint' as const, value: input.paymentFingerprint, source: signalSource }]
           : []),
         ...(input.signals?.ip ? [{ kind: 'ip' as const, value: input.signals.ip, source: signalSource }] : []),
-        ...(input.signals?.deviceId ? [{ kind: 'device' as const, value: input.signals.deviceId, source: signalSource }] : []),
+        ...(input.signals?.deviceId
+          ? [{ kind: 'device' as const, value: input.signals.deviceId, source: signalSource }]
+          : []),
       ];
       await addSignals(tx, workspace.id, row.id, signals, at);
       await recordAudit(tx, actor, at, {

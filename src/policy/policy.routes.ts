@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
-import { ProgramRulesInputSchema, ProgramRulesSchema, RewardPolicyInputSchema, RewardPolicySchema } from './policy.schema.js';
+import {
+  ProgramRulesInputSchema,
+  ProgramRulesSchema,
+  RewardPolicyInputSchema,
+  RewardPolicySchema,
+} from './policy.schema.js';
 import { getPolicy, getRules, updatePolicy, updateRules } from './policy.service.js';
 
 export function policyRoutes(deps: Deps) {

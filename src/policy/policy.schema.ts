@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AmountSchema, CurrencySchema, DateTimeSchema, text, TimestampSchema } from '../shared/schemas.js';
+import { AmountSchema, CurrencySchema, DateTimeSchema, TimestampSchema, text } from '../shared/schemas.js';
 import { REWARD_TYPES, THANK_CHANNELS } from './policy.core.js';
 import { PARTICIPANT_KINDS, QUALIFYING_CANDIDATES } from './rules.core.js';
 
@@ -53,13 +53,14 @@ export const RewardPolicyInputSchema = z
         issue(['tiers', index, 'fromReferral'], 'Tiers must be in increasing order of fromReferral.');
       }
       if (policy.rewardType === 'commission_share') {
-        if (tier.commissionRateBps === undefined) issue(['tiers', index, 'commissionRateBps'], 'Commission tiers need a commissionRateBps.');
+        if (tier.commissionRateBps === undefined)
+          issue(['tiers', index, 'commissionRateBps'], 'Commission tiers need a commissionRateBps.');
       } else if (tier.amount === undefined) {
         issue(['tiers', index, 'amount'], 'Tiers need an amount (minor units).');
       }
     });
   })
-  .meta({ id: 'RewardPolicyInput' });
+  ;
 
 export const RewardPolicySchema = z
   .object({
@@ -109,7 +110,11 @@ export const ProgramRulesInputSchema = z
     twoApproversAbove: AmountSchema.nullable().default(null),
     velocity: z
       .strictObject({
-        windowHours: z.int().min(1).max(24 * 30).default(24),
+        windowHours: z
+          .int()
+          .min(1)
+          .max(24 * 30)
+          .default(24),
         maxReferrals: z.int().min(1).max(100_000).default(10),
         maxConversions: z.int().min(1).max(100_000).default(5),
       })
@@ -120,10 +125,14 @@ export const ProgramRulesInputSchema = z
       ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'Must be after startsAt.' });
     }
     if (rules.autoApproval.enabled && rules.autoApproval.maxAmount === null) {
-      ctx.addIssue({ code: 'custom', path: ['autoApproval', 'maxAmount'], message: 'Auto-approval needs a maximum amount.' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['autoApproval', 'maxAmount'],
+        message: 'Auto-approval needs a maximum amount.',
+      });
     }
   })
-  .meta({ id: 'ProgramRulesInput' });
+  ;
 
 export const ProgramRulesSchema = z
   .object({
@@ -140,7 +149,11 @@ export const ProgramRulesSchema = z
     endsAt: TimestampSchema.nullable(),
     termsText: z.string(),
     termsVersion: z.string(),
-    autoApproval: z.object({ enabled: z.boolean(), maxAmount: z.number().nullable(), enabledBy: z.string().nullable() }),
+    autoApproval: z.object({
+      enabled: z.boolean(),
+      maxAmount: z.number().nullable(),
+      enabledBy: z.string().nullable(),
+    }),
     twoApproversAbove: z.number().nullable(),
     velocity: z.object({ windowHours: z.number(), maxReferrals: z.number(), maxConversions: z.number() }),
     createdBy: z.string(),

@@ -173,7 +173,11 @@ export async function updateRules(deps: Deps, actor: Actor, input: ProgramRulesI
     const maxAmount = enabled ? input.autoApproval.maxAmount : null;
     // The owner who turns auto-approval on (or changes its limit) signs every claim it approves.
     const unchanged = previous.autoApproveEnabled === enabled && previous.autoApproveMaxAmount === maxAmount;
-    const enabledBy = enabled ? (unchanged && previous.autoApproveEnabledBy ? previous.autoApproveEnabledBy : actor.id) : null;
+    const enabledBy = enabled
+      ? unchanged && previous.autoApproveEnabledBy
+        ? previous.autoApproveEnabledBy
+        : actor.id
+      : null;
     const next = {
       qualifyingTypes: input.qualifyingTypes,
       currency: input.currency,

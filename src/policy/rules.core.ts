@@ -73,7 +73,12 @@ export function programActiveAt(rules: Pick<ProgramRulesTerms, 'startsAt' | 'end
 }
 
 /** Thresholds only compare amounts in the rules' currency; another currency is treated as above. */
-export function amountAbove(amount: number, currency: string, threshold: number | null, rulesCurrency: string): boolean {
+export function amountAbove(
+  amount: number,
+  currency: string,
+  threshold: number | null,
+  rulesCurrency: string,
+): boolean {
   if (threshold === null) return false;
   return currency !== rulesCurrency || amount > threshold;
 }

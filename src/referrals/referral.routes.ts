@@ -21,14 +21,25 @@ export function referralRoutes(deps: Deps) {
         body: ReferralCreateSchema,
         response: { 201: ReferralSchema },
       },
-      handler: async (request, reply) => reply.code(201).send(await createReferral(deps, requireActor(request), request.body)),
+      handler: async (request, reply) =>
+        reply.code(201).send(await createReferral(deps, requireActor(request), request.body)),
     });
     r.get('/v1/referrals', {
-      schema: { tags, summary: 'List referrals, newest first', querystring: ReferralListQuerySchema, response: { 200: pageSchema(ReferralSchema) } },
+      schema: {
+        tags,
+        summary: 'List referrals, newest first',
+        querystring: ReferralListQuerySchema,
+        response: { 200: pageSchema(ReferralSchema) },
+      },
       handler: async (request) => listReferrals(deps, requireActor(request), request.query),
     });
     r.get('/v1/referrals/:id', {
-      schema: { tags, summary: 'Get a referral', params: z.strictObject({ id: IdSchema }), response: { 200: ReferralSchema } },
+      schema: {
+        tags,
+        summary: 'Get a referral',
+        params: z.strictObject({ id: IdSchema }),
+        response: { 200: ReferralSchema },
+      },
       handler: async (request) => getReferral(deps, requireActor(request), request.params.id),
     });
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DateTimeSchema, IdSchema, PageQuerySchema, text, TimestampSchema } from '../shared/schemas.js';
+import { DateTimeSchema, IdSchema, PageQuerySchema, TimestampSchema, text } from '../shared/schemas.js';
 
 export const REFERRAL_SOURCES = ['link', 'code', 'manual', 'import'] as const;
 
@@ -16,7 +16,10 @@ export const EvidenceSchema = z
       .refine((form) => Object.keys(form).length <= 50, 'At most 50 form fields.')
       .optional(),
   })
-  .meta({ id: 'ReferralEvidence', description: 'What shows this person referred that one: a note ("she said Jessica sent her"), link click, form.' });
+  .meta({
+    id: 'ReferralEvidence',
+    description: 'What shows this person referred that one: a note ("she said Jessica sent her"), link click, form.',
+  });
 
 export const ReferralCreateSchema = z
   .strictObject({
@@ -30,7 +33,7 @@ export const ReferralCreateSchema = z
     message: 'A participant cannot refer themselves.',
     path: ['referredId'],
   })
-  .meta({ id: 'ReferralCreate' });
+  ;
 
 export const ReferralSchema = z
   .object({

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Actor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
-import { isUniqueViolation, type Executor, type Tx } from '../db/client.js';
+import { type Executor, isUniqueViolation, type Tx } from '../db/client.js';
 import { conversions, disputes, participants, referrals, rewards } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
@@ -35,7 +35,12 @@ export async function attributeCustomer(tx: Tx, env: ClaimEnv, referredId: strin
     if (customerReferrals.length > 1) {
       const dispute = await latestDispute(tx, workspaceId, referredId);
       if (dispute?.status !== 'open') {
-        const opened = await openDispute(tx, env, referredId, `${customerReferrals.length} referrers claim this customer`);
+        const opened = await openDispute(
+          tx,
+          env,
+          referredId,
+          `${customerReferrals.length} referrers claim this customer`,
+        );
         if (opened && !opened.rewardId) {
           await tx
             .update(disputes)
@@ -55,7 +60,11 @@ export async function attributeCustomer(tx: Tx, env: ClaimEnv, referredId: strin
   for (const sale of sales) {
     if (isReversal(sale.type)) continue;
     const result = await createClaimForConversion(tx, env, sale);
-    if (result.outcome === 'reward_created' || result.outcome === 'already_rewarded' || result.outcome === 'duplicate_flagged') {
+    if (
+      result.outcome === 'reward_created' ||
+      result.outcome === 'already_rewarded' ||
+      result.outcome === 'duplicate_flagged'
+    ) {
       await tx
         .update(conversions)
         .set({ outcome: result.outcome })
@@ -95,14 +104,18 @@ export async function insertReferral(
       .returning();
   } catch (error) {
     if (isUniqueViolation(error, 'referrals_pair_uq')) {
-      throw new AppError('already_exists', `${referrer.name} already referred ${referred.name}.`, { field: 'referredId' });
+      throw new AppError('already_exists', `${referrer.name} already referred ${referred.name}.`, {
+        field: 'referredId',
+      });
     }
     throw error;
   }
   if (!row) throw new Error('referral insert returned nothing');
   const signals = [
     ...(input.evidence?.ip ? [{ kind: 'ip' as const, value: input.evidence.ip, source: `referral ${id}` }] : []),
-    ...(input.evidence?.deviceId ? [{ kind: 'device' as const, value: input.evidence.deviceId, source: `referral ${id}` }] : []),
+    ...(input.evidence?.deviceId
+      ? [{ kind: 'device' as const, value: input.evidence.deviceId, source: `referral ${id}` }]
+      : []),
   ];
   await addSignals(tx, workspaceId, referred.id, signals, env.at);
   await recordAudit(tx, env.actor, env.at, {
@@ -163,7 +176,11 @@ async function referralRows(
     .innerJoin(referredP, and(eq(referredP.workspaceId, referrals.workspaceId), eq(referredP.id, referrals.referredId)))
     .leftJoin(
       rewards,
-      and(eq(rewards.workspaceId, referrals.workspaceId), eq(rewards.referralId, referrals.id), ne(rewards.status, 'reversed')),
+      and(
+        eq(rewards.workspaceId, referrals.workspaceId),
+        eq(rewards.referralId, referrals.id),
+        ne(rewards.status, 'reversed'),
+      ),
     )
     .where(and(...conditions))
     .orderBy(desc(referrals.createdAt), desc(referrals.id))
@@ -188,7 +205,12 @@ function presentReferral(row: Awaited<ReturnType<typeof referralRows>>[number]):
 export async function listReferrals(
   deps: Deps,
   actor: Actor,
-  query: { limit: number; cursor?: string | undefined; referrerId?: string | undefined; referredId?: string | undefined },
+  query: {
+    limit: number;
+    cursor?: string | undefined;
+    referrerId?: string | undefined;
+    referredId?: string | undefined;
+  },
 ) {
   const rows = await referralRows(
     deps.db,
@@ -208,4 +230,3 @@ export async function getReferral(deps: Deps, actor: Actor, id: string) {
   if (!referral) throw notFound('Referral');
   return referral;
 }
-

@@ -4,14 +4,7 @@
  */
 import { and, desc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import {
-  conversions,
-  disputes,
-  linkClicks,
-  participants,
-  partnerExceptions,
-  referrals,
-} from '../db/schema.js';
+import { conversions, disputes, linkClicks, participants, partnerExceptions, referrals } from '../db/schema.js';
 import { DISPOSABLE_DOMAINS } from '../eligibility/disposable-domains.js';
 import type {
   ClickFacts,
@@ -22,7 +15,7 @@ import type {
   PersonFacts,
   ReferralFacts,
 } from '../eligibility/eligibility.types.js';
-import { signalsOf, type ParticipantRow } from '../participants/participant.repo.js';
+import { type ParticipantRow, signalsOf } from '../participants/participant.repo.js';
 import type { ProgramRulesTerms } from '../policy/rules.core.js';
 import { countReferrerClaimsSince, referrerClaimCounts } from './reward.repo.js';
 
@@ -38,7 +31,10 @@ export async function referralsOfCustomer(db: Executor, workspaceId: string, ref
   return db
     .select({ referral: referrals, referrerName: participants.name, referrerKind: participants.kind })
     .from(referrals)
-    .innerJoin(participants, and(eq(participants.workspaceId, referrals.workspaceId), eq(participants.id, referrals.referrerId)))
+    .innerJoin(
+      participants,
+      and(eq(participants.workspaceId, referrals.workspaceId), eq(participants.id, referrals.referrerId)),
+    )
     .where(and(eq(referrals.workspaceId, workspaceId), eq(referrals.referredId, referredId)))
     .orderBy(referrals.referredAt, referrals.createdAt, referrals.id);
 }
@@ -139,7 +135,13 @@ export async function loadEligibilityContext(
   const clicksBy = (referrerId: string): ClickFacts[] =>
     clicks
       .filter((click) => click.referrerId === referrerId)
-      .map((click) => ({ id: click.id, ip: click.ip, deviceId: click.deviceId, userAgent: click.userAgent, landedAt: click.landedAt }));
+      .map((click) => ({
+        id: click.id,
+        ip: click.ip,
+        deviceId: click.deviceId,
+        userAgent: click.userAgent,
+        landedAt: click.landedAt,
+      }));
   const referralFacts = (row: ReferralWithReferrer): ReferralFacts => ({
     id: row.referral.id,
     referrerId: row.referral.referrerId,
@@ -196,7 +198,11 @@ export async function loadEligibilityContext(
     .select({ n: sql<number>`count(*)::int` })
     .from(referrals)
     .where(
-      and(eq(referrals.workspaceId, workspaceId), eq(referrals.referrerId, referrer.id), gte(referrals.createdAt, windowStart)),
+      and(
+        eq(referrals.workspaceId, workspaceId),
+        eq(referrals.referrerId, referrer.id),
+        gte(referrals.createdAt, windowStart),
+      ),
     );
   const claimsInWindow =
     (await countReferrerClaimsSince(db, workspaceId, referrer.id, windowStart)) - (input.excludeRewardId ? 1 : 0) + 1;
@@ -207,7 +213,9 @@ export async function loadEligibilityContext(
     const rows = await db
       .select({ n: sql<number>`count(*)::int` })
       .from(linkClicks)
-      .where(and(eq(linkClicks.workspaceId, workspaceId), inArray(column, values), gte(linkClicks.landedAt, windowStart)))
+      .where(
+        and(eq(linkClicks.workspaceId, workspaceId), inArray(column, values), gte(linkClicks.landedAt, windowStart)),
+      )
       .groupBy(column);
     return Math.max(0, ...rows.map((row) => Number(row.n)));
   };

@@ -8,12 +8,12 @@ import { and, eq } from 'drizzle-orm';
 import type { Actor } from '../access/actor.js';
 import { systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
+import { findConversion } from '../conversions/conversion.repo.js';
 import type { Tx } from '../db/client.js';
 import { disputes, messages, recoveryTasks, rewardApprovals, rewardFlags, workspaces } from '../db/schema.js';
 import { evaluateEligibility } from '../eligibility/eligibility.core.js';
 import { activeExceptions } from '../eligibility/eligibility.types.js';
 import { queueRewardReady } from '../messaging/outbox.service.js';
-import { findConversion } from '../conversions/conversion.repo.js';
 import { findParticipant, lockParticipant } from '../participants/participant.repo.js';
 import { currentPolicy, currentRules, getDefaultProgram, rulesVersion } from '../policy/policy.repo.js';
 import { policyTerms, rulesTerms } from '../policy/policy.service.js';
@@ -32,19 +32,19 @@ import {
   reversalsOf,
 } from './claim-context.repo.js';
 import { isOpen, isPaid, recoveryKindFor } from './lifecycle.core.js';
-import { computeRewardAmount } from './reward-amount.core.js';
 import {
   findLiveRewardForReferred,
+  flagsFor,
+  insertRewardIfFree,
   lockReward,
   openFlagsFor,
   type RewardRow,
   referrerClaimCounts,
-  insertRewardIfFree,
   rewardsForConversion,
   updateReward,
   updateRewardFrom,
-  flagsFor,
 } from './reward.repo.js';
+import { computeRewardAmount } from './reward-amount.core.js';
 
 export type ClaimOutcome =
   | 'reward_created'
@@ -108,7 +108,10 @@ export async function createClaimForConversion(
   // decided by a person, unless a resolution already covers every competing referral.
   const unsettled =
     customerReferrals.length > 1 &&
-    !(dispute?.status === 'resolved' && customerReferrals.every((row) => dispute?.resolvedAt && row.referral.createdAt <= dispute.resolvedAt));
+    !(
+      dispute?.status === 'resolved' &&
+      customerReferrals.every((row) => dispute?.resolvedAt && row.referral.createdAt <= dispute.resolvedAt)
+    );
   if (unsettled && dispute?.status !== 'open') {
     dispute = await openDispute(tx, env, referred.id, `${customerReferrals.length} referrers claim this customer`);
   }
@@ -220,9 +223,15 @@ export async function createClaimForConversion(
 }
 
 async function flagDuplicateAttempt(tx: Tx, env: ClaimEnv, existing: RewardRow, conversion: ConversionRow) {
-  if (existing.conversionId === conversion.id) return { outcome: 'already_rewarded' as const, rewardIds: [existing.id] };
+  if (existing.conversionId === conversion.id)
+    return { outcome: 'already_rewarded' as const, rewardIds: [existing.id] };
   if (!isOpen(existing.status)) return { outcome: 'already_rewarded' as const, rewardIds: [existing.id] };
-  const raised = await recheckReward(tx, env, existing.id, `conversion ${conversion.source}/${conversion.externalId} arrived`);
+  const raised = await recheckReward(
+    tx,
+    env,
+    existing.id,
+    `conversion ${conversion.source}/${conversion.externalId} arrived`,
+  );
   return {
     outcome: raised.includes('duplicate_claim') ? ('duplicate_flagged' as const) : ('already_rewarded' as const),
     rewardIds: [existing.id],
@@ -438,7 +447,8 @@ export async function applyReversals(tx: Tx, env: ClaimEnv, original: Conversion
   const affected: string[] = [];
   for (const reward of await rewardsForConversion(tx, workspaceId, original.id)) {
     const locked = await lockReward(tx, workspaceId, reward.id);
-    if (!locked || locked.status === 'reversed' || locked.status === 'rejected' || locked.status === 'declined') continue;
+    if (!locked || locked.status === 'reversed' || locked.status === 'rejected' || locked.status === 'declined')
+      continue;
     const what = `${trigger.type} ${trigger.source}/${trigger.externalId} (${formatMoney(refunded, original.currency)} of ${formatMoney(original.amount, original.currency)} reversed)`;
     if (full) {
       const paid = isPaid(locked.status);
@@ -455,7 +465,9 @@ export async function applyReversals(tx: Tx, env: ClaimEnv, original: Conversion
         await tx
           .update(messages)
           .set({ status: 'cancelled', lastError: 'reward voided by a refund' })
-          .where(and(eq(messages.workspaceId, workspaceId), eq(messages.rewardId, locked.id), eq(messages.status, 'queued')));
+          .where(
+            and(eq(messages.workspaceId, workspaceId), eq(messages.rewardId, locked.id), eq(messages.status, 'queued')),
+          );
       }
       await recordAudit(tx, env.actor, env.at, {
         action: paid ? 'reward.reversed' : 'reward.voided',
@@ -466,7 +478,15 @@ export async function applyReversals(tx: Tx, env: ClaimEnv, original: Conversion
       });
       affected.push(locked.id);
     } else if (isPaid(locked.status)) {
-      await createRecoveryTask(tx, env, locked, trigger, 'review', 0, `partial ${what}: decide whether to recover part of the reward`);
+      await createRecoveryTask(
+        tx,
+        env,
+        locked,
+        trigger,
+        'review',
+        0,
+        `partial ${what}: decide whether to recover part of the reward`,
+      );
       affected.push(locked.id);
     } else {
       await recheckReward(tx, env, locked.id, what);
@@ -513,4 +533,3 @@ async function createRecoveryTask(
 export async function openFlagCount(tx: Tx, workspaceId: string, rewardId: string) {
   return (await openFlagsFor(tx, workspaceId, rewardId)).length;
 }
-

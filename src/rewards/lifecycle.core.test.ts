@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allowedTransitions, nextStatus, REWARD_ACTIONS, REWARD_STATUSES, type RewardStatus } from './lifecycle.core.js';
+import {
+  allowedTransitions,
+  nextStatus,
+  REWARD_ACTIONS,
+  REWARD_STATUSES,
+  type RewardStatus,
+} from './lifecycle.core.js';
 
 describe('the claim lifecycle', () => {
   it('follows the seeds: pending → sent → thanked, with declined and failed as side exits', () => {

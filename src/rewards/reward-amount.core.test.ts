@@ -82,26 +82,40 @@ describe('tiers by the referrer’s ordinal', () => {
     [5, 10_000],
     [50, 10_000],
   ])('the %i. converted referral earns %i', (n, expected) => {
-    const result = computeRewardAmount({ policy: policy({ tiers }), ordinal: n, conversion: { amount: 1, currency: 'USD' } });
+    const result = computeRewardAmount({
+      policy: policy({ tiers }),
+      ordinal: n,
+      conversion: { amount: 1, currency: 'USD' },
+    });
     expect(result.amount).toBe(expected);
   });
 
   it('writes the tier out: "tier from 3rd referral: 5000 USD"', () => {
-    const result = computeRewardAmount({ policy: policy({ tiers }), ordinal: 3, conversion: { amount: 1, currency: 'USD' } });
+    const result = computeRewardAmount({
+      policy: policy({ tiers }),
+      ordinal: 3,
+      conversion: { amount: 1, currency: 'USD' },
+    });
     expect(result.calculation).toBe('3rd converted referral; tier from 3rd referral: 5000 USD (50.00 USD)');
   });
 
   it('picks the last tier starting at or before the ordinal, whatever order tiers are listed in', () => {
-    const tierList = fc.uniqueArray(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 8 }).map((starts) =>
-      starts.map((fromReferral) => ({ fromReferral, amount: fromReferral * 100 })),
-    );
+    const tierList = fc
+      .uniqueArray(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 8 })
+      .map((starts) => starts.map((fromReferral) => ({ fromReferral, amount: fromReferral * 100 })));
     fc.assert(
       fc.property(tierList, fc.integer({ min: 1, max: 60 }), (list, n) => {
         const chosen = selectTier(list, n);
         const eligible = list.filter((tier) => tier.fromReferral <= n);
         if (eligible.length === 0) {
           expect(chosen).toBeUndefined();
-          expect(computeRewardAmount({ policy: policy({ tiers: list }), ordinal: n, conversion: { amount: 1, currency: 'USD' } }).amount).toBe(2500);
+          expect(
+            computeRewardAmount({
+              policy: policy({ tiers: list }),
+              ordinal: n,
+              conversion: { amount: 1, currency: 'USD' },
+            }).amount,
+          ).toBe(2500);
         } else {
           expect(chosen?.fromReferral).toBe(Math.max(...eligible.map((tier) => tier.fromReferral)));
         }
@@ -111,12 +125,18 @@ describe('tiers by the referrer’s ordinal', () => {
 
   it('applies commission tiers for commission share', () => {
     const result = computeRewardAmount({
-      policy: policy({ rewardType: 'commission_share', commissionRateBps: 1000, tiers: [{ fromReferral: 2, commissionRateBps: 1500 }] }),
+      policy: policy({
+        rewardType: 'commission_share',
+        commissionRateBps: 1000,
+        tiers: [{ fromReferral: 2, commissionRateBps: 1500 }],
+      }),
       ordinal: 2,
       conversion: { amount: 123_456, currency: 'EUR' },
     });
     expect(result).toMatchObject({ amount: 18_518, currency: 'EUR' });
-    expect(result.calculation).toBe('tier from 2nd referral: 15%; 15% of 123456 = 18518 (1,234.56 EUR → 185.18 EUR, rounded half up)');
+    expect(result.calculation).toBe(
+      'tier from 2nd referral: 15%; 15% of 123456 = 18518 (1,234.56 EUR → 185.18 EUR, rounded half up)',
+    );
   });
 });
 
@@ -145,10 +165,18 @@ describe('reward types', () => {
 
   it('describes percent discount codes and custom rewards without inventing cash', () => {
     expect(
-      computeRewardAmount({ policy: policy({ rewardType: 'discount_code', amount: 0, discountPercent: 20 }), ordinal: 1, conversion: { amount: 9, currency: 'USD' } }),
+      computeRewardAmount({
+        policy: policy({ rewardType: 'discount_code', amount: 0, discountPercent: 20 }),
+        ordinal: 1,
+        conversion: { amount: 9, currency: 'USD' },
+      }),
     ).toMatchObject({ amount: 0, summary: 'Discount code, 20% off' });
     expect(
-      computeRewardAmount({ policy: policy({ rewardType: 'custom', amount: 0, description: 'Dinner for two' }), ordinal: 1, conversion: { amount: 9, currency: 'USD' } }),
+      computeRewardAmount({
+        policy: policy({ rewardType: 'custom', amount: 0, description: 'Dinner for two' }),
+        ordinal: 1,
+        conversion: { amount: 9, currency: 'USD' },
+      }),
     ).toMatchObject({ amount: 0, summary: 'Custom reward: Dinner for two' });
   });
 });

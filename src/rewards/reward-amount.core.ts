@@ -6,15 +6,18 @@
  * the nearest minor unit (12 345.5 → 12 346; 12 345.49 → 12 345). Computed in BigInt, so it is
  * exact for every amount up to 10^12 minor units and every rate up to 100%.
  */
-import { formatMoney } from '../shared/currency.js';
+
 import { formatRate, ordinal, type PolicyTerms, REWARD_TYPE_LABEL, type Tier } from '../policy/policy.core.js';
+import { formatMoney } from '../shared/currency.js';
 
 export const BPS_DENOMINATOR = 10_000;
 
 /** `commissionShare(123456, 1000)` → 12346 (10% of 1,234.56 = 123.456 → 123.46, half up). */
 export function commissionShare(amountMinor: number, rateBps: number): number {
-  if (!Number.isSafeInteger(amountMinor) || amountMinor < 0) throw new RangeError('amount must be a non-negative integer');
-  if (!Number.isInteger(rateBps) || rateBps < 0 || rateBps > BPS_DENOMINATOR) throw new RangeError('rate must be 0–10000 bps');
+  if (!Number.isSafeInteger(amountMinor) || amountMinor < 0)
+    throw new RangeError('amount must be a non-negative integer');
+  if (!Number.isInteger(rateBps) || rateBps < 0 || rateBps > BPS_DENOMINATOR)
+    throw new RangeError('rate must be 0–10000 bps');
   const product = BigInt(amountMinor) * BigInt(rateBps);
   return Number((product + BigInt(BPS_DENOMINATOR / 2)) / BigInt(BPS_DENOMINATOR));
 }

@@ -1,6 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
+import { historyOf } from '../audit/audit.repo.js';
 import type { Executor } from '../db/client.js';
-import { auditEvents, programRules, recoveryTasks } from '../db/schema.js';
+import { type auditEvents, programRules, recoveryTasks } from '../db/schema.js';
+import type { MessageRow } from '../messaging/outbox.service.js';
 import { rulesTerms } from '../policy/policy.service.js';
 import { approvalsRequired } from './claim.service.js';
 import { latestDispute } from './claim-context.repo.js';
@@ -14,8 +16,6 @@ import {
   rewardRowsByIds,
 } from './reward.repo.js';
 import type { Reward, RewardDetail } from './reward.schema.js';
-import { historyOf } from '../audit/audit.repo.js';
-import type { MessageRow } from '../messaging/outbox.service.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -151,7 +151,11 @@ export async function presentRewardsByIds(db: Executor, workspaceId: string, ids
   return presentRewards(db, workspaceId, rows);
 }
 
-export async function presentRewardDetail(db: Executor, workspaceId: string, row: RewardListRow): Promise<RewardDetail> {
+export async function presentRewardDetail(
+  db: Executor,
+  workspaceId: string,
+  row: RewardListRow,
+): Promise<RewardDetail> {
   const [base] = await presentRewards(db, workspaceId, [row]);
   if (!base) throw new Error('presenting a reward returned nothing');
   const reward = row.reward;

@@ -29,7 +29,12 @@ export async function lockReward(db: Executor, workspaceId: string, id: string) 
 }
 
 /** The live (not reversed) claim for a referred customer in a program: there is at most one. */
-export async function findLiveRewardForReferred(db: Executor, workspaceId: string, programId: string, referredId: string) {
+export async function findLiveRewardForReferred(
+  db: Executor,
+  workspaceId: string,
+  programId: string,
+  referredId: string,
+) {
   const rows = await db
     .select()
     .from(rewards)
@@ -108,7 +113,9 @@ export async function countReferrerClaimsSince(db: Executor, workspaceId: string
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(rewards)
-    .where(and(eq(rewards.workspaceId, workspaceId), eq(rewards.referrerId, referrerId), gte(rewards.createdAt, since)));
+    .where(
+      and(eq(rewards.workspaceId, workspaceId), eq(rewards.referrerId, referrerId), gte(rewards.createdAt, since)),
+    );
   return Number(row?.n ?? 0);
 }
 
@@ -125,7 +132,9 @@ export async function openFlagsFor(db: Executor, workspaceId: string, rewardId: 
   return db
     .select()
     .from(rewardFlags)
-    .where(and(eq(rewardFlags.workspaceId, workspaceId), eq(rewardFlags.rewardId, rewardId), isNull(rewardFlags.resolvedAt)));
+    .where(
+      and(eq(rewardFlags.workspaceId, workspaceId), eq(rewardFlags.rewardId, rewardId), isNull(rewardFlags.resolvedAt)),
+    );
 }
 
 export async function approvalsFor(db: Executor, workspaceId: string, rewardIds: string[]) {
@@ -188,11 +197,12 @@ export async function listRewardRows(
     .from(rewards)
     .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
     .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))
-    .innerJoin(conversions, and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)))
-    .where(and(...conditions))
-    .orderBy(
-      ...(page.oldestFirst ? [rewards.createdAt, rewards.id] : [desc(rewards.createdAt), desc(rewards.id)]),
+    .innerJoin(
+      conversions,
+      and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)),
     )
+    .where(and(...conditions))
+    .orderBy(...(page.oldestFirst ? [rewards.createdAt, rewards.id] : [desc(rewards.createdAt), desc(rewards.id)]))
     .limit(page.limit + 1);
 }
 
@@ -205,7 +215,10 @@ export async function rewardRowsByIds(db: Executor, workspaceId: string, ids: st
     .from(rewards)
     .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
     .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))
-    .innerJoin(conversions, and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)))
+    .innerJoin(
+      conversions,
+      and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)),
+    )
     .where(and(eq(rewards.workspaceId, workspaceId), inArray(rewards.id, ids)));
 }
 

@@ -39,24 +39,42 @@ export function rewardRoutes(deps: Deps) {
       schema: {
         tags,
         summary: 'The reward queue, newest first',
-        description: 'Filter by `status` (comma-separated: in_review, pending, sent, thanked, declined, failed, rejected, reversed).',
+        description:
+          'Filter by `status` (comma-separated: in_review, pending, sent, thanked, declined, failed, rejected, reversed).',
         querystring: RewardListQuerySchema,
         response: { 200: pageSchema(RewardSchema) },
       },
       handler: async (request) => listRewards(deps, requireActor(request), request.query),
     });
     r.get('/v1/rewards/:id', {
-      schema: { tags, summary: 'A reward with its calculation, checks, flags, history and messages', params: RewardParamsSchema, response: detail },
+      schema: {
+        tags,
+        summary: 'A reward with its calculation, checks, flags, history and messages',
+        params: RewardParamsSchema,
+        response: detail,
+      },
       handler: async (request) => getReward(deps, requireActor(request), request.params.id),
     });
     r.post('/v1/rewards/:id/approve', {
       config: { permission: 'rewards:approve' },
-      schema: { tags, summary: 'Approve a claim in review (finance or owner)', params: RewardParamsSchema, body: ApproveSchema, response: detail },
+      schema: {
+        tags,
+        summary: 'Approve a claim in review (finance or owner)',
+        params: RewardParamsSchema,
+        body: ApproveSchema,
+        response: detail,
+      },
       handler: async (request) => approveReward(deps, requireActor(request), request.params.id, request.body),
     });
     r.post('/v1/rewards/:id/reject', {
       config: { permission: 'rewards:approve' },
-      schema: { tags, summary: 'Reject a claim in review', params: RewardParamsSchema, body: RejectSchema, response: detail },
+      schema: {
+        tags,
+        summary: 'Reject a claim in review',
+        params: RewardParamsSchema,
+        body: RejectSchema,
+        response: detail,
+      },
       handler: async (request) => rejectReward(deps, requireActor(request), request.params.id, request.body),
     });
     r.post('/v1/rewards/:id/mark-sent', {
@@ -72,22 +90,46 @@ export function rewardRoutes(deps: Deps) {
     });
     r.post('/v1/rewards/:id/decline', {
       config: { permission: 'rewards:fulfil' },
-      schema: { tags, summary: 'Record that the referrer declined the reward', params: RewardParamsSchema, body: DeclineSchema, response: detail },
+      schema: {
+        tags,
+        summary: 'Record that the referrer declined the reward',
+        params: RewardParamsSchema,
+        body: DeclineSchema,
+        response: detail,
+      },
       handler: async (request) => declineReward(deps, requireActor(request), request.params.id, request.body),
     });
     r.post('/v1/rewards/:id/mark-failed', {
       config: { permission: 'rewards:fulfil' },
-      schema: { tags, summary: 'Record that fulfilment failed (fall back to manual)', params: RewardParamsSchema, body: MarkFailedSchema, response: detail },
+      schema: {
+        tags,
+        summary: 'Record that fulfilment failed (fall back to manual)',
+        params: RewardParamsSchema,
+        body: MarkFailedSchema,
+        response: detail,
+      },
       handler: async (request) => markRewardFailed(deps, requireActor(request), request.params.id, request.body),
     });
     r.post('/v1/rewards/:id/notes', {
       config: { permission: 'rewards:note' },
-      schema: { tags, summary: 'Add a note to a reward', params: RewardParamsSchema, body: NoteBodySchema, response: detail },
+      schema: {
+        tags,
+        summary: 'Add a note to a reward',
+        params: RewardParamsSchema,
+        body: NoteBodySchema,
+        response: detail,
+      },
       handler: async (request) => addRewardNote(deps, requireActor(request), request.params.id, request.body),
     });
     r.post('/v1/rewards/:id/flags/:flagId/resolve', {
       config: { permission: 'flags:resolve' },
-      schema: { tags, summary: 'Resolve a flag with a reason', params: FlagParamsSchema, body: ResolveFlagSchema, response: detail },
+      schema: {
+        tags,
+        summary: 'Resolve a flag with a reason',
+        params: FlagParamsSchema,
+        body: ResolveFlagSchema,
+        response: detail,
+      },
       handler: async (request) =>
         resolveFlag(deps, requireActor(request), request.params.id, request.params.flagId, request.body),
     });

@@ -1,8 +1,16 @@
 import { z } from 'zod';
 import { FLAG_TYPES } from '../eligibility/eligibility.types.js';
-import { PARTICIPANT_KINDS } from '../policy/rules.core.js';
 import { REWARD_TYPES } from '../policy/policy.core.js';
-import { AmountSchema, IdSchema, NoteSchema, PageQuerySchema, ReasonSchema, text, TimestampSchema } from '../shared/schemas.js';
+import { PARTICIPANT_KINDS } from '../policy/rules.core.js';
+import {
+  AmountSchema,
+  IdSchema,
+  NoteSchema,
+  PageQuerySchema,
+  ReasonSchema,
+  TimestampSchema,
+  text,
+} from '../shared/schemas.js';
 import { REWARD_STATUSES } from './lifecycle.core.js';
 
 const Evidence = z.record(z.string(), z.unknown());
@@ -149,8 +157,17 @@ export const RewardDetailSchema = RewardSchema.extend({
 const StatusList = z
   .string()
   .max(200)
-  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(REWARD_STATUSES, { error: `Must be one or more of ${REWARD_STATUSES.join(', ')}, comma-separated.` })));
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.enum(REWARD_STATUSES, { error: `Must be one or more of ${REWARD_STATUSES.join(', ')}, comma-separated.` }),
+    ),
+  );
 
 export const RewardListQuerySchema = PageQuerySchema.extend({
   status: StatusList.optional(),

@@ -9,13 +9,12 @@ import { queueReferrerMessages } from '../messaging/outbox.service.js';
 import { findParticipant } from '../participants/participant.repo.js';
 import { currentPolicy, rulesVersion } from '../policy/policy.repo.js';
 import { rulesTerms } from '../policy/policy.service.js';
-import { formatMoney } from '../shared/currency.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
-import { approvalsRequired, type ClaimEnv, notifyRewardReady, reopenReward } from './claim.service.js';
+import { approvalsRequired, type ClaimEnv, notifyRewardReady } from './claim.service.js';
 import { nextStatus, type RewardAction, type RewardStatus, statusesAllowing } from './lifecycle.core.js';
-import { presentRewardDetail, presentRewards, presentRewardsByIds } from './reward.presenter.js';
+import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
   approvalsFor,
   listRewardRows,
@@ -42,10 +41,7 @@ const ACTION_WORDS: Record<RewardAction, string> = {
 
 function transitionError(reward: RewardRow, action: RewardAction): AppError {
   const from = statusesAllowing(action).join(' or ');
-  const hint =
-    action === 'mark_sent' && reward.status === 'in_review'
-      ? ' It must be approved first.'
-      : '';
+  const hint = action === 'mark_sent' && reward.status === 'in_review' ? ' It must be approved first.' : '';
   return new AppError(
     'invalid_transition',
     `This reward is ${reward.status.replace('_', ' ')}; only a reward that is ${from.replaceAll('_', ' ')} can be ${ACTION_WORDS[action]}.${hint}`,
@@ -115,7 +111,12 @@ export async function listRewards(
   const rows = await listRewardRows(
     deps.db,
     actor.workspaceId,
-    { status: query.status, referrerId: query.referrerId, referredId: query.referredId, participantId: query.participantId },
+    {
+      status: query.status,
+      referrerId: query.referrerId,
+      referredId: query.referredId,
+      participantId: query.participantId,
+    },
     { limit: query.limit, after: decodeCursor(query.cursor), oldestFirst },
   );
   const page = rows.slice(0, query.limit);
@@ -139,9 +140,13 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
     const { reward, to } = await lockForAction(tx, actor, id, 'approve');
     const open = await openFlagsFor(tx, actor.workspaceId, id);
     if (open.length > 0) {
-      throw new AppError('flags_unresolved', `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`, {
-        details: { openFlags: open.map((flag) => ({ id: flag.id, type: flag.type })) },
-      });
+      throw new AppError(
+        'flags_unresolved',
+        `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`,
+        {
+          details: { openFlags: open.map((flag) => ({ id: flag.id, type: flag.type })) },
+        },
+      );
     }
     if (reward.holdUntil > at) {
       throw new AppError(
@@ -160,9 +165,13 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
       throw new AppError('maker_checker', `You ${conflict[1]}, so someone else must approve it (maker-checker).`);
     }
     if (reward.recommendation === 'ineligible' && !input.note) {
-      throw new AppError('unprocessable', 'The checks found this claim ineligible; approving it needs a note saying why.', {
-        field: 'note',
-      });
+      throw new AppError(
+        'unprocessable',
+        'The checks found this claim ineligible; approving it needs a note saying why.',
+        {
+          field: 'note',
+        },
+      );
     }
     const rulesRow = await rulesVersion(tx, actor.workspaceId, reward.programId, reward.rulesVersion);
     if (!rulesRow) throw new AppError('internal', 'The rules version of a claim is missing.');
@@ -185,9 +194,14 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
       .onConflictDoNothing()
       .returning();
     if (inserted.length === 0) {
-      throw new AppError('already_approved', 'You already approved this claim; a second approver must be someone else.');
+      throw new AppError(
+        'already_approved',
+        'You already approved this claim; a second approver must be someone else.',
+      );
     }
-    const approvals = (await approvalsFor(tx, actor.workspaceId, [id])).filter((row) => row.round === reward.reviewRound);
+    const approvals = (await approvalsFor(tx, actor.workspaceId, [id])).filter(
+      (row) => row.round === reward.reviewRound,
+    );
     const required = approvalsRequired(reward, rules);
     if (approvals.length < required) {
       await recordAudit(tx, actor, at, {
@@ -200,14 +214,28 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
     }
     const record = {
       kind: 'manual' as const,
-      approvers: approvals.map((row) => ({ id: row.approverId, name: row.approverName, role: row.approverRole, at: row.createdAt.toISOString() })),
+      approvers: approvals.map((row) => ({
+        id: row.approverId,
+        name: row.approverName,
+        role: row.approverRole,
+        at: row.createdAt.toISOString(),
+      })),
       rulesVersion: reward.rulesVersion,
     };
-    const row = await move(tx, actor, at, reward, 'approve', to, {
-      approvedAt: at,
-      approvalRecord: record,
-      notes: appendNote(reward.notes, actor, at, input.note),
-    }, { approvers: record.approvers.map((a) => a.name) });
+    const row = await move(
+      tx,
+      actor,
+      at,
+      reward,
+      'approve',
+      to,
+      {
+        approvedAt: at,
+        approvalRecord: record,
+        notes: appendNote(reward.notes, actor, at, input.note),
+      },
+      { approvers: record.approvers.map((a) => a.name) },
+    );
     await notifyRewardReady(tx, { actor, at, publicUrl: deps.publicUrl }, row);
   });
   return detail(deps, actor, id);
@@ -217,7 +245,16 @@ export async function rejectReward(deps: Deps, actor: Actor, id: string, input: 
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
     const { reward, to } = await lockForAction(tx, actor, id, 'reject');
-    await move(tx, actor, at, reward, 'reject', to, { closedAt: at, closedReason: input.reason }, { reason: input.reason });
+    await move(
+      tx,
+      actor,
+      at,
+      reward,
+      'reject',
+      to,
+      { closedAt: at, closedReason: input.reason },
+      { reason: input.reason },
+    );
   });
   return detail(deps, actor, id);
 }
@@ -238,7 +275,10 @@ export async function markRewardSent(
     const { reward, to } = await lockForAction(tx, actor, id, 'mark_sent');
     const open = await openFlagsFor(tx, actor.workspaceId, id);
     if (open.length > 0) {
-      throw new AppError('flags_unresolved', `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`);
+      throw new AppError(
+        'flags_unresolved',
+        `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`,
+      );
     }
     const row = await move(
       tx,
@@ -293,7 +333,16 @@ export async function declineReward(deps: Deps, actor: Actor, id: string, input:
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
     const { reward, to } = await lockForAction(tx, actor, id, 'decline');
-    await move(tx, actor, at, reward, 'decline', to, { closedAt: at, closedReason: input.reason }, { reason: input.reason });
+    await move(
+      tx,
+      actor,
+      at,
+      reward,
+      'decline',
+      to,
+      { closedAt: at, closedReason: input.reason },
+      { reason: input.reason },
+    );
   });
   return detail(deps, actor, id);
 }
@@ -302,9 +351,18 @@ export async function markRewardFailed(deps: Deps, actor: Actor, id: string, inp
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
     const { reward, to } = await lockForAction(tx, actor, id, 'mark_failed');
-    await move(tx, actor, at, reward, 'mark_failed', to, { notes: appendNote(reward.notes, actor, at, `Fulfilment failed: ${input.reason}`) }, {
-      reason: input.reason,
-    });
+    await move(
+      tx,
+      actor,
+      at,
+      reward,
+      'mark_failed',
+      to,
+      { notes: appendNote(reward.notes, actor, at, `Fulfilment failed: ${input.reason}`) },
+      {
+        reason: input.reason,
+      },
+    );
   });
   return detail(deps, actor, id);
 }
@@ -314,8 +372,16 @@ export async function addRewardNote(deps: Deps, actor: Actor, id: string, input:
   await inTransaction(deps.db, async (tx) => {
     const reward = await lockReward(tx, actor.workspaceId, id);
     if (!reward) throw notFound('Reward');
-    await updateRewardFrom(tx, actor.workspaceId, id, [reward.status], { notes: appendNote(reward.notes, actor, at, input.note), updatedAt: at });
-    await recordAudit(tx, actor, at, { action: 'reward.note_added', objectType: 'reward', objectId: id, after: { note: input.note } });
+    await updateRewardFrom(tx, actor.workspaceId, id, [reward.status], {
+      notes: appendNote(reward.notes, actor, at, input.note),
+      updatedAt: at,
+    });
+    await recordAudit(tx, actor, at, {
+      action: 'reward.note_added',
+      objectType: 'reward',
+      objectId: id,
+      after: { note: input.note },
+    });
   });
   return detail(deps, actor, id);
 }
@@ -329,26 +395,43 @@ export async function resolveFlag(deps: Deps, actor: Actor, id: string, flagId: 
     const [flag] = await tx
       .select()
       .from(rewardFlags)
-      .where(and(eq(rewardFlags.workspaceId, actor.workspaceId), eq(rewardFlags.rewardId, id), eq(rewardFlags.id, flagId)));
+      .where(
+        and(eq(rewardFlags.workspaceId, actor.workspaceId), eq(rewardFlags.rewardId, id), eq(rewardFlags.id, flagId)),
+      );
     if (!flag) throw notFound('Flag');
     if (flag.resolvedAt) {
-      throw new AppError('invalid_transition', `This flag was already resolved by ${flag.resolvedByName}: ${flag.resolution}`);
+      throw new AppError(
+        'invalid_transition',
+        `This flag was already resolved by ${flag.resolvedByName}: ${flag.resolution}`,
+      );
     }
     if (flag.type === 'disputed_attribution') {
       const [open] = await tx
         .select()
         .from(disputes)
-        .where(and(eq(disputes.workspaceId, actor.workspaceId), eq(disputes.referredId, reward.referredId), eq(disputes.status, 'open')));
+        .where(
+          and(
+            eq(disputes.workspaceId, actor.workspaceId),
+            eq(disputes.referredId, reward.referredId),
+            eq(disputes.status, 'open'),
+          ),
+        );
       if (open) {
-        throw new AppError('dispute_open', `Attribution is decided in dispute ${open.id}: resolve the dispute (pick who wins) instead.`, {
-          details: { disputeId: open.id },
-        });
+        throw new AppError(
+          'dispute_open',
+          `Attribution is decided in dispute ${open.id}: resolve the dispute (pick who wins) instead.`,
+          {
+            details: { disputeId: open.id },
+          },
+        );
       }
     }
     await tx
       .update(rewardFlags)
       .set({ resolvedAt: at, resolvedBy: actor.id, resolvedByName: actor.name, resolution: input.reason })
-      .where(and(eq(rewardFlags.workspaceId, actor.workspaceId), eq(rewardFlags.id, flagId), isNull(rewardFlags.resolvedAt)));
+      .where(
+        and(eq(rewardFlags.workspaceId, actor.workspaceId), eq(rewardFlags.id, flagId), isNull(rewardFlags.resolvedAt)),
+      );
     await recordAudit(tx, actor, at, {
       action: 'flag.resolved',
       objectType: 'reward',
@@ -359,4 +442,3 @@ export async function resolveFlag(deps: Deps, actor: Actor, id: string, flagId: 
   });
   return detail(deps, actor, id);
 }
-

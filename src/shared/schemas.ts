@@ -43,7 +43,10 @@ export const EmailSchema = z
   .max(254, 'Must be at most 254 characters.')
   .pipe(z.email('Must be an email address.'));
 
-export const DateTimeSchema = z.iso.datetime({ offset: true, error: 'Must be an ISO 8601 date-time, e.g. 2026-05-01T12:00:00Z.' });
+export const DateTimeSchema = z.iso.datetime({
+  offset: true,
+  error: 'Must be an ISO 8601 date-time, e.g. 2026-05-01T12:00:00Z.',
+});
 
 /** Output timestamps: always UTC ISO strings. */
 export const TimestampSchema = z.string().meta({ format: 'date-time' });

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
 import type { Actor } from '../access/actor.js';
-import { hashPassword, newApiKey } from '../access/secrets.core.js';
 import type { Role } from '../access/roles.core.js';
+import { hashPassword, newApiKey } from '../access/secrets.core.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Db, Executor } from '../db/client.js';
+import { isUniqueViolation } from '../db/client.js';
 import { apiKeys, programRules, programs, rewardPolicies, users, workspaces } from '../db/schema.js';
 import { DEFAULT_POLICY } from '../policy/policy.core.js';
 import { DEFAULT_RULES } from '../policy/rules.core.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { isUniqueViolation } from '../db/client.js';
 
 export type Workspace = typeof workspaces.$inferSelect;
 
@@ -144,7 +144,15 @@ export async function createApiKey(
 
 export async function createUser(
   db: Executor,
-  input: { workspaceId: string; email: string; password: string; name?: string | undefined; role: Role; actor: Actor; at: Date },
+  input: {
+    workspaceId: string;
+    email: string;
+    password: string;
+    name?: string | undefined;
+    role: Role;
+    actor: Actor;
+    at: Date;
+  },
 ) {
   const id = newId('user', input.at.getTime());
   try {

@@ -39,7 +39,12 @@ function apiFor(app: FastifyInstance, key: string): Api {
     key,
     get: (url) => app.inject({ method: 'GET', url, headers: headers() }),
     post: (url, body, extra) =>
-      app.inject({ method: 'POST', url, headers: headers(extra), ...(body === undefined ? {} : { payload: body as object }) }),
+      app.inject({
+        method: 'POST',
+        url,
+        headers: headers(extra),
+        ...(body === undefined ? {} : { payload: body as object }),
+      }),
     put: (url, body) => app.inject({ method: 'PUT', url, headers: headers(), payload: body as object }),
     patch: (url, body) => app.inject({ method: 'PATCH', url, headers: headers(), payload: body as object }),
   };
@@ -57,7 +62,13 @@ export async function startTestApp(options: { start?: Date } = {}): Promise<Test
   async function newWorkspaceKey(name: string, role: Role = 'owner') {
     const workspace = await createWorkspace(database.db, { name, at: clock.now() });
     const actor: Actor = { type: 'system', id: 'test', name: 'Test', role: 'system', workspaceId: workspace.id };
-    const { key } = await createApiKey(database.db, { workspaceId: workspace.id, role, name: `${role} key`, actor, at: clock.now() });
+    const { key } = await createApiKey(database.db, {
+      workspaceId: workspace.id,
+      role,
+      name: `${role} key`,
+      actor,
+      at: clock.now(),
+    });
     return { workspace, key };
   }
 
@@ -107,10 +118,18 @@ let participantCounter = 0;
 
 export async function newParticipant(api: Api, overrides: Record<string, unknown> = {}) {
   const n = ++participantCounter;
-  return json(await api.post('/v1/participants', { name: `Person ${n}`, email: `person${n}@example.com`, ...overrides }), 201);
+  return json(
+    await api.post('/v1/participants', { name: `Person ${n}`, email: `person${n}@example.com`, ...overrides }),
+    201,
+  );
 }
 
-export async function newReferral(api: Api, referrerId: string, referredId: string, overrides: Record<string, unknown> = {}) {
+export async function newReferral(
+  api: Api,
+  referrerId: string,
+  referredId: string,
+  overrides: Record<string, unknown> = {},
+) {
   return json(await api.post('/v1/referrals', { referrerId, referredId, source: 'manual', ...overrides }), 201);
 }
 
@@ -131,7 +150,10 @@ export async function newConversion(api: Api, referredId: string, overrides: Rec
 }
 
 /** A referrer, a referred customer, the referral between them and a conversion: a claim in review. */
-export async function newClaim(api: Api, options: { referrer?: Record<string, unknown>; conversion?: Record<string, unknown> } = {}) {
+export async function newClaim(
+  api: Api,
+  options: { referrer?: Record<string, unknown>; conversion?: Record<string, unknown> } = {},
+) {
   const referrer = await newParticipant(api, options.referrer);
   const referred = await newParticipant(api);
   await newReferral(api, referrer.id, referred.id);

@@ -6,7 +6,7 @@ import { type Check, describeReferral, type EligibilityContext } from '../eligib
  */
 function settledByDispute(context: EligibilityContext): boolean {
   const { dispute, otherReferrals } = context;
-  if (!dispute || dispute.status !== 'resolved' || !dispute.resolvedAt) return false;
+  if (dispute?.status !== 'resolved' || !dispute.resolvedAt) return false;
   const resolvedAt = dispute.resolvedAt;
   return otherReferrals.every((referral) => referral.createdAt <= resolvedAt);
 }
@@ -57,14 +57,19 @@ export const duplicateClaim: Check = {
   excludable: false,
   evaluate(context) {
     const { otherReferrals, duplicateAttempts } = context;
-    const claimants = otherReferrals.length > 0 && !settledByDispute(context) ? otherReferrals.map(describeReferral) : [];
+    const claimants =
+      otherReferrals.length > 0 && !settledByDispute(context) ? otherReferrals.map(describeReferral) : [];
     if (claimants.length > 0 || duplicateAttempts.length > 0) {
       const parts: string[] = [];
       if (claimants.length > 0) {
-        parts.push(`${claimants.map((c) => c.referrerName).join(', ')} also claim${claimants.length === 1 ? 's' : ''} this customer`);
+        parts.push(
+          `${claimants.map((c) => c.referrerName).join(', ')} also claim${claimants.length === 1 ? 's' : ''} this customer`,
+        );
       }
       if (duplicateAttempts.length > 0) {
-        parts.push(`${duplicateAttempts.length} more conversion(s) of this customer tried to claim again (${duplicateAttempts.map((a) => a.externalId).join(', ')})`);
+        parts.push(
+          `${duplicateAttempts.length} more conversion(s) of this customer tried to claim again (${duplicateAttempts.map((a) => a.externalId).join(', ')})`,
+        );
       }
       return {
         passed: false,

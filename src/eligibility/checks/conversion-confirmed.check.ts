@@ -27,10 +27,20 @@ export const conversionConfirmed: Check = {
       })),
     };
     if (!rules.qualifyingTypes.includes(conversion.type)) {
-      return { passed: false, blocking: true, reason: `A ${conversion.type} event does not qualify under the program rules.`, evidence };
+      return {
+        passed: false,
+        blocking: true,
+        reason: `A ${conversion.type} event does not qualify under the program rules.`,
+        evidence,
+      };
     }
     if (refunded >= conversion.amount && conversion.reversals.length > 0) {
-      return { passed: false, blocking: true, reason: `The conversion was fully ${conversion.reversals[0]?.type === 'chargeback' ? 'charged back' : 'refunded'}.`, evidence };
+      return {
+        passed: false,
+        blocking: true,
+        reason: `The conversion was fully ${conversion.reversals[0]?.type === 'chargeback' ? 'charged back' : 'refunded'}.`,
+        evidence,
+      };
     }
     if (refunded > 0) {
       return {

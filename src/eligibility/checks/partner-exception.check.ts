@@ -35,7 +35,9 @@ export const partnerException: Check = {
     }
     return {
       passed: true,
-      reason: expired.length ? 'Earlier partner exceptions have expired or were revoked; standard rules apply.' : 'Standard rules apply.',
+      reason: expired.length
+        ? 'Earlier partner exceptions have expired or were revoked; standard rules apply.'
+        : 'Standard rules apply.',
       evidence: { expired: expired.map(describe) },
     };
   },

@@ -20,8 +20,10 @@ export const referrerEligible: Check = {
       capLifetime: rules.capLifetime,
     };
     const problems: string[] = [];
-    if (!rules.allowedReferrerKinds.includes(referrer.kind)) problems.push(`${referrer.kind}s may not refer in this program`);
-    if (!programActiveAt(rules, conversion.occurredAt)) problems.push('the conversion happened outside the program period');
+    if (!rules.allowedReferrerKinds.includes(referrer.kind))
+      problems.push(`${referrer.kind}s may not refer in this program`);
+    if (!programActiveAt(rules, conversion.occurredAt))
+      problems.push('the conversion happened outside the program period');
     if (rules.capPerMonth !== null && referrerClaims.sameMonth >= rules.capPerMonth) {
       problems.push(`the monthly cap of ${rules.capPerMonth} reward(s) is reached`);
     }
@@ -30,7 +32,12 @@ export const referrerEligible: Check = {
     }
     if (referrer.id === referred.id) problems.push('the referrer is the referred customer');
     if (problems.length > 0) {
-      return { passed: false, blocking: true, reason: `${referrer.name} is not eligible: ${problems.join('; ')}.`, evidence };
+      return {
+        passed: false,
+        blocking: true,
+        reason: `${referrer.name} is not eligible: ${problems.join('; ')}.`,
+        evidence,
+      };
     }
     return { passed: true, reason: `${referrer.name} (${referrer.kind}) may refer and is within the caps.`, evidence };
   },

@@ -19,7 +19,11 @@ function shared(kind: SignalFact['kind'], a: SignalFact[], b: SignalFact[]) {
   const values = new Map(a.filter((signal) => signal.kind === kind).map((signal) => [signal.value, signal]));
   return b
     .filter((signal) => signal.kind === kind && values.has(signal.value))
-    .map((signal) => ({ value: signal.value, referrerSource: values.get(signal.value)?.source, referredSource: signal.source }));
+    .map((signal) => ({
+      value: signal.value,
+      referrerSource: values.get(signal.value)?.source,
+      referredSource: signal.source,
+    }));
 }
 
 export const selfReferral: Check = {
@@ -34,7 +38,9 @@ export const selfReferral: Check = {
         ...(click.ip ? [{ kind: 'ip' as const, value: click.ip, source: `click ${click.id}` }] : []),
         ...(click.deviceId ? [{ kind: 'device' as const, value: click.deviceId, source: `click ${click.id}` }] : []),
       ]),
-      ...(referral.evidence.ip ? [{ kind: 'ip' as const, value: referral.evidence.ip, source: 'referral evidence' }] : []),
+      ...(referral.evidence.ip
+        ? [{ kind: 'ip' as const, value: referral.evidence.ip, source: 'referral evidence' }]
+        : []),
       ...(referral.evidence.deviceId
         ? [{ kind: 'device' as const, value: referral.evidence.deviceId, source: 'referral evidence' }]
         : []),
@@ -42,34 +48,59 @@ export const selfReferral: Check = {
     const matches: ScoreSignal[] = [];
     const evidence: Record<string, unknown> = {};
     if (referrer.emailNormalized && referrer.emailNormalized === referred.emailNormalized) {
-      matches.push({ signal: 'same_email', points: SELF_REFERRAL_POINTS.same_email, detail: `both emails normalise to ${referred.emailNormalized}` });
+      matches.push({
+        signal: 'same_email',
+        points: SELF_REFERRAL_POINTS.same_email,
+        detail: `both emails normalise to ${referred.emailNormalized}`,
+      });
       evidence.email = { referrer: referrer.email, referred: referred.email, normalized: referred.emailNormalized };
     }
     if (referrer.phone && referrer.phone === referred.phone) {
-      matches.push({ signal: 'same_phone', points: SELF_REFERRAL_POINTS.same_phone, detail: `both have phone ${referred.phone}` });
+      matches.push({
+        signal: 'same_phone',
+        points: SELF_REFERRAL_POINTS.same_phone,
+        detail: `both have phone ${referred.phone}`,
+      });
       evidence.phone = referred.phone;
     }
     const payment = shared('payment_fingerprint', referrer.signals, referredSignals);
     if (payment.length > 0) {
-      matches.push({ signal: 'same_payment_fingerprint', points: SELF_REFERRAL_POINTS.same_payment_fingerprint, detail: 'the same payment method paid on both sides' });
+      matches.push({
+        signal: 'same_payment_fingerprint',
+        points: SELF_REFERRAL_POINTS.same_payment_fingerprint,
+        detail: 'the same payment method paid on both sides',
+      });
       evidence.paymentFingerprint = payment;
     }
     const devices = shared('device', referrer.signals, referredSignals);
     if (devices.length > 0) {
-      matches.push({ signal: 'same_device', points: SELF_REFERRAL_POINTS.same_device, detail: `device ${devices[0]?.value} seen on both sides` });
+      matches.push({
+        signal: 'same_device',
+        points: SELF_REFERRAL_POINTS.same_device,
+        detail: `device ${devices[0]?.value} seen on both sides`,
+      });
       evidence.device = devices;
     }
-    const sameName = normalizeLoose(referrer.name) !== '' && normalizeLoose(referrer.name) === normalizeLoose(referred.name);
+    const sameName =
+      normalizeLoose(referrer.name) !== '' && normalizeLoose(referrer.name) === normalizeLoose(referred.name);
     const sameAddress =
       !!referrer.address && !!referred.address && normalizeLoose(referrer.address) === normalizeLoose(referred.address);
     if (sameName && sameAddress) {
-      matches.push({ signal: 'same_name_and_address', points: SELF_REFERRAL_POINTS.same_name_and_address, detail: `same name and address (${referred.address})` });
+      matches.push({
+        signal: 'same_name_and_address',
+        points: SELF_REFERRAL_POINTS.same_name_and_address,
+        detail: `same name and address (${referred.address})`,
+      });
       evidence.nameAndAddress = { name: referred.name, address: referred.address };
     }
     const strong = matches.length > 0;
     const ips = shared('ip', referrer.signals, referredSignals);
     if (ips.length > 0) {
-      matches.push({ signal: 'same_ip', points: SELF_REFERRAL_POINTS.same_ip, detail: `IP ${ips[0]?.value} seen on both sides` });
+      matches.push({
+        signal: 'same_ip',
+        points: SELF_REFERRAL_POINTS.same_ip,
+        detail: `IP ${ips[0]?.value} seen on both sides`,
+      });
       evidence.ip = ips;
     }
     if (strong) {
@@ -89,6 +120,10 @@ export const selfReferral: Check = {
         score: matches,
       };
     }
-    return { passed: true, reason: 'No sign that the same person is behind both sides.', evidence: { compared: ['email', 'phone', 'payment fingerprint', 'device', 'name + address', 'IP'] } };
+    return {
+      passed: true,
+      reason: 'No sign that the same person is behind both sides.',
+      evidence: { compared: ['email', 'phone', 'payment fingerprint', 'device', 'name + address', 'IP'] },
+    };
   },
 };
