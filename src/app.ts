@@ -13,8 +13,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { accessRoutes } from './access/access.routes.js';
+import type { Permission } from './access/roles.core.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { conversionRoutes } from './conversions/conversion.routes.js';
 import type { Database } from './db/client.js';
@@ -32,6 +32,19 @@ import { AppError } from './shared/errors.js';
 import { packageRoot, webDistFolder } from './shared/paths.js';
 
 export const BODY_LIMIT = 1024 * 1024;
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  permission: Permission | undefined;
+  public: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeCatalog: RouteInfo[];
+  }
+}
 
 export interface AppOptions {
   database: Database;
@@ -54,6 +67,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true },
+  });
+  // The route table with each route's permission, for the role-matrix tests and the docs.
+  const routeCatalog: RouteInfo[] = [];
+  app.decorate('routeCatalog', routeCatalog);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      routeCatalog.push({
+        method,
+        url: route.url,
+        permission: route.config?.permission,
+        public: route.config?.public === true,
+      });
+    }
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -126,5 +154,3 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   return app;
 }
-
-export const HealthSchema = z.object({ status: z.string() });

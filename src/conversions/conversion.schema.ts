@@ -57,8 +57,7 @@ export const ConversionInputSchema = z
         message: 'Only refunds and chargebacks reverse another conversion.',
       });
     }
-  })
-  ;
+  });
 
 export const CONVERSION_OUTCOMES = [
   'reward_created',

@@ -7,36 +7,32 @@ const SignalsSchema = z.strictObject({
   deviceId: text(200, 1).optional(),
 });
 
-export const ParticipantCreateSchema = z
-  .strictObject({
-    name: NameSchema,
-    email: EmailSchema.optional().nullable(),
-    phone: text(40, 1).optional().nullable(),
-    kind: z.enum(PARTICIPANT_KINDS).default('customer'),
-    externalId: text(200, 1).optional().nullable(),
-    emailMarketingConsent: z.boolean().default(false),
-    smsMarketingConsent: z.boolean().default(false),
-    doNotContact: z.boolean().default(false),
-    address: text(500).optional().nullable(),
-    /** Payment method fingerprint from the billing system (card or bank hash), for self-referral checks. */
-    paymentFingerprint: text(200, 1).optional(),
-    signals: SignalsSchema.optional(),
-  })
-  ;
+export const ParticipantCreateSchema = z.strictObject({
+  name: NameSchema,
+  email: EmailSchema.optional().nullable(),
+  phone: text(40, 1).optional().nullable(),
+  kind: z.enum(PARTICIPANT_KINDS).default('customer'),
+  externalId: text(200, 1).optional().nullable(),
+  emailMarketingConsent: z.boolean().default(false),
+  smsMarketingConsent: z.boolean().default(false),
+  doNotContact: z.boolean().default(false),
+  address: text(500).optional().nullable(),
+  /** Payment method fingerprint from the billing system (card or bank hash), for self-referral checks. */
+  paymentFingerprint: text(200, 1).optional(),
+  signals: SignalsSchema.optional(),
+});
 
-export const ParticipantUpdateSchema = z
-  .strictObject({
-    name: NameSchema.optional(),
-    email: EmailSchema.nullable().optional(),
-    phone: text(40, 1).nullable().optional(),
-    kind: z.enum(PARTICIPANT_KINDS).optional(),
-    externalId: text(200, 1).nullable().optional(),
-    emailMarketingConsent: z.boolean().optional(),
-    smsMarketingConsent: z.boolean().optional(),
-    doNotContact: z.boolean().optional(),
-    address: text(500).nullable().optional(),
-  })
-  ;
+export const ParticipantUpdateSchema = z.strictObject({
+  name: NameSchema.optional(),
+  email: EmailSchema.nullable().optional(),
+  phone: text(40, 1).nullable().optional(),
+  kind: z.enum(PARTICIPANT_KINDS).optional(),
+  externalId: text(200, 1).nullable().optional(),
+  emailMarketingConsent: z.boolean().optional(),
+  smsMarketingConsent: z.boolean().optional(),
+  doNotContact: z.boolean().optional(),
+  address: text(500).nullable().optional(),
+});
 
 export const ParticipantStatsSchema = z.object({
   referralsMade: z.number(),

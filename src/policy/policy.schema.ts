@@ -59,8 +59,7 @@ export const RewardPolicyInputSchema = z
         issue(['tiers', index, 'amount'], 'Tiers need an amount (minor units).');
       }
     });
-  })
-  ;
+  });
 
 export const RewardPolicySchema = z
   .object({
@@ -131,8 +130,7 @@ export const ProgramRulesInputSchema = z
         message: 'Auto-approval needs a maximum amount.',
       });
     }
-  })
-  ;
+  });
 
 export const ProgramRulesSchema = z
   .object({

@@ -32,8 +32,7 @@ export const ReferralCreateSchema = z
   .refine((body) => body.referrerId !== body.referredId, {
     message: 'A participant cannot refer themselves.',
     path: ['referredId'],
-  })
-  ;
+  });
 
 export const ReferralSchema = z
   .object({

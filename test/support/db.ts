@@ -50,3 +50,25 @@ async function openMigratedMemory() {
   await database.migrate();
   return database;
 }
+
+/** A scratch database URL on PostgreSQL (for spawned processes), dropped by `drop()`. */
+export async function scratchPostgresUrl(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error('scratchPostgresUrl needs DATABASE_URL');
+  const name = `rl_scratch_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: adminUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
