@@ -1,3 +1,331 @@
-export async function runBench(_options: { clients: number; seconds: number }) {
-  throw new Error('not yet');
+/**
+ * `npm run bench`: conversion events posted through the HTTP API by several concurrent clients
+ * against a real server process, on PGlite and (with DATABASE_URL) on PostgreSQL, where pgbench
+ * (TPC-B-like, same client count) runs too and the ratio of conversions/s to its TPS is printed.
+ * Every conversion is for a different referred customer, so each one creates a reward claim and
+ * runs all the checks: the full write path, not a replay.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import type { Actor } from './access/actor.js';
+import { openDatabase } from './db/client.js';
+import { newReferralCode } from './shared/ids.js';
+import { packageRoot } from './shared/paths.js';
+import { createApiKey, createWorkspace } from './workspaces/workspace.service.js';
+
+interface BenchOptions {
+  clients: number;
+  seconds: number;
+}
+
+interface RunFigures {
+  store: string;
+  conversions: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const REFERRERS = 4000;
+const CUSTOMERS_PER_REFERRER = 15;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Referrers and referred customers with their referrals, inserted in bulk (set-based SQL). */
+async function seed(env: { databaseUrl?: string | undefined; dataDir?: string | undefined }) {
+  const database = await openDatabase({
+    databaseUrl: env.databaseUrl,
+    dataDir: env.dataDir,
+    purpose: 'rewardloop bench',
+  });
+  try {
+    await database.migrate();
+    const at = new Date();
+    const workspace = await createWorkspace(database.db, { name: `Bench ${at.toISOString()}`, at });
+    const actor: Actor = { type: 'system', id: 'bench', name: 'Benchmark', role: 'system', workspaceId: workspace.id };
+    const { key } = await createApiKey(database.db, {
+      workspaceId: workspace.id,
+      role: 'staff',
+      name: 'bench',
+      actor,
+      at,
+    });
+    const total = REFERRERS * (CUSTOMERS_PER_REFERRER + 1);
+    const bar = new SingleBar({ format: '  seeding  [{bar}] {value}/{total} participants', hideCursor: true });
+    bar.start(total, 0);
+    const batch = 2000;
+    // Referral codes are generated here (the app's generator), the rest set-based in SQL.
+    for (let start = 0; start < total; start += batch) {
+      const size = Math.min(batch, total - start);
+      const codes = Array.from({ length: size }, () => newReferralCode());
+      await database.db.execute(sql`
+        insert into participants (workspace_id, id, name, email, email_normalized, kind, referral_code, created_at, updated_at)
+        select ${workspace.id}, 'par_bench' || lpad((${start} + i)::text, 8, '0'), 'Person ' || (${start} + i),
+               'p' || (${start} + i) || '@bench.test', 'p' || (${start} + i) || '@bench.test', 'customer', code,
+               now() - interval '60 days', now() - interval '60 days'
+        from jsonb_array_elements_text(${JSON.stringify(codes)}::jsonb) with ordinality as t(code, i)`);
+      bar.update(start + size);
+    }
+    bar.stop();
+    // Customer c (0-based, after the referrers) was referred by referrer c % REFERRERS, 30 days ago.
+    await database.db.execute(sql`
+      insert into referrals (workspace_id, id, referrer_id, referred_id, source, evidence, referred_at, created_by, created_by_name, created_at)
+      select ${workspace.id}, 'ref_bench' || lpad(c::text, 8, '0'),
+             'par_bench' || lpad((1 + (c % ${REFERRERS}))::text, 8, '0'),
+             'par_bench' || lpad((1 + ${REFERRERS} + c)::text, 8, '0'),
+             'manual', '{}'::jsonb, now() - interval '30 days', 'bench', 'Benchmark', now() - interval '30 days'
+      from generate_series(0, ${REFERRERS * CUSTOMERS_PER_REFERRER - 1}) as c`);
+    return { key, customers: REFERRERS * CUSTOMERS_PER_REFERRER };
+  } finally {
+    await database.close();
+  }
+}
+
+async function startServer(env: NodeJS.ProcessEnv) {
+  const port = await freePort();
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server under load.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(packageRoot, 'bin', 'rewardloop.js'), 'serve'], {
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      RATE_LIMIT_PER_MINUTE: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited:\n${output}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function load(
+  url: string,
+  key: string,
+  customers: number,
+  options: BenchOptions,
+  label: string,
+): Promise<RunFigures> {
+  let next = 0;
+  const latencies: number[] = [];
+  let errors = 0;
+  const body = (n: number) =>
+    JSON.stringify({
+      externalId: `bench-${n}`,
+      source: 'bench',
+      type: 'invoice_paid',
+      referredId: `par_bench${String(1 + REFERRERS + n).padStart(8, '0')}`,
+      amount: 10_000 + (n % 90_000),
+      currency: 'USD',
+    });
+  const post = async (n: number) => {
+    const started = performance.now();
+    const response = await fetch(`${url}/v1/conversions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body(n),
+    });
+    await response.arrayBuffer();
+    if (response.status !== 201) errors++;
+    return performance.now() - started;
+  };
+  // Warm up (JIT, caches, connections) on customers the measured run will not touch.
+  const warmup = Math.min(200, Math.floor(customers / 10));
+  await Promise.all(
+    Array.from({ length: options.clients }, async (_, c) => {
+      for (let n = c; n < warmup; n += options.clients) await post(n);
+    }),
+  );
+  next = warmup;
+  const bar = new SingleBar({
+    format: `  ${label.padEnd(10)} [{bar}] {value}s of {total}s  {rate} conversions/s`,
+    hideCursor: true,
+  });
+  bar.start(options.seconds, 0, { rate: 0 });
+  const started = performance.now();
+  const deadline = started + options.seconds * 1000;
+  const ticker = setInterval(() => {
+    const elapsed = (performance.now() - started) / 1000;
+    bar.update(Math.min(options.seconds, Math.round(elapsed)), {
+      rate: Math.round(latencies.length / Math.max(elapsed, 0.001)),
+    });
+  }, 500);
+  await Promise.all(
+    Array.from({ length: options.clients }, async () => {
+      while (performance.now() < deadline && next < customers) {
+        const n = next++;
+        latencies.push(await post(n));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(ticker);
+  bar.update(options.seconds, { rate: Math.round(latencies.length / seconds) });
+  bar.stop();
+  latencies.sort((a, b) => a - b);
+  return {
+    store: label,
+    conversions: latencies.length,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
+}
+
+async function benchPglite(options: BenchOptions): Promise<RunFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'rewardloop-bench-'));
+  try {
+    const dataDir = join(dir, 'data');
+    const { key, customers } = await seed({ dataDir });
+    const server = await startServer({ DATABASE_URL: '', REWARDLOOP_DATA_DIR: dataDir });
+    try {
+      return await load(server.url, key, customers, options, 'PGlite');
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function withScratchDatabase<T>(adminUrl: string, prefix: string, work: (url: string) => Promise<T>): Promise<T> {
+  const name = `${prefix}_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  try {
+    return await work(url.toString());
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+async function benchPostgres(adminUrl: string, options: BenchOptions): Promise<RunFigures> {
+  return withScratchDatabase(adminUrl, 'rl_bench', async (url) => {
+    const { key, customers } = await seed({ databaseUrl: url });
+    const server = await startServer({
+      DATABASE_URL: url,
+      DATABASE_POOL_SIZE: String(Math.max(10, options.clients * 2)),
+    });
+    try {
+      return await load(server.url, key, customers, options, 'PostgreSQL');
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+function pgbenchTps(adminUrl: string, options: BenchOptions): Promise<number> {
+  return withScratchDatabase(adminUrl, 'rl_pgbench', async (url) => {
+    const parsed = new URL(url);
+    const args = [
+      '-h',
+      parsed.hostname,
+      '-p',
+      parsed.port || '5432',
+      '-U',
+      decodeURIComponent(parsed.username || 'postgres'),
+    ];
+    const dbName = parsed.pathname.slice(1);
+    const env = { ...process.env, PGPASSWORD: decodeURIComponent(parsed.password) };
+    console.log(`  pgbench   initialising (scale 10), then ${options.clients} clients for ${options.seconds}s...`);
+    execFileSync('pgbench', [...args, '-i', '-q', '-s', '10', dbName], { env, stdio: 'ignore' });
+    const out = execFileSync(
+      'pgbench',
+      [...args, '-c', String(options.clients), '-j', '2', '-T', String(options.seconds), dbName],
+      {
+        env,
+        encoding: 'utf8',
+      },
+    );
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
+    if (!tps?.[1]) throw new Error(`could not read pgbench's TPS:\n${out}`);
+    return Number(tps[1]);
+  });
+}
+
+export async function runBench(options: BenchOptions) {
+  const clients = Math.max(1, options.clients);
+  const seconds = Math.max(2, options.seconds);
+  const opts = { clients, seconds };
+  console.log(`Rewardloop benchmark: POST /v1/conversions, ${clients} concurrent clients, ${seconds}s per run`);
+  console.log('Each conversion is for a new referred customer: it creates a claim and runs every check.\n');
+  const results: RunFigures[] = [await benchPglite(opts)];
+  let tps: number | undefined;
+  const adminUrl = process.env.DATABASE_URL;
+  if (adminUrl) {
+    results.push(await benchPostgres(adminUrl, opts));
+    try {
+      tps = await pgbenchTps(adminUrl, opts);
+    } catch (error) {
+      console.log(`  pgbench could not run: ${(error as Error).message}`);
+    }
+  } else {
+    console.log('  (set DATABASE_URL=postgres://... to benchmark PostgreSQL and compare with pgbench)');
+  }
+  console.log('');
+  console.log('store        conversions   conversions/s   p50 ms   p99 ms   errors');
+  for (const r of results) {
+    console.log(
+      `${r.store.padEnd(12)} ${String(r.conversions).padStart(11)}   ${r.perSecond.toFixed(1).padStart(13)}   ${r.p50.toFixed(1).padStart(6)}   ${r.p99.toFixed(1).padStart(6)}   ${String(r.errors).padStart(6)}`,
+    );
+  }
+  if (tps !== undefined) {
+    const postgres = results.find((r) => r.store === 'PostgreSQL');
+    console.log(`pgbench      TPC-B-like, ${clients} clients: ${tps.toFixed(1)} TPS`);
+    if (postgres) {
+      const ratio = postgres.perSecond / tps;
+      console.log(
+        `ratio        conversions/s ÷ pgbench TPS = ${ratio.toFixed(2)} (target ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'})`,
+      );
+    }
+  }
 }

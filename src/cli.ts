@@ -127,7 +127,8 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   } else if (error instanceof InvalidArgumentError) {
     console.error(`rewardloop: ${error.message}`);
   } else {
-    console.error('rewardloop:', error instanceof Error ? error.message : error);
+    const message = error instanceof Error ? error.message : String(error);
+    console.error('rewardloop:', message.length > 1500 ? `${message.slice(0, 1500)}… (truncated)` : message);
   }
   process.exit(1);
 });

@@ -8,8 +8,8 @@ import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import {
   addSignals,
-  findParticipant,
   findParticipantByExternalId,
+  lockParticipant,
   type ParticipantRow,
 } from '../participants/participant.repo.js';
 import type { ParticipantCreate, ParticipantUpdate } from '../participants/participant.schema.js';
@@ -81,7 +81,8 @@ async function applyConversion(
   tx: Tx,
   env: ClaimEnv,
   row: ConversionRow,
-): Promise<{ outcome: ConversionOutcome; rewardIds: string[] }> {
+  lockedReferred?: ParticipantRow,
+): Promise<{ outcome: ConversionOutcome; rewardIds: string[]; reversesConversionId?: string }> {
   const workspaceId = env.actor.workspaceId;
   if (isReversal(row.type)) {
     let original = row.originalExternalId
@@ -136,7 +137,8 @@ export async function recordConversion(
     const workspaceId = actor.workspaceId;
     let referred: ParticipantRow | undefined;
     if (input.referredId) {
-      referred = await findParticipant(tx, workspaceId, input.referredId);
+      // Locked now: claim creation for one customer happens one at a time (see the claim engine).
+      referred = await lockParticipant(tx, workspaceId, input.referredId);
       if (!referred) throw notFound('Participant', 'referredId');
       if (input.referredExternalId && referred.externalId !== input.referredExternalId) {
         throw new AppError('unprocessable', 'referredId and referredExternalId name different participants.', {
@@ -144,7 +146,8 @@ export async function recordConversion(
         });
       }
     } else if (input.referredExternalId) {
-      referred = await findParticipantByExternalId(tx, workspaceId, input.referredExternalId);
+      const byExternalId = await findParticipantByExternalId(tx, workspaceId, input.referredExternalId);
+      referred = byExternalId ? await lockParticipant(tx, workspaceId, byExternalId.id) : undefined;
     }
     const inserted = await insertConversionOnce(tx, {
       workspaceId,
@@ -192,17 +195,17 @@ export async function recordConversion(
         at,
       );
     }
-    const { outcome, rewardIds } = referred
-      ? await applyConversion(tx, env, inserted)
-      : isReversal(inserted.type) && input.originalExternalId
-        ? await applyConversion(tx, env, inserted)
-        : { outcome: 'awaiting_participant' as const, rewardIds: [] };
-    const [current] = await tx
-      .select()
-      .from(conversions)
-      .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, inserted.id)));
+    const applied: { outcome: ConversionOutcome; rewardIds: string[]; reversesConversionId?: string } =
+      referred || (isReversal(inserted.type) && input.originalExternalId)
+        ? await applyConversion(tx, env, inserted, referred)
+        : { outcome: 'awaiting_participant', rewardIds: [] };
+    const { outcome, rewardIds } = applied;
     const body: ConversionResult = {
-      conversion: presentConversion({ ...(current ?? inserted), outcome }),
+      conversion: presentConversion({
+        ...inserted,
+        reversesConversionId: applied.reversesConversionId ?? inserted.reversesConversionId,
+        outcome,
+      }),
       outcome,
       outcomeText: OUTCOME_TEXT[outcome],
       rewards: await presentRewardsByIds(tx, workspaceId, rewardIds),

@@ -377,6 +377,8 @@ export const linkClicks = pgTable(
     }),
     // Serves velocity by IP/device and a referrer's click evidence.
     index('link_clicks_referrer_idx').on(t.workspaceId, t.referrerId, t.landedAt),
+    // Serves the clicks that brought a customer in (self-referral evidence on every claim).
+    index('link_clicks_referred_idx').on(t.workspaceId, t.referredId).where(sql`${t.referredId} is not null`),
     index('link_clicks_ip_idx').on(t.workspaceId, t.ip, t.landedAt),
   ],
 );
@@ -426,6 +428,10 @@ export const conversions = pgTable(
     index('conversions_waiting_idx').on(t.workspaceId, t.referredExternalId).where(sql`${t.referredId} is null`),
     // Serves the recent-conversions list.
     index('conversions_received_idx').on(t.workspaceId, t.receivedAt, t.id),
+    // Serves "the refunds of this conversion" (every claim's conversion check).
+    index('conversions_reverses_idx')
+      .on(t.workspaceId, t.reversesConversionId)
+      .where(sql`${t.reversesConversionId} is not null`),
   ],
 );
 
@@ -642,6 +648,8 @@ export const disputes = pgTable(
     // One open case per referred customer.
     uniqueIndex('disputes_open_uq').on(t.workspaceId, t.referredId).where(sql`${t.status} = 'open'`),
     index('disputes_created_idx').on(t.workspaceId, t.createdAt),
+    // Serves "the latest dispute about this customer" (every claim's attribution check).
+    index('disputes_referred_idx').on(t.workspaceId, t.referredId, t.createdAt),
   ],
 );
 

@@ -1,88 +1,214 @@
 /**
- * Loads what the eligibility checks look at. The checks are pure; this is the only place that
- * queries for them, so what a claim was judged on is exactly what is read here.
+ * Loads what the claim engine and the eligibility checks look at, in a few set-based queries
+ * (one round trip each) rather than one query per fact: a conversion is on the hot path. The
+ * checks themselves are pure; what a claim was judged on is exactly what is read here.
  */
-import { and, desc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { conversions, disputes, linkClicks, participants, partnerExceptions, referrals } from '../db/schema.js';
+import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
+import type {
+  conversions,
+  disputes,
+  linkClicks,
+  participantSignals,
+  partnerExceptions,
+  programRules,
+  referrals,
+  rewardPolicies,
+} from '../db/schema.js';
+import { conversions as conversionsTable, disputes as disputesTable } from '../db/schema.js';
 import { DISPOSABLE_DOMAINS } from '../eligibility/disposable-domains.js';
 import type {
   ClickFacts,
-  ConversionFacts,
   DisputeFacts,
   EligibilityContext,
   ExceptionFacts,
   PersonFacts,
   ReferralFacts,
 } from '../eligibility/eligibility.types.js';
-import { type ParticipantRow, signalsOf } from '../participants/participant.repo.js';
+import type { ParticipantRow } from '../participants/participant.repo.js';
 import type { ProgramRulesTerms } from '../policy/rules.core.js';
-import { countReferrerClaimsSince, referrerClaimCounts } from './reward.repo.js';
+import type { RewardStatus } from './lifecycle.core.js';
 
 export type ReferralRow = typeof referrals.$inferSelect;
 export type ConversionRow = typeof conversions.$inferSelect;
+type PolicyRow = typeof rewardPolicies.$inferSelect;
+type RulesRow = typeof programRules.$inferSelect;
+type DisputeRow = typeof disputes.$inferSelect;
+type ClickRow = typeof linkClicks.$inferSelect;
+type SignalRow = typeof participantSignals.$inferSelect;
+type ExceptionRow = typeof partnerExceptions.$inferSelect;
+
+export interface ReferralWithReferrer {
+  referral: ReferralRow;
+  referrerName: string;
+  referrerKind: ParticipantRow['kind'];
+}
 
 export function monthStart(at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
 }
 
-/** Every referral of a customer, first-touch first, with each referrer's name and kind. */
-export async function referralsOfCustomer(db: Executor, workspaceId: string, referredId: string) {
-  return db
-    .select({ referral: referrals, referrerName: participants.name, referrerKind: participants.kind })
-    .from(referrals)
-    .innerJoin(
-      participants,
-      and(eq(participants.workspaceId, referrals.workspaceId), eq(participants.id, referrals.referrerId)),
-    )
-    .where(and(eq(referrals.workspaceId, workspaceId), eq(referrals.referredId, referredId)))
-    .orderBy(referrals.referredAt, referrals.createdAt, referrals.id);
-}
-
-export type ReferralWithReferrer = Awaited<ReturnType<typeof referralsOfCustomer>>[number];
-
-export async function latestDispute(db: Executor, workspaceId: string, referredId: string) {
-  const rows = await db
-    .select()
-    .from(disputes)
-    .where(and(eq(disputes.workspaceId, workspaceId), eq(disputes.referredId, referredId)))
-    .orderBy(sql`${disputes.status} = 'open' desc`, desc(disputes.createdAt))
-    .limit(1);
-  return rows[0];
-}
-
-export async function exceptionsOf(db: Executor, workspaceId: string, participantId: string) {
-  return db
-    .select()
-    .from(partnerExceptions)
-    .where(and(eq(partnerExceptions.workspaceId, workspaceId), eq(partnerExceptions.participantId, participantId)))
-    .orderBy(desc(partnerExceptions.createdAt));
-}
-
-export async function reversalsOf(db: Executor, workspaceId: string, conversionId: string) {
-  return db
-    .select()
-    .from(conversions)
-    .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.reversesConversionId, conversionId)))
-    .orderBy(conversions.occurredAt);
-}
-
-function person(row: ParticipantRow, signals: Awaited<ReturnType<typeof signalsOf>>): PersonFacts {
+/** The default program with the policy and rules versions in force: one round trip. */
+export async function loadProgramTerms(db: Executor, workspaceId: string) {
+  const [row] = rowsOf<{ program_id: string; policy: unknown; rules: unknown }>(
+    await db.execute(sql`
+      select p.id as program_id,
+        (select to_jsonb(rp) from reward_policies rp
+          where rp.workspace_id = p.workspace_id and rp.program_id = p.id order by rp.version desc limit 1) as policy,
+        (select to_jsonb(pr) from program_rules pr
+          where pr.workspace_id = p.workspace_id and pr.program_id = p.id order by pr.version desc limit 1) as rules
+      from programs p where p.workspace_id = ${workspaceId} and p.is_default`),
+  );
+  if (!row?.policy || !row.rules) throw new Error(`workspace ${workspaceId} has no default program, policy or rules`);
   return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    email: row.email,
-    emailNormalized: row.emailNormalized,
-    phone: row.phone,
-    address: row.address,
-    signals: signals
-      .filter((signal) => signal.participantId === row.id)
-      .map((signal) => ({ kind: signal.kind, value: signal.value, source: signal.source })),
+    programId: row.program_id,
+    policy: fromJsonRow<PolicyRow>(row.policy),
+    rules: fromJsonRow<RulesRow>(row.rules),
   };
 }
 
-export function exceptionFacts(row: typeof partnerExceptions.$inferSelect): ExceptionFacts {
+export interface CustomerFacts {
+  liveReward: { id: string; status: RewardStatus; conversionId: string } | null;
+  referrals: ReferralWithReferrer[];
+  clicks: ClickRow[];
+  dispute: DisputeRow | null;
+  signals: SignalRow[];
+  reversals: { id: string; externalId: string; type: ConversionRow['type']; amount: number; occurredAt: Date }[];
+  twins: { id: string; externalId: string; type: string; amount: number; currency: string; occurredAt: Date }[];
+}
+
+/**
+ * Everything about one referred customer and one of their conversions: their live claim, every
+ * referral of them (first touch first) with the referrer's name and kind, link clicks, the latest
+ * dispute, identity signals, the conversion's reversals, and its possible twins (the same sale
+ * recorded twice: same customer, amount and currency, a qualifying type).
+ */
+export async function loadCustomerFacts(
+  db: Executor,
+  input: {
+    workspaceId: string;
+    programId: string;
+    referredId: string;
+    conversion: ConversionRow;
+    qualifyingTypes: string[];
+  },
+): Promise<CustomerFacts> {
+  const { workspaceId: ws, programId, referredId, conversion } = input;
+  const [row] = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select
+        (select jsonb_build_object('id', r.id, 'status', r.status, 'conversion_id', r.conversion_id) from rewards r
+          where r.workspace_id = ${ws} and r.program_id = ${programId} and r.referred_id = ${referredId}
+            and r.status <> 'reversed' limit 1) as live_reward,
+        (select coalesce(jsonb_agg(jsonb_build_object('referral', to_jsonb(f), 'referrerName', p.name, 'referrerKind', p.kind)
+                  order by f.referred_at, f.created_at, f.id), '[]'::jsonb)
+          from referrals f join participants p on p.workspace_id = f.workspace_id and p.id = f.referrer_id
+          where f.workspace_id = ${ws} and f.referred_id = ${referredId}) as referrals,
+        (select coalesce(jsonb_agg(to_jsonb(c)), '[]'::jsonb) from link_clicks c
+          where c.workspace_id = ${ws} and c.referred_id = ${referredId}) as clicks,
+        (select to_jsonb(d) from disputes d where d.workspace_id = ${ws} and d.referred_id = ${referredId}
+          order by (d.status = 'open') desc, d.created_at desc limit 1) as dispute,
+        (select coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) from participant_signals s
+          where s.workspace_id = ${ws} and s.participant_id = ${referredId}) as signals,
+        (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'external_id', v.external_id, 'type', v.type,
+                  'amount', v.amount, 'occurred_at', v.occurred_at) order by v.occurred_at), '[]'::jsonb)
+          from conversions v where v.workspace_id = ${ws} and v.reverses_conversion_id = ${conversion.id}) as reversals,
+        (select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'external_id', t.external_id, 'type', t.type,
+                  'amount', t.amount, 'currency', t.currency, 'occurred_at', t.occurred_at)), '[]'::jsonb)
+          from conversions t where t.workspace_id = ${ws} and t.referred_id = ${referredId} and t.id <> ${conversion.id}
+            and t.amount = ${conversion.amount} and t.currency = ${conversion.currency}
+            and t.type::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))) as twins`),
+  );
+  const referralsJson = (row?.referrals ?? []) as {
+    referral: unknown;
+    referrerName: string;
+    referrerKind: ParticipantRow['kind'];
+  }[];
+  return {
+    liveReward: fromJsonRow<CustomerFacts['liveReward']>(row?.live_reward ?? null),
+    referrals: referralsJson.map((item) => ({
+      referral: fromJsonRow<ReferralRow>(item.referral),
+      referrerName: item.referrerName,
+      referrerKind: item.referrerKind,
+    })),
+    clicks: fromJsonRows<ClickRow>(row?.clicks),
+    dispute: fromJsonRow<DisputeRow | null>(row?.dispute ?? null),
+    signals: fromJsonRows<SignalRow>(row?.signals),
+    reversals: fromJsonRows<CustomerFacts['reversals'][number]>(row?.reversals),
+    twins: fromJsonRows<CustomerFacts['twins'][number]>(row?.twins),
+  };
+}
+
+export interface ReferrerFacts {
+  lifetime: number;
+  sameMonth: number;
+  claimsInWindow: number;
+  referralsInWindow: number;
+  clicksFromSameIp: number;
+  clicksFromSameDevice: number;
+  exceptions: ExceptionRow[];
+  signals: SignalRow[];
+}
+
+/**
+ * The referrer's live claims (lifetime and this month, for the tier ordinal and the caps),
+ * activity in the velocity window, partner exceptions and identity signals. Called after the
+ * referrer's row lock is held, so the counts include every claim committed before ours.
+ */
+export async function loadReferrerFacts(
+  db: Executor,
+  input: {
+    workspaceId: string;
+    programId: string;
+    referrerId: string;
+    monthStart: Date;
+    windowStart: Date;
+    excludeRewardId?: string | undefined;
+    ips: string[];
+    devices: string[];
+  },
+): Promise<ReferrerFacts> {
+  const { workspaceId: ws, programId, referrerId } = input;
+  const exclude = input.excludeRewardId ?? '';
+  const month = input.monthStart.toISOString();
+  const windowStart = input.windowStart.toISOString();
+  const [row] = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select
+        (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
+          and r.referrer_id = ${referrerId} and r.status not in ('reversed', 'rejected') and r.id <> ${exclude})::int as lifetime,
+        (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
+          and r.referrer_id = ${referrerId} and r.status not in ('reversed', 'rejected') and r.id <> ${exclude}
+          and r.created_at >= ${month}::timestamptz)::int as same_month,
+        (select count(*) from rewards r where r.workspace_id = ${ws} and r.referrer_id = ${referrerId}
+          and r.created_at >= ${windowStart}::timestamptz and r.id <> ${exclude})::int as claims_in_window,
+        (select count(*) from referrals f where f.workspace_id = ${ws} and f.referrer_id = ${referrerId}
+          and f.created_at >= ${windowStart}::timestamptz)::int as referrals_in_window,
+        (select coalesce(max(n), 0) from (select count(*) as n from link_clicks c where c.workspace_id = ${ws}
+          and c.ip in (select jsonb_array_elements_text(${JSON.stringify(input.ips)}::jsonb))
+          and c.landed_at >= ${windowStart}::timestamptz group by c.ip) x)::int as clicks_same_ip,
+        (select coalesce(max(n), 0) from (select count(*) as n from link_clicks c where c.workspace_id = ${ws}
+          and c.device_id in (select jsonb_array_elements_text(${JSON.stringify(input.devices)}::jsonb))
+          and c.landed_at >= ${windowStart}::timestamptz group by c.device_id) x)::int as clicks_same_device,
+        (select coalesce(jsonb_agg(to_jsonb(e) order by e.created_at desc), '[]'::jsonb) from partner_exceptions e
+          where e.workspace_id = ${ws} and e.participant_id = ${referrerId}) as exceptions,
+        (select coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) from participant_signals s
+          where s.workspace_id = ${ws} and s.participant_id = ${referrerId}) as signals`),
+  );
+  return {
+    lifetime: Number(row?.lifetime ?? 0),
+    sameMonth: Number(row?.same_month ?? 0),
+    claimsInWindow: Number(row?.claims_in_window ?? 0),
+    referralsInWindow: Number(row?.referrals_in_window ?? 0),
+    clicksFromSameIp: Number(row?.clicks_same_ip ?? 0),
+    clicksFromSameDevice: Number(row?.clicks_same_device ?? 0),
+    exceptions: fromJsonRows<ExceptionRow>(row?.exceptions),
+    signals: fromJsonRows<SignalRow>(row?.signals),
+  };
+}
+
+export function exceptionFacts(row: ExceptionRow): ExceptionFacts {
   return {
     id: row.id,
     owner: row.owner,
@@ -95,7 +221,20 @@ export function exceptionFacts(row: typeof partnerExceptions.$inferSelect): Exce
   };
 }
 
-function disputeFacts(row: typeof disputes.$inferSelect | undefined): DisputeFacts | null {
+function person(row: ParticipantRow, signals: SignalRow[]): PersonFacts {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    email: row.email,
+    emailNormalized: row.emailNormalized,
+    phone: row.phone,
+    address: row.address,
+    signals: signals.map((signal) => ({ kind: signal.kind, value: signal.value, source: signal.source })),
+  };
+}
+
+function disputeFacts(row: DisputeRow | null): DisputeFacts | null {
   if (!row) return null;
   return {
     id: row.id,
@@ -110,39 +249,8 @@ function disputeFacts(row: typeof disputes.$inferSelect | undefined): DisputeFac
   };
 }
 
-export async function loadEligibilityContext(
-  db: Executor,
-  input: {
-    workspaceId: string;
-    programId: string;
-    now: Date;
-    claimCreatedAt: Date;
-    rules: ProgramRulesTerms;
-    referral: ReferralRow;
-    referrer: ParticipantRow;
-    referred: ParticipantRow;
-    conversion: ConversionRow;
-    customerReferrals: ReferralWithReferrer[];
-    excludeRewardId?: string | undefined;
-  },
-): Promise<EligibilityContext> {
-  const { workspaceId, referral, referrer, referred, conversion, rules, now } = input;
-  const signals = await signalsOf(db, workspaceId, [referrer.id, referred.id]);
-  const clicks = await db
-    .select()
-    .from(linkClicks)
-    .where(and(eq(linkClicks.workspaceId, workspaceId), eq(linkClicks.referredId, referred.id)));
-  const clicksBy = (referrerId: string): ClickFacts[] =>
-    clicks
-      .filter((click) => click.referrerId === referrerId)
-      .map((click) => ({
-        id: click.id,
-        ip: click.ip,
-        deviceId: click.deviceId,
-        userAgent: click.userAgent,
-        landedAt: click.landedAt,
-      }));
-  const referralFacts = (row: ReferralWithReferrer): ReferralFacts => ({
+function referralFacts(row: ReferralWithReferrer, clicks: ClickRow[]): ReferralFacts {
+  return {
     id: row.referral.id,
     referrerId: row.referral.referrerId,
     referrerName: row.referrerName,
@@ -152,109 +260,116 @@ export async function loadEligibilityContext(
     createdAt: row.referral.createdAt,
     createdByName: row.referral.createdByName,
     evidence: row.referral.evidence,
-    clicks: clicksBy(row.referral.referrerId),
-  });
-  const own = input.customerReferrals.find((row) => row.referral.id === referral.id);
-  const ownFacts: ReferralFacts = own
-    ? referralFacts(own)
-    : referralFacts({ referral, referrerName: referrer.name, referrerKind: referrer.kind });
-  const others = input.customerReferrals.filter((row) => row.referral.id !== referral.id).map(referralFacts);
-
-  const reversals = await reversalsOf(db, workspaceId, conversion.id);
-  const conversionFacts: ConversionFacts = {
-    id: conversion.id,
-    externalId: conversion.externalId,
-    source: conversion.source,
-    type: conversion.type,
-    amount: conversion.amount,
-    currency: conversion.currency,
-    occurredAt: conversion.occurredAt,
-    reversals: reversals.map((row) => ({
-      id: row.id,
-      externalId: row.externalId,
-      type: row.type,
-      amount: row.amount,
-      occurredAt: row.occurredAt,
-    })),
+    clicks: clicks
+      .filter((click) => click.referrerId === row.referral.referrerId)
+      .map((click) => ({
+        id: click.id,
+        ip: click.ip,
+        deviceId: click.deviceId,
+        userAgent: click.userAgent,
+        landedAt: click.landedAt,
+      })),
   };
+}
 
-  // The same sale recorded twice (e.g. by the CRM and by hand): same customer, amount, currency.
-  const twins = await db
-    .select()
-    .from(conversions)
-    .where(
-      and(
-        eq(conversions.workspaceId, workspaceId),
-        eq(conversions.referredId, referred.id),
-        ne(conversions.id, conversion.id),
-        eq(conversions.amount, conversion.amount),
-        eq(conversions.currency, conversion.currency),
-        inArray(conversions.type, rules.qualifyingTypes),
-      ),
-    );
-
-  const windowStart = new Date(now.getTime() - rules.velocityWindowHours * 3_600_000);
-  const [referralsInWindow] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(referrals)
-    .where(
-      and(
-        eq(referrals.workspaceId, workspaceId),
-        eq(referrals.referrerId, referrer.id),
-        gte(referrals.createdAt, windowStart),
-      ),
-    );
-  const claimsInWindow =
-    (await countReferrerClaimsSince(db, workspaceId, referrer.id, windowStart)) - (input.excludeRewardId ? 1 : 0) + 1;
-  const ips = [...new Set(ownFacts.clicks.map((click) => click.ip).filter((ip): ip is string => !!ip))];
-  const devices = [...new Set(ownFacts.clicks.map((click) => click.deviceId).filter((d): d is string => !!d))];
-  const countClicks = async (column: typeof linkClicks.ip | typeof linkClicks.deviceId, values: string[]) => {
-    if (values.length === 0) return 0;
-    const rows = await db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(linkClicks)
-      .where(
-        and(eq(linkClicks.workspaceId, workspaceId), inArray(column, values), gte(linkClicks.landedAt, windowStart)),
-      )
-      .groupBy(column);
-    return Math.max(0, ...rows.map((row) => Number(row.n)));
-  };
-
-  const counts = await referrerClaimCounts(
-    db,
-    workspaceId,
-    input.programId,
-    referrer.id,
-    monthStart(input.claimCreatedAt),
-    input.excludeRewardId,
-  );
-
+/** The clicks that brought the customer in through this referrer's link: IPs and devices for velocity. */
+export function clickKeys(customer: CustomerFacts, referrerId: string) {
+  const own = customer.clicks.filter((click) => click.referrerId === referrerId);
   return {
-    now,
-    rules,
-    referral: ownFacts,
-    referrer: person(referrer, signals),
-    referred: person(referred, signals),
-    conversion: conversionFacts,
-    otherReferrals: others,
-    dispute: disputeFacts(await latestDispute(db, workspaceId, referred.id)),
-    duplicateAttempts: twins.map((row) => ({
-      conversionId: row.id,
-      externalId: row.externalId,
-      type: row.type,
-      amount: row.amount,
-      currency: row.currency,
-      occurredAt: row.occurredAt.toISOString(),
+    ips: [...new Set(own.map((click) => click.ip).filter((ip): ip is string => !!ip))],
+    devices: [...new Set(own.map((click) => click.deviceId).filter((id): id is string => !!id))],
+  };
+}
+
+/** Assembles the checks' context from what was loaded: pure. */
+export function buildEligibilityContext(input: {
+  now: Date;
+  rules: ProgramRulesTerms;
+  chosen: ReferralWithReferrer;
+  referrer: ParticipantRow;
+  referred: ParticipantRow;
+  conversion: ConversionRow;
+  customer: CustomerFacts;
+  referrerFacts: ReferrerFacts;
+  /** The claim's own count in the window: 1 when creating it, 0 when re-checking it (already counted). */
+  claimsInWindowIncludesThis: boolean;
+}): EligibilityContext {
+  const { customer, referrerFacts: rf } = input;
+  return {
+    now: input.now,
+    rules: input.rules,
+    referral: referralFacts(input.chosen, customer.clicks),
+    referrer: person(input.referrer, rf.signals),
+    referred: person(input.referred, customer.signals),
+    conversion: {
+      id: input.conversion.id,
+      externalId: input.conversion.externalId,
+      source: input.conversion.source,
+      type: input.conversion.type,
+      amount: input.conversion.amount,
+      currency: input.conversion.currency,
+      occurredAt: input.conversion.occurredAt,
+      reversals: customer.reversals,
+    },
+    otherReferrals: customer.referrals
+      .filter((row) => row.referral.id !== input.chosen.referral.id)
+      .map((row) => referralFacts(row, customer.clicks)),
+    dispute: disputeFacts(customer.dispute),
+    duplicateAttempts: customer.twins.map((twin) => ({
+      conversionId: twin.id,
+      externalId: twin.externalId,
+      type: twin.type,
+      amount: twin.amount,
+      currency: twin.currency,
+      occurredAt: twin.occurredAt.toISOString(),
     })),
-    referrerClaims: counts,
-    exceptions: (await exceptionsOf(db, workspaceId, referrer.id)).map(exceptionFacts),
+    referrerClaims: { sameMonth: rf.sameMonth, lifetime: rf.lifetime },
+    exceptions: rf.exceptions.map(exceptionFacts),
     velocity: {
-      windowHours: rules.velocityWindowHours,
-      referralsByReferrer: Number(referralsInWindow?.n ?? 0),
-      claimsByReferrer: claimsInWindow,
-      clicksFromSameIp: await countClicks(linkClicks.ip, ips),
-      clicksFromSameDevice: await countClicks(linkClicks.deviceId, devices),
+      windowHours: input.rules.velocityWindowHours,
+      referralsByReferrer: rf.referralsInWindow,
+      claimsByReferrer: rf.claimsInWindow + (input.claimsInWindowIncludesThis ? 1 : 0),
+      clicksFromSameIp: rf.clicksFromSameIp,
+      clicksFromSameDevice: rf.clicksFromSameDevice,
     },
     disposableDomains: DISPOSABLE_DOMAINS,
   };
+}
+
+/** Every referral of a customer, first touch first (for disputes and the referral service). */
+export async function referralsOfCustomer(
+  db: Executor,
+  workspaceId: string,
+  referredId: string,
+): Promise<ReferralWithReferrer[]> {
+  const rows = rowsOf<{ referral: unknown; referrer_name: string; referrer_kind: ParticipantRow['kind'] }>(
+    await db.execute(sql`
+      select to_jsonb(f) as referral, p.name as referrer_name, p.kind as referrer_kind
+      from referrals f join participants p on p.workspace_id = f.workspace_id and p.id = f.referrer_id
+      where f.workspace_id = ${workspaceId} and f.referred_id = ${referredId}
+      order by f.referred_at, f.created_at, f.id`),
+  );
+  return rows.map((row) => ({
+    referral: fromJsonRow<ReferralRow>(row.referral),
+    referrerName: row.referrer_name,
+    referrerKind: row.referrer_kind,
+  }));
+}
+
+export async function latestDispute(db: Executor, workspaceId: string, referredId: string) {
+  const rows = await db
+    .select()
+    .from(disputesTable)
+    .where(and(eq(disputesTable.workspaceId, workspaceId), eq(disputesTable.referredId, referredId)))
+    .orderBy(sql`${disputesTable.status} = 'open' desc`, desc(disputesTable.createdAt))
+    .limit(1);
+  return rows[0];
+}
+
+export async function reversalsOf(db: Executor, workspaceId: string, conversionId: string) {
+  return db
+    .select()
+    .from(conversionsTable)
+    .where(and(eq(conversionsTable.workspaceId, workspaceId), eq(conversionsTable.reversesConversionId, conversionId)))
+    .orderBy(conversionsTable.occurredAt);
 }

@@ -14,21 +14,24 @@ import { disputes, messages, recoveryTasks, rewardApprovals, rewardFlags, worksp
 import { evaluateEligibility } from '../eligibility/eligibility.core.js';
 import { activeExceptions } from '../eligibility/eligibility.types.js';
 import { queueRewardReady } from '../messaging/outbox.service.js';
-import { findParticipant, lockParticipant } from '../participants/participant.repo.js';
-import { currentPolicy, currentRules, getDefaultProgram, rulesVersion } from '../policy/policy.repo.js';
+import { findParticipant, lockParticipant, type ParticipantRow } from '../participants/participant.repo.js';
+import { rulesVersion } from '../policy/policy.repo.js';
 import { policyTerms, rulesTerms } from '../policy/policy.service.js';
 import { amountAbove, holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
 import { formatMoney } from '../shared/currency.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import {
+  buildEligibilityContext,
   type ConversionRow,
+  clickKeys,
   exceptionFacts,
-  exceptionsOf,
   latestDispute,
-  loadEligibilityContext,
+  loadCustomerFacts,
+  loadProgramTerms,
+  loadReferrerFacts,
+  monthStart,
   type ReferralWithReferrer,
-  referralsOfCustomer,
   reversalsOf,
 } from './claim-context.repo.js';
 import { isOpen, isPaid, recoveryKindFor } from './lifecycle.core.js';
@@ -74,70 +77,81 @@ function chooseReferral(referralsOf: ReferralWithReferrer[], winningReferralId: 
 }
 
 /**
- * Creates the claim for a qualifying conversion, or says why there is none. The caller holds no
- * locks; this takes the referred customer's row lock first and the referrer's second.
+ * Creates the claim for a qualifying conversion, or says why there is none. Takes the referred
+ * customer's row lock first and the referrer's second, so two events about one customer never
+ * interleave and a referrer's tier ordinals are handed out one at a time.
  */
 export async function createClaimForConversion(
   tx: Tx,
   env: ClaimEnv,
   conversion: ConversionRow,
+  /** The referred customer's row, when the caller already holds its lock. */
+  lockedReferred?: ParticipantRow,
 ): Promise<{ outcome: ClaimOutcome; rewardIds: string[] }> {
   const workspaceId = env.actor.workspaceId;
   if (!conversion.referredId) return { outcome: 'awaiting_participant', rewardIds: [] };
-  const program = await getDefaultProgram(tx, workspaceId);
-  const policyRow = await currentPolicy(tx, workspaceId, program.id);
-  const rules = rulesTerms(await currentRules(tx, workspaceId, program.id));
-  if (policyRow.rewardType === 'none') return { outcome: 'no_reward_policy', rewardIds: [] };
+  const terms = await loadProgramTerms(tx, workspaceId);
+  const rules = rulesTerms(terms.rules);
+  if (terms.policy.rewardType === 'none') return { outcome: 'no_reward_policy', rewardIds: [] };
   if (!rules.qualifyingTypes.includes(conversion.type)) return { outcome: 'not_qualifying', rewardIds: [] };
   if (rules.minAmount > 0 && conversion.currency === rules.currency && conversion.amount < rules.minAmount) {
     return { outcome: 'below_minimum', rewardIds: [] };
   }
 
-  const referred = await lockParticipant(tx, workspaceId, conversion.referredId);
+  const referred =
+    lockedReferred?.id === conversion.referredId
+      ? lockedReferred
+      : await lockParticipant(tx, workspaceId, conversion.referredId);
   if (!referred) return { outcome: 'awaiting_participant', rewardIds: [] };
+  const customer = await loadCustomerFacts(tx, {
+    workspaceId,
+    programId: terms.programId,
+    referredId: referred.id,
+    conversion,
+    qualifyingTypes: rules.qualifyingTypes,
+  });
+  if (customer.liveReward) return flagDuplicateAttempt(tx, env, customer.liveReward, conversion);
 
-  const existing = await findLiveRewardForReferred(tx, workspaceId, program.id, referred.id);
-  if (existing) return flagDuplicateAttempt(tx, env, existing, conversion);
-
-  const customerReferrals = await referralsOfCustomer(tx, workspaceId, referred.id);
-  let dispute = await latestDispute(tx, workspaceId, referred.id);
-  const chosen = chooseReferral(customerReferrals, dispute?.status === 'resolved' ? dispute.winningReferralId : null);
+  let dispute = customer.dispute;
+  const chosen = chooseReferral(customer.referrals, dispute?.status === 'resolved' ? dispute.winningReferralId : null);
   if (!chosen) return { outcome: 'no_referral', rewardIds: [] };
 
   // Two or more referrers for one customer: open a dispute case so the competing referrals are
   // decided by a person, unless a resolution already covers every competing referral.
+  const resolvedAt = dispute?.status === 'resolved' ? dispute.resolvedAt : null;
   const unsettled =
-    customerReferrals.length > 1 &&
-    !(
-      dispute?.status === 'resolved' &&
-      customerReferrals.every((row) => dispute?.resolvedAt && row.referral.createdAt <= dispute.resolvedAt)
-    );
+    customer.referrals.length > 1 &&
+    !(resolvedAt && customer.referrals.every((row) => row.referral.createdAt <= resolvedAt));
   if (unsettled && dispute?.status !== 'open') {
-    dispute = await openDispute(tx, env, referred.id, `${customerReferrals.length} referrers claim this customer`);
+    dispute =
+      (await openDispute(tx, env, referred.id, `${customer.referrals.length} referrers claim this customer`)) ?? null;
+    customer.dispute = dispute;
   }
 
   const referrer = await lockParticipant(tx, workspaceId, chosen.referral.referrerId);
   if (!referrer) throw new AppError('internal', 'The referrer of a referral is missing.');
-  const counts = await referrerClaimCounts(tx, workspaceId, program.id, referrer.id, new Date(0));
-  const ordinal = counts.lifetime + 1;
-  const exception = activeExceptions({
-    now: env.at,
-    exceptions: (await exceptionsOf(tx, workspaceId, referrer.id)).map(exceptionFacts),
-  })[0];
-  const policy = policyTerms(policyRow);
-  const reward = computeRewardAmount({ policy, ordinal, conversion, override: exception });
-
-  const context = await loadEligibilityContext(tx, {
+  const referrerFacts = await loadReferrerFacts(tx, {
     workspaceId,
-    programId: program.id,
+    programId: terms.programId,
+    referrerId: referrer.id,
+    monthStart: monthStart(env.at),
+    windowStart: new Date(env.at.getTime() - rules.velocityWindowHours * 3_600_000),
+    ...clickKeys(customer, referrer.id),
+  });
+  const ordinal = referrerFacts.lifetime + 1;
+  const exception = activeExceptions({ now: env.at, exceptions: referrerFacts.exceptions.map(exceptionFacts) })[0];
+  const policy = policyTerms(terms.policy);
+  const reward = computeRewardAmount({ policy, ordinal, conversion, override: exception });
+  const context = buildEligibilityContext({
     now: env.at,
-    claimCreatedAt: env.at,
     rules,
-    referral: chosen.referral,
+    chosen,
     referrer,
     referred,
     conversion,
-    customerReferrals,
+    customer,
+    referrerFacts,
+    claimsInWindowIncludesThis: true,
   });
   const result = evaluateEligibility(context);
 
@@ -145,7 +159,7 @@ export async function createClaimForConversion(
   const row = await insertRewardIfFree(tx, {
     workspaceId,
     id,
-    programId: program.id,
+    programId: terms.programId,
     policyVersion: policy.version,
     rulesVersion: rules.version,
     termsVersion: rules.termsVersion,
@@ -178,7 +192,7 @@ export async function createClaimForConversion(
   });
   if (!row) {
     // Lost a race to a concurrent claim for the same customer or conversion: that one stands.
-    const winner = await findLiveRewardForReferred(tx, workspaceId, program.id, referred.id);
+    const winner = await findLiveRewardForReferred(tx, workspaceId, terms.programId, referred.id);
     return winner ? flagDuplicateAttempt(tx, env, winner, conversion) : { outcome: 'already_rewarded', rewardIds: [] };
   }
   if (result.flags.length > 0) {
@@ -218,11 +232,16 @@ export async function createClaimForConversion(
       flags: result.flags.map((flag) => flag.type),
     },
   });
-  await tryAutoApprove(tx, env, row, rules);
+  if (result.flags.length === 0) await tryAutoApprove(tx, env, row, rules);
   return { outcome: 'reward_created', rewardIds: [id] };
 }
 
-async function flagDuplicateAttempt(tx: Tx, env: ClaimEnv, existing: RewardRow, conversion: ConversionRow) {
+async function flagDuplicateAttempt(
+  tx: Tx,
+  env: ClaimEnv,
+  existing: Pick<RewardRow, 'id' | 'status' | 'conversionId'>,
+  conversion: ConversionRow,
+) {
   if (existing.conversionId === conversion.id)
     return { outcome: 'already_rewarded' as const, rewardIds: [existing.id] };
   if (!isOpen(existing.status)) return { outcome: 'already_rewarded' as const, rewardIds: [existing.id] };
@@ -278,24 +297,39 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
   const rules = rulesTerms(rulesRow);
   const referrer = await findParticipant(tx, workspaceId, reward.referrerId);
   const referred = await findParticipant(tx, workspaceId, reward.referredId);
-  const customerReferrals = await referralsOfCustomer(tx, workspaceId, reward.referredId);
-  const own = customerReferrals.find((row) => row.referral.id === reward.referralId);
   const conversion = await findConversion(tx, workspaceId, reward.conversionId);
-  if (!referrer || !referred || !own || !conversion) throw new AppError('internal', 'A claim lost one of its records.');
-  const context = await loadEligibilityContext(tx, {
+  if (!referrer || !referred || !conversion) throw new AppError('internal', 'A claim lost one of its records.');
+  const customer = await loadCustomerFacts(tx, {
     workspaceId,
     programId: reward.programId,
-    now: env.at,
-    claimCreatedAt: reward.createdAt,
-    rules,
-    referral: own.referral,
-    referrer,
-    referred,
+    referredId: reward.referredId,
     conversion,
-    customerReferrals,
-    excludeRewardId: reward.id,
+    qualifyingTypes: rules.qualifyingTypes,
   });
-  const result = evaluateEligibility(context);
+  const chosen = customer.referrals.find((row) => row.referral.id === reward.referralId);
+  if (!chosen) throw new AppError('internal', 'A claim lost its referral.');
+  const referrerFacts = await loadReferrerFacts(tx, {
+    workspaceId,
+    programId: reward.programId,
+    referrerId: reward.referrerId,
+    monthStart: monthStart(reward.createdAt),
+    windowStart: new Date(env.at.getTime() - rules.velocityWindowHours * 3_600_000),
+    excludeRewardId: reward.id,
+    ...clickKeys(customer, reward.referrerId),
+  });
+  const result = evaluateEligibility(
+    buildEligibilityContext({
+      now: env.at,
+      rules,
+      chosen,
+      referrer,
+      referred,
+      conversion,
+      customer,
+      referrerFacts,
+      claimsInWindowIncludesThis: true,
+    }),
+  );
   const existing = await flagsFor(tx, workspaceId, [reward.id]);
   const raised: string[] = [];
   for (const flag of result.flags) {
@@ -364,7 +398,10 @@ export async function reopenReward(tx: Tx, env: ClaimEnv, reward: RewardRow, why
 }
 
 /** How many distinct approvers a claim needs under its rules version. */
-export function approvalsRequired(reward: Pick<RewardRow, 'amount' | 'currency'>, rules: ProgramRulesTerms): number {
+export function approvalsRequired(
+  reward: Pick<RewardRow, 'amount' | 'currency'>,
+  rules: Pick<ProgramRulesTerms, 'twoApproversAbove' | 'currency'>,
+): number {
   return amountAbove(reward.amount, reward.currency, rules.twoApproversAbove, rules.currency) ? 2 : 1;
 }
 

@@ -1,16 +1,14 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { historyOf } from '../audit/audit.repo.js';
 import type { Executor } from '../db/client.js';
-import { type auditEvents, programRules, recoveryTasks } from '../db/schema.js';
+import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
+import { type auditEvents, recoveryTasks } from '../db/schema.js';
 import type { MessageRow } from '../messaging/outbox.service.js';
-import { rulesTerms } from '../policy/policy.service.js';
 import { approvalsRequired } from './claim.service.js';
 import { latestDispute } from './claim-context.repo.js';
 import {
   type ApprovalRow,
-  approvalsFor,
   type FlagRow,
-  flagsFor,
   messagesForRewards,
   type RewardListRow,
   rewardRowsByIds,
@@ -71,31 +69,62 @@ const person = (row: RewardListRow['referrer']) => ({
   kind: row.kind,
 });
 
-/** Presents a page of claims with 4 queries, however long the page. */
+interface RewardExtras {
+  id: string;
+  flags: FlagRow[];
+  approvals: ApprovalRow[];
+  messages: MessageRow[];
+  rules: { twoApproversAbove: number | null; currency: string } | null;
+}
+
+/**
+ * Flags, approvals, messages and the two-approver rule of a set of claims, in one round trip
+ * (the reward list and every answer that shows a claim go through here).
+ */
+async function loadRewardExtras(db: Executor, workspaceId: string, ids: string[]): Promise<Map<string, RewardExtras>> {
+  if (ids.length === 0) return new Map();
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select r.id,
+        (select coalesce(jsonb_agg(to_jsonb(f) order by f.created_at, f.id), '[]'::jsonb) from reward_flags f
+          where f.workspace_id = r.workspace_id and f.reward_id = r.id) as flags,
+        (select coalesce(jsonb_agg(to_jsonb(a) order by a.created_at, a.id), '[]'::jsonb) from reward_approvals a
+          where a.workspace_id = r.workspace_id and a.reward_id = r.id) as approvals,
+        (select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'reward_id', m.reward_id, 'kind', m.kind, 'channel', m.channel,
+                  'status', m.status, 'skip_reason', m.skip_reason, 'to_address', m.to_address, 'attempts', m.attempts,
+                  'sent_at', m.sent_at, 'delivered_at', m.delivered_at, 'last_error', m.last_error, 'created_at', m.created_at)
+                  order by m.created_at, m.id), '[]'::jsonb)
+          from messages m where m.workspace_id = r.workspace_id and m.reward_id = r.id) as messages,
+        (select jsonb_build_object('two_approvers_above', pr.two_approvers_above, 'currency', pr.currency) from program_rules pr
+          where pr.workspace_id = r.workspace_id and pr.program_id = r.program_id and pr.version = r.rules_version) as rules
+      from rewards r
+      where r.workspace_id = ${workspaceId} and r.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`),
+  );
+  return new Map(
+    rows.map((row) => [
+      row.id as string,
+      {
+        id: row.id as string,
+        flags: fromJsonRows<FlagRow>(row.flags),
+        approvals: fromJsonRows<ApprovalRow>(row.approvals),
+        messages: fromJsonRows<MessageRow>(row.messages),
+        rules: fromJsonRow<RewardExtras['rules']>(row.rules),
+      },
+    ]),
+  );
+}
+
+/** Presents a page of claims with one query beyond the page's own, however long the page. */
 export async function presentRewards(db: Executor, workspaceId: string, rows: RewardListRow[]): Promise<Reward[]> {
-  const ids = rows.map((row) => row.reward.id);
-  // Sequential on purpose: `db` may be a transaction, which runs one query at a time.
-  const flags = await flagsFor(db, workspaceId, ids);
-  const approvals = await approvalsFor(db, workspaceId, ids);
-  const outbox = await messagesForRewards(db, workspaceId, ids);
-  const versions = [...new Set(rows.map((row) => row.reward.rulesVersion))];
-  const programIds = [...new Set(rows.map((row) => row.reward.programId))];
-  const rules =
-    versions.length === 0
-      ? []
-      : await db
-          .select()
-          .from(programRules)
-          .where(
-            and(
-              eq(programRules.workspaceId, workspaceId),
-              inArray(programRules.programId, programIds),
-              inArray(programRules.version, versions),
-            ),
-          );
+  const extras = await loadRewardExtras(
+    db,
+    workspaceId,
+    rows.map((row) => row.reward.id),
+  );
   return rows.map(({ reward, referrer, referred, conversion }) => {
-    const ruleRow = rules.find((row) => row.programId === reward.programId && row.version === reward.rulesVersion);
-    const rewardFlags = flags.filter((flag) => flag.rewardId === reward.id);
+    const extra = extras.get(reward.id);
+    const rewardFlags = extra?.flags ?? [];
+    const rules = extra?.rules;
     return {
       id: reward.id,
       status: reward.status,
@@ -129,17 +158,17 @@ export async function presentRewards(db: Executor, workspaceId: string, rows: Re
       createdAt: reward.createdAt.toISOString(),
       createdBy: { id: reward.createdBy, name: reward.createdByName },
       approvedAt: iso(reward.approvedAt),
-      approvals: approvals.filter((row) => row.rewardId === reward.id).map(presentApproval),
-      approvalsRequired: ruleRow ? approvalsRequired(reward, rulesTerms(ruleRow)) : 1,
+      approvals: (extra?.approvals ?? []).map(presentApproval),
+      approvalsRequired: rules
+        ? approvalsRequired(reward, { twoApproversAbove: rules.twoApproversAbove, currency: rules.currency })
+        : 1,
       sentAt: iso(reward.sentAt),
       sentBy: reward.sentBy ? { id: reward.sentBy, name: reward.sentByName ?? reward.sentBy } : null,
       sentReference: reward.sentReference,
       thankedAt: iso(reward.thankedAt),
       closedAt: iso(reward.closedAt),
       closedReason: reward.closedReason,
-      thankYou: outbox
-        .filter((message) => message.rewardId === reward.id && message.kind === 'thank_you')
-        .map(presentMessage),
+      thankYou: (extra?.messages ?? []).filter((message) => message.kind === 'thank_you').map(presentMessage),
     };
   });
 }

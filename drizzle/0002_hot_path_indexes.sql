@@ -1,0 +1,3 @@
+CREATE INDEX "conversions_reverses_idx" ON "conversions" USING btree ("workspace_id","reverses_conversion_id") WHERE "conversions"."reverses_conversion_id" is not null;--> statement-breakpoint
+CREATE INDEX "disputes_referred_idx" ON "disputes" USING btree ("workspace_id","referred_id","created_at");--> statement-breakpoint
+CREATE INDEX "link_clicks_referred_idx" ON "link_clicks" USING btree ("workspace_id","referred_id") WHERE "link_clicks"."referred_id" is not null;
