@@ -15,17 +15,22 @@ import {
 } from 'fastify-type-provider-zod';
 import { accessRoutes } from './access/access.routes.js';
 import type { Permission } from './access/roles.core.js';
+import { approvalRoutes } from './approvals/approval.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { conversionRoutes } from './conversions/conversion.routes.js';
 import type { Database } from './db/client.js';
 import type { Deps } from './deps.js';
+import { disputeRoutes } from './disputes/dispute.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { sendProblem } from './http/problem.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { participantRoutes } from './participants/participant.routes.js';
+import { exceptionRoutes } from './partners/exception.routes.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { referralRoutes } from './referrals/referral.routes.js';
+import { reportRoutes } from './reports/eligibility-accuracy.routes.js';
+import { recoveryRoutes } from './rewards/recovery.routes.js';
 import { rewardRoutes } from './rewards/reward.routes.js';
 import type { Clock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
@@ -147,6 +152,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(referralRoutes(deps));
   await app.register(conversionRoutes(deps));
   await app.register(rewardRoutes(deps));
+  await app.register(disputeRoutes(deps));
+  await app.register(exceptionRoutes(deps));
+  await app.register(approvalRoutes(deps));
+  await app.register(recoveryRoutes(deps));
+  await app.register(reportRoutes(deps));
   await app.register(auditRoutes(deps));
 
   if (existsSync(webDistFolder)) {

@@ -30,7 +30,31 @@ describe('tenancy', () => {
       await t.owner.post('/v1/users', { email: 'u@example.com', role: 'viewer', password: 'long enough pw' }),
       201,
     ).id;
-    void finance;
+    const partner = await newParticipant(t.owner, { kind: 'partner' });
+    ids.exception = json(
+      await t.owner.post('/v1/partner-exceptions', {
+        participantId: partner.id,
+        commissionRateBps: 2000,
+        reason: 'Agreed',
+        expiresAt: '2027-01-01T00:00:00Z',
+      }),
+      201,
+    ).id;
+    // A paid reward whose sale is refunded leaves a recovery task.
+    const paid = await newClaim(t.owner);
+    json(await finance.post(`/v1/rewards/${paid.reward.id}/approve`, {}), 200);
+    json(await t.owner.post(`/v1/rewards/${paid.reward.id}/mark-sent`, {}), 200);
+    json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'refund-of-paid',
+        type: 'refund',
+        originalExternalId: paid.result.conversion.externalId,
+        amount: paid.result.conversion.amount,
+        currency: 'USD',
+      }),
+      201,
+    );
+    ids.recovery = json(await t.owner.get('/v1/recovery-tasks'), 200).items[0].id;
   });
   afterAll(() => t.close());
 
@@ -43,6 +67,10 @@ describe('tenancy', () => {
     'POST /v1/rewards/{id}/mark-failed': { reason: 'x' },
     'POST /v1/rewards/{id}/notes': { note: 'x' },
     'POST /v1/rewards/{id}/flags/{flagId}/resolve': { reason: 'x' },
+    'POST /v1/rewards/{id}/adjust': { amount: 100, reason: 'x' },
+    'POST /v1/disputes/{id}/resolve': { winningReferralId: 'ref_x', reason: 'x' },
+    'POST /v1/partner-exceptions/{id}/revoke': undefined,
+    'POST /v1/recovery-tasks/{id}/resolve': { status: 'done', note: 'x' },
     'PATCH /v1/participants/{id}': { name: 'Renamed' },
     'POST /v1/api-keys/{id}/revoke': undefined,
     'POST /v1/users/{id}/disable': undefined,
@@ -59,7 +87,7 @@ describe('tenancy', () => {
       disputes: 'dispute',
       'api-keys': 'apiKey',
       users: 'user',
-      exceptions: 'exception',
+      'partner-exceptions': 'exception',
       'recovery-tasks': 'recovery',
     };
     const id = ids[map[noun] ?? ''];

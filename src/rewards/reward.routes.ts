@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { pageSchema } from '../shared/schemas.js';
 import {
+  AdjustSchema,
   ApproveSchema,
   DeclineSchema,
   FlagParamsSchema,
@@ -19,6 +20,7 @@ import {
 } from './reward.schema.js';
 import {
   addRewardNote,
+  adjustReward,
   approveReward,
   declineReward,
   getReward,
@@ -120,6 +122,17 @@ export function rewardRoutes(deps: Deps) {
         response: detail,
       },
       handler: async (request) => addRewardNote(deps, requireActor(request), request.params.id, request.body),
+    });
+    r.post('/v1/rewards/:id/adjust', {
+      config: { permission: 'rewards:adjust' },
+      schema: {
+        tags,
+        summary: 'Correct an unpaid claim: a new amount or another referral as payee (maker-checker applies)',
+        params: RewardParamsSchema,
+        body: AdjustSchema,
+        response: detail,
+      },
+      handler: async (request) => adjustReward(deps, requireActor(request), request.params.id, request.body),
     });
     r.post('/v1/rewards/:id/flags/:flagId/resolve', {
       config: { permission: 'flags:resolve' },

@@ -12,7 +12,8 @@ import { rulesTerms } from '../policy/policy.service.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
-import { approvalsRequired, type ClaimEnv, notifyRewardReady } from './claim.service.js';
+import { approvalsRequired, type ClaimEnv, notifyRewardReady, recheckReward, reopenReward } from './claim.service.js';
+import { changePayee } from './payee.service.js';
 import { nextStatus, type RewardAction, type RewardStatus, statusesAllowing } from './lifecycle.core.js';
 import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
@@ -439,6 +440,51 @@ export async function resolveFlag(deps: Deps, actor: Actor, id: string, flagId: 
       before: { flagId, type: flag.type, resolved: false },
       after: { flagId, type: flag.type, resolved: true, reason: input.reason },
     });
+  });
+  return detail(deps, actor, id);
+}
+
+/**
+ * Finance corrects a claim before it is paid: a new amount, or another referral of the same
+ * customer as payee. The claim goes back to review if it was approved, and whoever changed it
+ * may not approve it (maker-checker).
+ */
+export async function adjustReward(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  input: { amount?: number | undefined; referralId?: string | undefined; reason: string },
+) {
+  const at = deps.clock.now();
+  const env = { actor, at, publicUrl: deps.publicUrl };
+  await inTransaction(deps.db, async (tx) => {
+    const locked = await lockReward(tx, actor.workspaceId, id);
+    if (!locked) throw notFound('Reward');
+    let reward: RewardRow = locked;
+    if (!['in_review', 'pending', 'failed'].includes(reward.status)) {
+      throw new AppError('invalid_transition', `This reward is ${reward.status}: only unpaid claims can be adjusted.`);
+    }
+    if (input.referralId) reward = await changePayee(tx, env, reward, input.referralId, input.reason);
+    if (input.amount !== undefined && input.amount !== reward.amount) {
+      const before = reward;
+      const updated = await updateRewardFrom(tx, actor.workspaceId, id, [reward.status], {
+        amount: input.amount,
+        calculation: `${reward.calculation}; adjusted to ${input.amount} ${reward.currency} by ${actor.name}: ${input.reason}`,
+        amountChangedBy: actor.id,
+        updatedAt: at,
+      });
+      if (!updated) throw transitionError(reward, 'approve');
+      reward = updated;
+      await recordAudit(tx, actor, at, {
+        action: 'reward.amount_changed',
+        objectType: 'reward',
+        objectId: id,
+        before: { amount: before.amount },
+        after: { amount: input.amount, reason: input.reason },
+      });
+      if (before.status === 'pending') await reopenReward(tx, env, reward, `amount changed: ${input.reason}`);
+    }
+    await recheckReward(tx, env, id, `adjusted: ${input.reason}`);
   });
   return detail(deps, actor, id);
 }

@@ -1,0 +1,245 @@
+import { and, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
+import type { Actor } from '../access/actor.js';
+import { recordAudit } from '../audit/audit.repo.js';
+import type { Executor } from '../db/client.js';
+import { disputes, linkClicks, rewardFlags } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
+import type { Deps } from '../deps.js';
+import { findParticipant } from '../participants/participant.repo.js';
+import { getDefaultProgram } from '../policy/policy.repo.js';
+import { type ClaimEnv, openDispute, recheckReward } from '../rewards/claim.service.js';
+import { referralsOfCustomer } from '../rewards/claim-context.repo.js';
+import { changePayee } from '../rewards/payee.service.js';
+import { findLiveRewardForReferred, findReward, lockReward } from '../rewards/reward.repo.js';
+import { AppError, notFound } from '../shared/errors.js';
+import { decodeCursor, toPage } from '../shared/pagination.js';
+import type { Dispute } from './dispute.schema.js';
+
+type DisputeRow = typeof disputes.$inferSelect;
+
+async function presentDispute(db: Executor, row: DisputeRow): Promise<Dispute> {
+  const referred = await findParticipant(db, row.workspaceId, row.referredId);
+  const competing = await referralsOfCustomer(db, row.workspaceId, row.referredId);
+  const clicks = await db
+    .select()
+    .from(linkClicks)
+    .where(and(eq(linkClicks.workspaceId, row.workspaceId), eq(linkClicks.referredId, row.referredId)));
+  const reward = row.rewardId ? await findReward(db, row.workspaceId, row.rewardId) : undefined;
+  return {
+    id: row.id,
+    status: row.status,
+    referred: { id: row.referredId, name: referred?.name ?? row.referredId },
+    rewardId: row.rewardId,
+    reason: row.reason,
+    openedBy: row.openedByName,
+    competing: competing.map((item) => ({
+      referralId: item.referral.id,
+      referrer: { id: item.referral.referrerId, name: item.referrerName, kind: item.referrerKind },
+      source: item.referral.source,
+      referredAt: item.referral.referredAt.toISOString(),
+      recordedBy: item.referral.createdByName,
+      evidence: item.referral.evidence as Record<string, unknown>,
+      clicks: clicks
+        .filter((click) => click.referrerId === item.referral.referrerId)
+        .map((click) => ({
+          id: click.id,
+          ip: click.ip,
+          deviceId: click.deviceId,
+          userAgent: click.userAgent,
+          landedAt: click.landedAt.toISOString(),
+        })),
+      isWinner: row.winningReferralId === item.referral.id,
+      isPayee: reward?.referralId === item.referral.id,
+    })),
+    winningReferralId: row.winningReferralId,
+    resolution: row.resolution,
+    resolvedBy: row.resolvedByName,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function listDisputes(
+  deps: Deps,
+  actor: Actor,
+  query: { limit: number; cursor?: string | undefined; status?: 'open' | 'resolved' | undefined },
+) {
+  const conditions: SQL[] = [eq(disputes.workspaceId, actor.workspaceId)];
+  if (query.status) conditions.push(eq(disputes.status, query.status));
+  const after = decodeCursor(query.cursor);
+  if (after) {
+    const older = or(
+      lt(disputes.createdAt, after.createdAt),
+      and(eq(disputes.createdAt, after.createdAt), lt(disputes.id, after.id)),
+    );
+    if (older) conditions.push(older);
+  }
+  const rows = await deps.db
+    .select()
+    .from(disputes)
+    .where(and(...conditions))
+    .orderBy(desc(disputes.createdAt), desc(disputes.id))
+    .limit(query.limit + 1);
+  const items = [];
+  for (const row of rows.slice(0, query.limit)) items.push(await presentDispute(deps.db, row));
+  const page = toPage(rows, query.limit, (row) => row.id);
+  return { items, nextCursor: page.nextCursor };
+}
+
+async function getDisputeRow(db: Executor, workspaceId: string, id: string, lock = false) {
+  const query = db
+    .select()
+    .from(disputes)
+    .where(and(eq(disputes.workspaceId, workspaceId), eq(disputes.id, id)));
+  const [row] = lock ? await query.for('update') : await query;
+  if (!row) throw notFound('Dispute');
+  return row;
+}
+
+export async function getDispute(deps: Deps, actor: Actor, id: string) {
+  return presentDispute(deps.db, await getDisputeRow(deps.db, actor.workspaceId, id));
+}
+
+/** Staff open a case when someone contests who referred a customer, even with one referral on file. */
+export async function openDisputeByHand(deps: Deps, actor: Actor, input: { referredId: string; reason: string }) {
+  const at = deps.clock.now();
+  const env: ClaimEnv = { actor, at, publicUrl: deps.publicUrl };
+  const id = await inTransaction(deps.db, async (tx) => {
+    const referred = await findParticipant(tx, actor.workspaceId, input.referredId);
+    if (!referred) throw notFound('Participant', 'referredId');
+    const [open] = await tx
+      .select()
+      .from(disputes)
+      .where(
+        and(
+          eq(disputes.workspaceId, actor.workspaceId),
+          eq(disputes.referredId, referred.id),
+          eq(disputes.status, 'open'),
+        ),
+      );
+    if (open)
+      throw new AppError('already_exists', `Dispute ${open.id} about ${referred.name} is already open.`, {
+        field: 'referredId',
+      });
+    const program = await getDefaultProgram(tx, actor.workspaceId);
+    const claim = await findLiveRewardForReferred(tx, actor.workspaceId, program.id, referred.id);
+    const dispute = await openDispute(tx, env, referred.id, input.reason);
+    if (!dispute) throw new AppError('internal', 'Could not open the dispute.');
+    if (claim) {
+      await tx
+        .update(disputes)
+        .set({ rewardId: claim.id })
+        .where(and(eq(disputes.workspaceId, actor.workspaceId), eq(disputes.id, dispute.id)));
+      await recheckReward(tx, env, claim.id, `dispute opened: ${input.reason}`);
+    }
+    return dispute.id;
+  });
+  return getDispute(deps, actor, id);
+}
+
+/**
+ * Decides a dispute: who wins, why, by whom. The attribution flags it settles are resolved with
+ * that decision; the claim moves to the winner if needed (its amount worked out again for them)
+ * and is checked again. The person who decides may not approve the claim afterwards if they
+ * changed its payee (maker-checker).
+ */
+export async function resolveDispute(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  input: { winningReferralId: string; reason: string },
+) {
+  const at = deps.clock.now();
+  const env: ClaimEnv = { actor, at, publicUrl: deps.publicUrl };
+  await inTransaction(deps.db, async (tx) => {
+    const dispute = await getDisputeRow(tx, actor.workspaceId, id, true);
+    if (dispute.status !== 'open') {
+      throw new AppError(
+        'invalid_transition',
+        `This dispute was already resolved by ${dispute.resolvedByName}: ${dispute.resolution}`,
+      );
+    }
+    const referrals = await referralsOfCustomer(tx, actor.workspaceId, dispute.referredId);
+    const winner = referrals.find((row) => row.referral.id === input.winningReferralId);
+    if (!winner) {
+      throw new AppError(
+        'unprocessable',
+        'The winning referral must be one of the competing referrals of this customer.',
+        {
+          field: 'winningReferralId',
+        },
+      );
+    }
+    const program = await getDefaultProgram(tx, actor.workspaceId);
+    const claim = await findLiveRewardForReferred(tx, actor.workspaceId, program.id, dispute.referredId);
+    if (claim) {
+      const locked = await lockReward(tx, actor.workspaceId, claim.id);
+      const paid = locked && ['sent', 'thanked'].includes(locked.status);
+      if (paid && locked.referralId !== winner.referral.id) {
+        throw new AppError(
+          'invalid_transition',
+          'The reward was already sent to another referrer; reverse it (refund event) before giving the credit to someone else.',
+        );
+      }
+    }
+    await tx
+      .update(disputes)
+      .set({
+        status: 'resolved',
+        winningReferralId: winner.referral.id,
+        resolution: input.reason,
+        resolvedBy: actor.id,
+        resolvedByName: actor.name,
+        resolvedAt: at,
+        rewardId: claim?.id ?? dispute.rewardId,
+      })
+      .where(and(eq(disputes.workspaceId, actor.workspaceId), eq(disputes.id, dispute.id)));
+    await recordAudit(tx, actor, at, {
+      action: 'dispute.resolved',
+      objectType: 'dispute',
+      objectId: dispute.id,
+      before: { status: 'open' },
+      after: {
+        status: 'resolved',
+        winningReferralId: winner.referral.id,
+        winner: winner.referrerName,
+        reason: input.reason,
+      },
+    });
+    if (!claim) return;
+    const decision = `Dispute ${dispute.id} resolved: ${winner.referrerName} wins — ${input.reason}`;
+    const open = await tx
+      .select()
+      .from(rewardFlags)
+      .where(
+        and(
+          eq(rewardFlags.workspaceId, actor.workspaceId),
+          eq(rewardFlags.rewardId, claim.id),
+          isNull(rewardFlags.resolvedAt),
+        ),
+      );
+    for (const flag of open) {
+      const settles =
+        flag.type === 'disputed_attribution' ||
+        (flag.type === 'duplicate_claim' &&
+          ((flag.evidence.duplicateAttempts as unknown[] | undefined)?.length ?? 0) === 0);
+      if (!settles) continue;
+      await tx
+        .update(rewardFlags)
+        .set({ resolvedAt: at, resolvedBy: actor.id, resolvedByName: actor.name, resolution: decision })
+        .where(and(eq(rewardFlags.workspaceId, actor.workspaceId), eq(rewardFlags.id, flag.id)));
+      await recordAudit(tx, actor, at, {
+        action: 'flag.resolved',
+        objectType: 'reward',
+        objectId: claim.id,
+        after: { flagId: flag.id, type: flag.type, resolved: true, reason: decision },
+      });
+    }
+    const current = await lockReward(tx, actor.workspaceId, claim.id);
+    if (current && current.referralId !== winner.referral.id) {
+      await changePayee(tx, env, current, winner.referral.id, decision);
+    }
+    await recheckReward(tx, env, claim.id, decision);
+  });
+  return getDispute(deps, actor, id);
+}

@@ -1,0 +1,82 @@
+import { recordAudit } from '../audit/audit.repo.js';
+import { findConversion } from '../conversions/conversion.repo.js';
+import type { Tx } from '../db/client.js';
+import { activeExceptions } from '../eligibility/eligibility.types.js';
+import { lockParticipant } from '../participants/participant.repo.js';
+import { policyVersion } from '../policy/policy.repo.js';
+import { policyTerms } from '../policy/policy.service.js';
+import { AppError } from '../shared/errors.js';
+import { type ClaimEnv, reopenReward } from './claim.service.js';
+import { exceptionFacts, loadReferrerFacts, monthStart, referralsOfCustomer } from './claim-context.repo.js';
+import { type RewardRow, updateReward } from './reward.repo.js';
+import { computeRewardAmount } from './reward-amount.core.js';
+
+/**
+ * Moves an unpaid claim to another referral of the same customer (a dispute decided, or a
+ * correction): the new referrer's tier ordinal and partner exception give the amount again
+ * under the claim's own policy version. Whoever does this may not approve the claim afterwards.
+ */
+export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, referralId: string, why: string) {
+  if (reward.referralId === referralId) return reward;
+  if (!['in_review', 'pending', 'failed'].includes(reward.status)) {
+    throw new AppError('invalid_transition', `This reward is ${reward.status}: its payee can no longer change.`);
+  }
+  const workspaceId = reward.workspaceId;
+  const referrals = await referralsOfCustomer(tx, workspaceId, reward.referredId);
+  const target = referrals.find((row) => row.referral.id === referralId);
+  if (!target) {
+    throw new AppError('unprocessable', 'That referral is not one of this customer’s referrals.', {
+      field: 'referralId',
+    });
+  }
+  const referrer = await lockParticipant(tx, workspaceId, target.referral.referrerId);
+  const policyRow = await policyVersion(tx, workspaceId, reward.programId, reward.policyVersion);
+  const conversion = await findConversion(tx, workspaceId, reward.conversionId);
+  if (!referrer || !policyRow || !conversion) throw new AppError('internal', 'A claim lost one of its records.');
+  const facts = await loadReferrerFacts(tx, {
+    workspaceId,
+    programId: reward.programId,
+    referrerId: referrer.id,
+    monthStart: monthStart(env.at),
+    windowStart: env.at,
+    excludeRewardId: reward.id,
+    ips: [],
+    devices: [],
+  });
+  const exception = activeExceptions({ now: env.at, exceptions: facts.exceptions.map(exceptionFacts) })[0];
+  const ordinal = facts.lifetime + 1;
+  const amount = computeRewardAmount({ policy: policyTerms(policyRow), ordinal, conversion, override: exception });
+  const updated = await updateReward(tx, workspaceId, reward.id, {
+    referralId,
+    referrerId: referrer.id,
+    ordinal,
+    amount: amount.amount,
+    currency: amount.currency,
+    summary: amount.summary,
+    calculation: amount.calculation,
+    attribution: {
+      referralId,
+      source: target.referral.source,
+      referredAt: target.referral.referredAt.toISOString(),
+      evidence: target.referral.evidence,
+      clicks: 0,
+    },
+    payeeChangedBy: env.actor.id,
+    updatedAt: env.at,
+  });
+  if (!updated) throw new AppError('internal', 'The claim vanished while changing its payee.');
+  await recordAudit(tx, env.actor, env.at, {
+    action: 'reward.payee_changed',
+    objectType: 'reward',
+    objectId: reward.id,
+    before: {
+      referralId: reward.referralId,
+      referrerId: reward.referrerId,
+      amount: reward.amount,
+      calculation: reward.calculation,
+    },
+    after: { referralId, referrerId: referrer.id, amount: amount.amount, calculation: amount.calculation, why },
+  });
+  if (reward.status === 'pending') await reopenReward(tx, env, updated, `payee changed: ${why}`);
+  return updated;
+}
