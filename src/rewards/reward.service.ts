@@ -13,8 +13,8 @@ import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 import { approvalsRequired, type ClaimEnv, notifyRewardReady, recheckReward, reopenReward } from './claim.service.js';
-import { changePayee } from './payee.service.js';
 import { nextStatus, type RewardAction, type RewardStatus, statusesAllowing } from './lifecycle.core.js';
+import { changePayee } from './payee.service.js';
 import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
   approvalsFor,
