@@ -28,6 +28,7 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { participantRoutes } from './participants/participant.routes.js';
 import { exceptionRoutes } from './partners/exception.routes.js';
 import { policyRoutes } from './policy/policy.routes.js';
+import { landingRoutes } from './referrals/landing.routes.js';
 import { referralRoutes } from './referrals/referral.routes.js';
 import { reportRoutes } from './reports/eligibility-accuracy.routes.js';
 import { recoveryRoutes } from './rewards/recovery.routes.js';
@@ -158,6 +159,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(recoveryRoutes(deps));
   await app.register(reportRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(landingRoutes(deps));
 
   if (existsSync(webDistFolder)) {
     await app.register(fastifyStatic, { root: webDistFolder, prefix: '/', wildcard: false, index: ['index.html'] });

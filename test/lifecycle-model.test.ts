@@ -82,11 +82,11 @@ describe('the claim state machine, model-based', () => {
             const answers = await Promise.all([run(a, reward), run(b, reward)]);
             const ab = model(model(state, a).next, b);
             const ba = model(model(state, b).next, a);
-            const abStatuses = [model(state, a).status, ab.status];
-            const baStatuses = [ba.status, model(state, b).status];
+            const abStatuses: number[] = [model(state, a).status, ab.status];
+            const baStatuses: number[] = [ba.status, model(state, b).status];
             const got = answers.map((x) => x.statusCode);
-            const matchesAb = got[0] === abStatuses[0] && got[1] === abStatuses[1];
-            const matchesBa = got[0] === baStatuses[1] && got[1] === baStatuses[0];
+            const matchesAb: boolean = got[0] === abStatuses[0] && got[1] === abStatuses[1];
+            const matchesBa: boolean = got[0] === baStatuses[1] && got[1] === baStatuses[0];
             expect(matchesAb || matchesBa, `${state} --${a}||${b}--> ${got}`).toBe(true);
             state = matchesAb ? ab.next : ba.next;
           }

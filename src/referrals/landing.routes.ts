@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { systemActor } from '../access/actor.js';
+import { linkClicks, referrals } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
+import type { Deps } from '../deps.js';
+import { escapeHtml } from '../messaging/templates.core.js';
+import { firstName, normalizeEmail } from '../participants/identity.core.js';
+import { addSignals, findParticipantByCode, findParticipantByEmail } from '../participants/participant.repo.js';
+import { insertParticipant } from '../participants/participant.service.js';
+import { isAppError } from '../shared/errors.js';
+import { newId, REFERRAL_CODE_SHAPE } from '../shared/ids.js';
+import { EmailSchema, NameSchema, text } from '../shared/schemas.js';
+import { findWorkspaceBySlug, type Workspace } from '../workspaces/workspace.service.js';
+import { insertReferral } from './referral.service.js';
+
+/**
+ * The page behind every referral link (`/r/{workspace}/{code}`): the visit is recorded as a
+ * click (IP, device cookie, browser) — evidence for attribution and for the fraud checks — and a
+ * short form turns the visitor into a lead referred through the link.
+ */
+const DEVICE_COOKIE = 'rl_device';
+
+const LeadSchema = z
+  .object({
+    name: NameSchema,
+    email: z.union([z.literal(''), EmailSchema]).optional(),
+    phone: text(40).optional(),
+    message: text(2000).optional(),
+    clickId: text(64).optional(),
+    emailConsent: z.literal('on').optional(),
+    smsConsent: z.literal('on').optional(),
+  })
+  .refine((lead) => !!lead.email || !!lead.phone, {
+    message: 'Leave an email address or a phone number.',
+    path: ['email'],
+  });
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)}</title><meta name="robots" content="noindex">
+<style>
+body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f5f6fa;color:#1f2330;margin:0;padding:32px 16px}
+main{max-width:440px;margin:0 auto;background:#fff;border-radius:14px;padding:28px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+h1{font-size:22px;margin:0 0 6px}p{margin:0 0 18px;color:#4a5064}label{display:block;font-weight:600;font-size:14px;margin:14px 0 4px}
+input[type=text],input[type=email],input[type=tel],textarea{width:100%;box-sizing:border-box;padding:10px 12px;border:1px solid #cfd3de;border-radius:8px;font:inherit}
+.check{display:flex;gap:8px;align-items:flex-start;font-weight:400;color:#4a5064}.check input{margin-top:4px}
+button{margin-top:20px;width:100%;padding:12px;border:0;border-radius:8px;background:#4f46e5;color:#fff;font:600 16px system-ui;cursor:pointer}
+.error{background:#fdecec;color:#a11;padding:10px 12px;border-radius:8px;margin-bottom:12px}
+</style></head><body><main>${body}</main></body></html>`;
+}
+
+function form(
+  workspace: Workspace,
+  referrerName: string,
+  clickId: string,
+  error?: string,
+  values: Record<string, string> = {},
+) {
+  const business = escapeHtml(workspace.companyName || workspace.name);
+  const v = (key: string) => escapeHtml(values[key] ?? '');
+  return page(
+    `${business}: referred by ${firstName(referrerName)}`,
+    `<h1>${escapeHtml(firstName(referrerName))} thinks you’ll like ${business}</h1>
+<p>Leave your details and we’ll be in touch. ${escapeHtml(firstName(referrerName))} will be thanked for the introduction.</p>
+${error ? `<div class="error" role="alert">${escapeHtml(error)}</div>` : ''}
+<form method="post">
+<input type="hidden" name="clickId" value="${escapeHtml(clickId)}">
+<label for="name">Your name</label><input id="name" name="name" type="text" required maxlength="200" value="${v('name')}" autocomplete="name">
+<label for="email">Email</label><input id="email" name="email" type="email" maxlength="254" value="${v('email')}" autocomplete="email">
+<label for="phone">Phone</label><input id="phone" name="phone" type="tel" maxlength="40" value="${v('phone')}" autocomplete="tel">
+<label for="message">What can we help with? (optional)</label><textarea id="message" name="message" rows="3" maxlength="2000">${v('message')}</textarea>
+<label class="check"><input type="checkbox" name="emailConsent"> Email me news and offers from ${business}</label>
+<label class="check"><input type="checkbox" name="smsConsent"> Text me news and offers from ${business}</label>
+<button type="submit">Send</button>
+</form>`,
+  );
+}
+
+function notFoundPage(reply: FastifyReply) {
+  return reply
+    .code(404)
+    .type('text/html; charset=utf-8')
+    .send(
+      page(
+        'Link not found',
+        '<h1>This referral link is not valid</h1><p>Check the link you were sent, or contact the business directly.</p>',
+      ),
+    );
+}
+
+export function landingRoutes(deps: Deps) {
+  return async (app: FastifyInstance) => {
+    // Forms post url-encoded bodies; only these pages accept them (the API stays JSON-only).
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 64 * 1024 },
+      (_request, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      },
+    );
+
+    async function resolveLink(slug: string, code: string) {
+      if (!REFERRAL_CODE_SHAPE.test(code.toUpperCase())) return undefined;
+      const workspace = await findWorkspaceBySlug(deps.db, slug);
+      if (!workspace) return undefined;
+      const referrer = await findParticipantByCode(deps.db, workspace.id, code.toUpperCase());
+      return referrer ? { workspace, referrer } : undefined;
+    }
+
+    app.get<{ Params: { slug: string; code: string } }>(
+      '/r/:slug/:code',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const link = await resolveLink(request.params.slug, request.params.code);
+        if (!link) return notFoundPage(reply);
+        let deviceId = request.cookies[DEVICE_COOKIE];
+        if (!deviceId || !/^[a-f0-9]{32}$/.test(deviceId)) {
+          deviceId = randomBytes(16).toString('hex');
+          reply.setCookie(DEVICE_COOKIE, deviceId, {
+            path: '/r',
+            httpOnly: true,
+            sameSite: 'lax',
+            maxAge: 365 * 86_400,
+          });
+        }
+        const clickId = newId('click', deps.clock.now().getTime());
+        await deps.db.insert(linkClicks).values({
+          workspaceId: link.workspace.id,
+          id: clickId,
+          referrerId: link.referrer.id,
+          ip: request.ip,
+          deviceId,
+          userAgent: (request.headers['user-agent'] ?? '').slice(0, 500) || null,
+          landedAt: deps.clock.now(),
+        });
+        return reply.type('text/html; charset=utf-8').send(form(link.workspace, link.referrer.name, clickId));
+      },
+    );
+
+    app.post<{ Params: { slug: string; code: string }; Body: Record<string, string> }>(
+      '/r/:slug/:code',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const link = await resolveLink(request.params.slug, request.params.code);
+        if (!link) return notFoundPage(reply);
+        const body = request.body ?? {};
+        const parsed = LeadSchema.safeParse(body);
+        const clickId = typeof body.clickId === 'string' ? body.clickId : '';
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          return reply
+            .code(400)
+            .type('text/html; charset=utf-8')
+            .send(
+              form(
+                link.workspace,
+                link.referrer.name,
+                clickId,
+                `${issue?.path.join('.') || 'form'}: ${issue?.message}`,
+                body,
+              ),
+            );
+        }
+        const lead = parsed.data;
+        if (lead.email && link.referrer.emailNormalized === normalizeEmail(lead.email)) {
+          return reply
+            .code(400)
+            .type('text/html; charset=utf-8')
+            .send(
+              form(
+                link.workspace,
+                link.referrer.name,
+                clickId,
+                'This is your own referral link: share it with someone else.',
+                body,
+              ),
+            );
+        }
+        const at = deps.clock.now();
+        const actor = systemActor(link.workspace.id, 'Referral link');
+        try {
+          await inTransaction(deps.db, async (tx) => {
+            const [click] = lead.clickId
+              ? await tx
+                  .select()
+                  .from(linkClicks)
+                  .where(
+                    and(
+                      eq(linkClicks.workspaceId, link.workspace.id),
+                      eq(linkClicks.id, lead.clickId),
+                      eq(linkClicks.referrerId, link.referrer.id),
+                    ),
+                  )
+              : [];
+            const existing = lead.email
+              ? await findParticipantByEmail(tx, link.workspace.id, normalizeEmail(lead.email))
+              : undefined;
+            const person =
+              existing ??
+              (await insertParticipant(
+                tx,
+                link.workspace,
+                actor,
+                {
+                  name: lead.name,
+                  email: lead.email || null,
+                  phone: lead.phone || null,
+                  kind: 'customer',
+                  emailMarketingConsent: lead.emailConsent === 'on',
+                  smsMarketingConsent: lead.smsConsent === 'on',
+                  doNotContact: false,
+                },
+                at,
+                'referral link',
+              ));
+            if (click) {
+              await tx
+                .update(linkClicks)
+                .set({ referredId: person.id })
+                .where(and(eq(linkClicks.workspaceId, link.workspace.id), eq(linkClicks.id, click.id)));
+              await addSignals(
+                tx,
+                link.workspace.id,
+                person.id,
+                [
+                  ...(click.ip ? [{ kind: 'ip' as const, value: click.ip, source: `click ${click.id}` }] : []),
+                  ...(click.deviceId
+                    ? [{ kind: 'device' as const, value: click.deviceId, source: `click ${click.id}` }]
+                    : []),
+                ],
+                at,
+              );
+            }
+            const [already] = await tx
+              .select({ id: referrals.id })
+              .from(referrals)
+              .where(
+                and(
+                  eq(referrals.workspaceId, link.workspace.id),
+                  eq(referrals.referrerId, link.referrer.id),
+                  eq(referrals.referredId, person.id),
+                ),
+              );
+            if (already || person.id === link.referrer.id) return;
+            await insertReferral(
+              tx,
+              { actor, at, publicUrl: deps.publicUrl },
+              {
+                referrerId: link.referrer.id,
+                referredId: person.id,
+                source: 'link',
+                evidence: {
+                  ...(click ? { clickId: click.id } : {}),
+                  ...(click?.ip ? { ip: click.ip } : {}),
+                  ...(click?.deviceId ? { deviceId: click.deviceId } : {}),
+                  ...(click?.userAgent ? { userAgent: click.userAgent } : {}),
+                  url: `${deps.publicUrl}/r/${link.workspace.slug}/${link.referrer.referralCode}`,
+                  form: Object.fromEntries(
+                    Object.entries({
+                      name: lead.name,
+                      email: lead.email ?? '',
+                      phone: lead.phone ?? '',
+                      message: lead.message ?? '',
+                    }).filter(([, value]) => value),
+                  ),
+                },
+              },
+            );
+          });
+        } catch (error) {
+          if (isAppError(error) && error.status < 500) {
+            return reply
+              .code(400)
+              .type('text/html; charset=utf-8')
+              .send(form(link.workspace, link.referrer.name, clickId, error.message, body));
+          }
+          throw error;
+        }
+        const business = escapeHtml(link.workspace.companyName || link.workspace.name);
+        return reply
+          .type('text/html; charset=utf-8')
+          .send(
+            page(
+              'Thank you',
+              `<h1>Thank you, ${escapeHtml(firstName(lead.name))}!</h1><p>${business} will be in touch soon.</p>`,
+            ),
+          );
+      },
+    );
+  };
+}
