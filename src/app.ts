@@ -25,6 +25,8 @@ import { registerAuth } from './http/auth.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { sendProblem } from './http/problem.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { messagingRoutes } from './messaging/messaging.routes.js';
+import { type WebhookSecrets, webhookRoutes } from './messaging/webhook.routes.js';
 import { participantRoutes } from './participants/participant.routes.js';
 import { exceptionRoutes } from './partners/exception.routes.js';
 import { policyRoutes } from './policy/policy.routes.js';
@@ -36,6 +38,7 @@ import { rewardRoutes } from './rewards/reward.routes.js';
 import type { Clock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
 import { packageRoot, webDistFolder } from './shared/paths.js';
+import { workspaceRoutes } from './workspaces/workspace.routes.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -60,6 +63,7 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Extra status lines for /healthz (e.g. which message providers are configured). */
   health?: () => Promise<Record<string, unknown>>;
+  webhookSecrets?: WebhookSecrets;
 }
 
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -72,7 +76,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     requestIdHeader: false,
     trustProxy: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
+    // Errors raised before a route is found (URL too long, bad encoding) are problems too.
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(
+        request,
+        reply,
+        new AppError('validation_failed', `The URL is not valid: ${error.message}`, { field: 'url' }),
+      );
+    },
   });
   // The route table with each route's permission, for the role-matrix tests and the docs.
   const routeCatalog: RouteInfo[] = [];
@@ -160,6 +172,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(reportRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(landingRoutes(deps));
+  await app.register(messagingRoutes(deps));
+  await app.register(workspaceRoutes(deps));
+  await app.register(
+    webhookRoutes(deps, options.webhookSecrets ?? { twilioAuthTokens: undefined, resendWebhookSecrets: undefined }),
+  );
 
   if (existsSync(webDistFolder)) {
     await app.register(fastifyStatic, { root: webDistFolder, prefix: '/', wildcard: false, index: ['index.html'] });

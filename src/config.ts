@@ -26,6 +26,9 @@ const EnvSchema = z.object({
   TWILIO_API_URL: z.string().url().default('https://api.twilio.com'),
   /** Turn off the background dispatcher and scheduler in this process (e.g. API-only nodes). */
   REWARDLOOP_WORKERS: z.enum(['on', 'off']).default('on'),
+  /** How long a dispatcher holds a message it is sending before another may retry it. */
+  REWARDLOOP_DISPATCH_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  REWARDLOOP_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 });
 
 export interface Config {
@@ -38,6 +41,8 @@ export interface Config {
   logLevel: string;
   rateLimitPerMinute: number;
   workers: boolean;
+  dispatchLeaseSeconds: number;
+  dispatchIntervalMs: number;
   email: {
     smtpUrl: string | undefined;
     from: string | undefined;
@@ -72,6 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     workers: e.REWARDLOOP_WORKERS === 'on',
+    dispatchLeaseSeconds: e.REWARDLOOP_DISPATCH_LEASE_SECONDS,
+    dispatchIntervalMs: e.REWARDLOOP_DISPATCH_INTERVAL_MS,
     email: {
       smtpUrl: e.SMTP_URL,
       from: e.EMAIL_FROM,

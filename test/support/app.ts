@@ -52,10 +52,21 @@ function apiFor(app: FastifyInstance, key: string): Api {
 
 let workspaceCounter = 0;
 
-export async function startTestApp(options: { start?: Date } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { start?: Date; webhookSecrets?: { twilioAuthTokens?: string; resendWebhookSecrets?: string } } = {},
+): Promise<TestApp> {
   const database = await freshDatabase();
   const clock = manualClock(options.start ?? new Date('2026-03-02T15:00:00Z'));
-  const app = await buildApp({ database, clock, publicUrl: PUBLIC_URL, logLevel: 'silent' });
+  const app = await buildApp({
+    database,
+    clock,
+    publicUrl: PUBLIC_URL,
+    logLevel: 'silent',
+    webhookSecrets: {
+      twilioAuthTokens: options.webhookSecrets?.twilioAuthTokens,
+      resendWebhookSecrets: options.webhookSecrets?.resendWebhookSecrets,
+    },
+  });
   await app.ready();
   const deps: Deps = { db: database.db, clock, publicUrl: PUBLIC_URL };
 

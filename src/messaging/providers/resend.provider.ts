@@ -1,0 +1,51 @@
+import type { OutgoingMessage, Provider, SendResult } from './provider.js';
+import { truncateError } from './provider.js';
+
+/** Email through Resend's HTTP API (`POST /emails`), with the outbox id as `Idempotency-Key`. */
+export function resendProvider(options: { apiKey: string; apiUrl: string; from: string }): Provider {
+  return {
+    name: 'resend',
+    channel: 'email',
+    async send(message: OutgoingMessage): Promise<SendResult> {
+      let response: Response;
+      try {
+        response = await fetch(`${options.apiUrl}/emails`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${options.apiKey}`,
+            'content-type': 'application/json',
+            'idempotency-key': message.id,
+          },
+          body: JSON.stringify({
+            from: `${message.fromName} <${options.from}>`,
+            to: [message.to],
+            subject: message.subject ?? '',
+            text: message.bodyText,
+            ...(message.bodyHtml ? { html: message.bodyHtml } : {}),
+            headers: {
+              'X-Rewardloop-Message-Id': message.id,
+              ...(message.unsubscribeUrl ? { 'List-Unsubscribe': `<${message.unsubscribeUrl}>` } : {}),
+            },
+            tags: [{ name: 'rewardloop_message', value: message.id.replace(/[^A-Za-z0-9_-]/g, '_') }],
+          }),
+          signal: AbortSignal.timeout(15_000),
+        });
+      } catch (error) {
+        return {
+          outcome: 'temporary_failure',
+          error: truncateError(`Resend unreachable: ${(error as Error).message}`),
+        };
+      }
+      const text = await response.text();
+      if (response.ok) {
+        const id = (JSON.parse(text) as { id?: string }).id;
+        if (id) return { outcome: 'accepted', providerMessageId: id };
+        return { outcome: 'temporary_failure', error: 'Resend accepted without an id' };
+      }
+      const error = truncateError(`Resend ${response.status}: ${text}`);
+      if (response.status === 429 || response.status >= 500 || response.status === 409)
+        return { outcome: 'temporary_failure', error };
+      return { outcome: 'permanent_failure', error };
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import type { OutgoingMessage, Provider, SendResult } from './provider.js';
+import { truncateError } from './provider.js';
+
+/**
+ * SMS through Twilio's Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`, form
+ * encoded, basic auth). The outbox id travels as `I-Twilio-Idempotency-Token`, and delivery
+ * reports come back to `/webhooks/twilio/status`.
+ */
+// Twilio error codes that will never succeed for this recipient; 21610 means they replied STOP.
+const PERMANENT_CODES = new Set([21211, 21408, 21610, 21612, 21614, 30003, 30004, 30005, 30006]);
+
+export function twilioProvider(options: {
+  accountSid: string;
+  authToken: string;
+  from: string;
+  apiUrl: string;
+  statusCallbackUrl: string;
+}): Provider {
+  const endpoint = `${options.apiUrl}/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}/Messages.json`;
+  const auth = Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64');
+  return {
+    name: 'twilio',
+    channel: 'sms',
+    async send(message: OutgoingMessage): Promise<SendResult> {
+      let response: Response;
+      try {
+        response = await fetch(endpoint, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${auth}`,
+            'content-type': 'application/x-www-form-urlencoded',
+            'i-twilio-idempotency-token': message.id,
+          },
+          body: new URLSearchParams({
+            To: message.to,
+            From: options.from,
+            Body: message.bodyText,
+            StatusCallback: options.statusCallbackUrl,
+          }),
+          signal: AbortSignal.timeout(15_000),
+        });
+      } catch (error) {
+        return {
+          outcome: 'temporary_failure',
+          error: truncateError(`Twilio unreachable: ${(error as Error).message}`),
+        };
+      }
+      const text = await response.text();
+      if (response.ok) {
+        const sid = (JSON.parse(text) as { sid?: string }).sid;
+        if (sid) return { outcome: 'accepted', providerMessageId: sid };
+        return { outcome: 'temporary_failure', error: 'Twilio accepted without a sid' };
+      }
+      let code: number | undefined;
+      try {
+        code = (JSON.parse(text) as { code?: number }).code;
+      } catch {
+        // not JSON: keep the raw text in the error
+      }
+      const error = truncateError(`Twilio ${response.status}${code ? ` (${code})` : ''}: ${text}`);
+      if (code !== undefined && PERMANENT_CODES.has(code)) {
+        return { outcome: 'permanent_failure', error, recipientOptedOut: code === 21610 };
+      }
+      if (response.status === 429 || response.status >= 500) return { outcome: 'temporary_failure', error };
+      return { outcome: 'permanent_failure', error };
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { getCountries } from 'libphonenumber-js';
+import { z } from 'zod';
+import { recordAudit } from '../audit/audit.repo.js';
+import { workspaces } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { requireActor } from '../http/auth.js';
+import { EmailSchema, NameSchema, text } from '../shared/schemas.js';
+import { getWorkspaceOrThrow, type Workspace } from './workspace.service.js';
+
+const COUNTRIES = new Set<string>(getCountries());
+
+const SettingsSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    senderName: z.string().nullable(),
+    companyName: z.string().nullable(),
+    defaultCountry: z.string(),
+    notifyEmails: z.array(z.string()),
+    smsDailyCap: z.number(),
+    notifyRewardIssued: z.boolean(),
+  })
+  .meta({ id: 'WorkspaceSettings' });
+
+const SettingsInputSchema = z.strictObject({
+  name: NameSchema.optional(),
+  senderName: text(100).nullable().optional(),
+  companyName: text(200).nullable().optional(),
+  defaultCountry: z
+    .string()
+    .refine((code) => COUNTRIES.has(code), 'Must be an ISO 3166 country code in capitals, e.g. US, GB, DE.')
+    .optional(),
+  notifyEmails: z.array(EmailSchema).max(20).optional(),
+  smsDailyCap: z.int().min(0).max(50).optional(),
+  notifyRewardIssued: z.boolean().optional(),
+});
+
+function present(row: Workspace) {
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    senderName: row.senderName,
+    companyName: row.companyName,
+    defaultCountry: row.defaultCountry,
+    notifyEmails: row.notifyEmails,
+    smsDailyCap: row.smsDailyCap,
+    notifyRewardIssued: row.notifyRewardIssued,
+  };
+}
+
+/** The sender's name and company (what thank-yous are signed with) and other workspace settings. */
+export function workspaceRoutes(deps: Deps) {
+  return async (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get('/v1/workspace', {
+      schema: { tags: ['Settings'], summary: 'Workspace settings', response: { 200: SettingsSchema } },
+      handler: async (request) => present(await getWorkspaceOrThrow(deps.db, requireActor(request).workspaceId)),
+    });
+    r.patch('/v1/workspace', {
+      config: { permission: 'settings:write' },
+      schema: {
+        tags: ['Settings'],
+        summary: 'Change workspace settings',
+        body: SettingsInputSchema,
+        response: { 200: SettingsSchema },
+      },
+      handler: async (request) => {
+        const actor = requireActor(request);
+        const at = deps.clock.now();
+        return deps.db.transaction(async (tx) => {
+          const before = await getWorkspaceOrThrow(tx, actor.workspaceId);
+          const [row] = await tx
+            .update(workspaces)
+            .set(request.body)
+            .where(eq(workspaces.id, actor.workspaceId))
+            .returning();
+          if (!row) throw new Error('workspace update returned nothing');
+          await recordAudit(tx, actor, at, {
+            action: 'workspace.updated',
+            objectType: 'workspace',
+            objectId: row.id,
+            before: present(before),
+            after: present(row),
+          });
+          return present(row);
+        });
+      },
+    });
+  };
+}
