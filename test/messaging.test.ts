@@ -355,9 +355,10 @@ describe('thank-yous over SMTP and Twilio', () => {
       status: 'sent',
       subject: expect.stringContaining('Thank you'),
     });
+    // No phone number on file: the SMS half of the thank-you is on record as skipped, and why.
     expect(history.find((m: { channel: string }) => m.channel === 'sms')).toMatchObject({
       status: 'skipped',
-      skipReason: 'no_consent',
+      skipReason: 'no_address',
     });
   });
 
