@@ -273,6 +273,27 @@ describe('approval', () => {
     json(await t.owner.put('/v1/program-rules', baseRules), 200);
   });
 
+  it('auto-approves a clean claim when its hold period ends (the scheduler)', async () => {
+    json(
+      await t.owner.put('/v1/program-rules', {
+        ...baseRules,
+        holdDays: 7,
+        autoApproval: { enabled: true, maxAmount: 10_000 },
+        currency: 'USD',
+      }),
+      200,
+    );
+    const { reward } = await newClaim(staff);
+    expect(reward.status).toBe('in_review');
+    expect(await autoApproveDueClaims(t.deps)).toBe(0);
+    t.clock.advance(7 * DAY + 1);
+    expect(await autoApproveDueClaims(t.deps)).toBeGreaterThanOrEqual(1);
+    const after = json(await t.owner.get(`/v1/rewards/${reward.id}`), 200);
+    expect(after.status).toBe('pending');
+    expect(after.approvals[0].kind).toBe('auto');
+    json(await t.owner.put('/v1/program-rules', baseRules), 200);
+  });
+
   it('lists what waits for finance, oldest first, with what blocks the caller', async () => {
     const list = json(await fiona.get('/v1/approvals?limit=100'), 200);
     expect(list.items.length).toBeGreaterThan(0);
