@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoApproveDueClaims } from '../src/scheduler.js';
 import { type Api, json, newClaim, newParticipant, newReferral, startTestApp, type TestApp } from './support/app.js';
 
 const DAY = 86_400_000;
