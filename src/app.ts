@@ -32,6 +32,7 @@ import { exceptionRoutes } from './partners/exception.routes.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { landingRoutes } from './referrals/landing.routes.js';
 import { referralRoutes } from './referrals/referral.routes.js';
+import { dashboardRoutes } from './reports/dashboard.routes.js';
 import { reportRoutes } from './reports/eligibility-accuracy.routes.js';
 import { recoveryRoutes } from './rewards/recovery.routes.js';
 import { rewardRoutes } from './rewards/reward.routes.js';
@@ -170,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(approvalRoutes(deps));
   await app.register(recoveryRoutes(deps));
   await app.register(reportRoutes(deps));
+  await app.register(dashboardRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(landingRoutes(deps));
   await app.register(messagingRoutes(deps));

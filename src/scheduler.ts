@@ -68,7 +68,8 @@ export function createScheduler(deps: {
       const tick = async () => {
         if (stopped) return;
         try {
-          await (running = runOnce());
+          running = runOnce();
+          await running;
         } catch (error) {
           deps.logger?.error({ err: error }, 'scheduler run failed');
         }

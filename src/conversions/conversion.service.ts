@@ -102,9 +102,10 @@ async function applyConversion(
     return {
       outcome: applied.affected.length > 0 ? 'reversal_applied' : 'reversal_recorded',
       rewardIds: applied.affected,
+      reversesConversionId: original.id,
     };
   }
-  const claim = await createClaimForConversion(tx, env, row);
+  const claim = await createClaimForConversion(tx, env, row, lockedReferred);
   // Refunds of this sale that arrived first were kept; apply them now, so the end state is the
   // same whichever order the events came in.
   const early = await unlinkedReversalsNaming(tx, workspaceId, row.source, row.externalId);

@@ -287,8 +287,10 @@ export function createDispatcher(options: DispatcherOptions) {
       const tick = async () => {
         if (stopped) return;
         try {
-          while (!stopped && (await (running = runOnce())) === batchSize) {
-            // A full batch: there may be more waiting.
+          // A full batch means more may be waiting: go again at once.
+          for (;;) {
+            running = runOnce();
+            if (stopped || (await running) !== batchSize) break;
           }
         } catch (error) {
           options.logger?.error({ err: error }, 'dispatcher poll failed');

@@ -19,7 +19,6 @@ import type {
 import { conversions as conversionsTable, disputes as disputesTable } from '../db/schema.js';
 import { DISPOSABLE_DOMAINS } from '../eligibility/disposable-domains.js';
 import type {
-  ClickFacts,
   DisputeFacts,
   EligibilityContext,
   ExceptionFacts,

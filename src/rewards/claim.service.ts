@@ -42,7 +42,6 @@ import {
   lockReward,
   openFlagsFor,
   type RewardRow,
-  referrerClaimCounts,
   rewardsForConversion,
   updateReward,
   updateRewardFrom,

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { pageSchema } from '../shared/schemas.js';
+import { REWARD_STATUSES } from './lifecycle.core.js';
+import { countByStatus } from './reward.repo.js';
 import {
   AdjustSchema,
   ApproveSchema,
@@ -47,6 +50,17 @@ export function rewardRoutes(deps: Deps) {
         response: { 200: pageSchema(RewardSchema) },
       },
       handler: async (request) => listRewards(deps, requireActor(request), request.query),
+    });
+    r.get('/v1/rewards/counts', {
+      schema: {
+        tags,
+        summary: 'How many rewards are in each status (the queue’s tab counts)',
+        response: { 200: z.record(z.string(), z.number()) },
+      },
+      handler: async (request) => {
+        const counts = await countByStatus(deps.db, requireActor(request).workspaceId);
+        return Object.fromEntries(REWARD_STATUSES.map((status) => [status, counts[status] ?? 0]));
+      },
     });
     r.get('/v1/rewards/:id', {
       schema: {

@@ -1,0 +1,330 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/shared/paths.js';
+import {
+  type Api,
+  createTestUser,
+  json,
+  newParticipant,
+  newReferral,
+  startTestApp,
+  type TestApp,
+} from '../support/app.js';
+
+/**
+ * The web app in a real browser (Debian's Chromium through playwright-core), served by the same
+ * process as the API. Every screen is photographed into test-results/screenshots for a person
+ * to look at.
+ */
+/** Waits (up to 10 s) for a locator's text to contain `text`. */
+async function hasText(locator: Locator, text: string) {
+  await expect
+    .poll(async () => (await locator.count()) > 0 && (await locator.first().textContent()), { timeout: 10_000 })
+    .toContain(text);
+}
+
+async function visible(locator: Locator) {
+  await locator.first().waitFor({ state: 'visible', timeout: 10_000 });
+}
+
+async function gone(locator: Locator) {
+  await expect.poll(() => locator.count(), { timeout: 10_000 }).toBe(0);
+}
+
+async function enabled(locator: Locator, on: boolean) {
+  await visible(locator);
+  await expect.poll(() => locator.isEnabled(), { timeout: 10_000 }).toBe(on);
+}
+
+const SHOTS = join(packageRoot, 'test-results', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+describe('the web app', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let finance: Api;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await startTestApp({ start: new Date() });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    finance = await t.as('finance', 'Fiona Finance');
+    await createTestUser(t, 'olivia@example.com', 'owner password 1', 'owner');
+    await createTestUser(t, 'fiona@example.com', 'finance password 1', 'finance');
+    await createTestUser(t, 'vic@example.com', 'viewer password 1', 'viewer');
+    json(await t.owner.patch('/v1/workspace', { senderName: 'Olivia Owner', companyName: 'Acme Realty' }), 200);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-gpu',
+        '--no-first-run',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function signIn(email: string, password: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    await page.goto(base);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Rewards' }).waitFor();
+    return page;
+  }
+
+  /** A link in the main navigation (pages may link to the same place elsewhere). */
+  const nav = (page: Page, name: string | RegExp) =>
+    page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  /** A referral converted and approved by finance: a reward in the Pending queue. */
+  async function pendingReward(referrer: Record<string, unknown>, referredName: string) {
+    const jess = await newParticipant(t.owner, referrer);
+    const customer = await newParticipant(t.owner, { name: referredName });
+    await newReferral(t.owner, jess.id, customer.id, {
+      evidence: { note: `${referredName} said ${referrer.name} sent them` },
+    });
+    const claim = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: `web-${customer.id}`,
+        type: 'deal_won',
+        referredId: customer.id,
+        amount: 480_000,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+    json(await finance.post(`/v1/rewards/${claim.id}/approve`, { note: 'Deal confirmed in the CRM' }), 200);
+    return claim;
+  }
+
+  it('signs in, and refuses a wrong password with a clear message', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(base);
+    await shot(page, '01-sign-in');
+    await page.getByLabel('Email').fill('olivia@example.com');
+    await page.getByLabel('Password').fill('not it');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await hasText(page.getByRole('alert'), 'Email or password is not right.');
+    await page.getByLabel('Password').fill('owner password 1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Rewards' }).waitFor();
+    await visible(page.getByText('Nothing to send right now'));
+    await shot(page, '02-rewards-empty');
+    await context.close();
+  });
+
+  it('edits the reward policy: saving makes a new version', async () => {
+    const page = await signIn('olivia@example.com', 'owner password 1');
+    const card = page.getByRole('form', { name: 'Reward policy' });
+    await card.getByRole('button', { name: 'Edit policy' }).click();
+    await card.getByLabel('Reward value').fill('50.00');
+    await card.getByLabel('Provider (optional)').fill('Tremendous');
+    await card.getByLabel('Thank-you channel').selectOption('email_and_sms');
+    await card.getByRole('button', { name: 'Add tier' }).click();
+    await card.getByLabel('Tier 1 from referral').fill('3');
+    await card.getByLabel('Tier 1 amount').fill('100.00');
+    await card.getByRole('button', { name: 'Save policy' }).click();
+    await hasText(page.getByRole('status'), 'Policy saved as version');
+    await visible(card.getByText('Gift card, 50.00 USD via Tremendous; 100.00 USD from the 3rd referral'));
+    const policy = json(await t.owner.get('/v1/reward-policy'), 200);
+    expect(policy).toMatchObject({
+      amount: 5000,
+      provider: 'Tremendous',
+      thankChannel: 'email_and_sms',
+      tiers: [{ fromReferral: 3, amount: 10_000 }],
+    });
+    await shot(page, '03-policy-saved');
+    await page.context().close();
+  });
+
+  it('shows a pending reward, marks it sent, and shows it under Sent with its date and thank-you outcome', async () => {
+    const claim = await pendingReward(
+      { name: 'Jessica Alvarez', email: 'jessica@example.com', phone: '+14155550142', emailMarketingConsent: true },
+      'Sam Lee',
+    );
+    const page = await signIn('olivia@example.com', 'owner password 1');
+    const card = page.getByRole('article', { name: 'Reward for Sam Lee' });
+    await hasText(card, 'referred by Jessica Alvarez');
+    await hasText(card, 'Gift card, 50.00 USD via Tremendous');
+    await hasText(card, 'Deal confirmed in the CRM');
+    await hasText(page.getByRole('tab', { name: /Pending/ }), '1');
+    await shot(page, '04-rewards-pending');
+
+    await card.getByLabel('Reference').fill('TREM-4471');
+    await card.getByRole('button', { name: 'Mark reward sent' }).click();
+    await hasText(page.getByRole('status'), 'Marked sent');
+    await gone(page.getByRole('article', { name: 'Reward for Sam Lee' }));
+    await page.getByRole('tab', { name: /Sent/ }).click();
+    const sent = page.getByRole('article', { name: 'Reward for Sam Lee' });
+    const today = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' }).format(
+      new Date(),
+    );
+    await hasText(sent, `Sent ${today}`);
+    await hasText(sent, 'ref TREM-4471');
+    const outcome = sent.getByLabel('Thank-you outcome');
+    await hasText(outcome, 'Email: sending…');
+    await hasText(outcome, 'SMS: skipped (no consent)');
+    await shot(page, '05-rewards-sent');
+
+    await sent.getByRole('link', { name: 'Details →' }).click();
+    await visible(page.getByRole('heading', { name: /Gift card, 50.00 USD/ }));
+    await visible(page.getByText('Thank you queued'));
+    await shot(page, '06-reward-detail');
+    expect(json(await t.owner.get(`/v1/rewards/${claim.id}`), 200).status).toBe('sent');
+    await page.context().close();
+  });
+
+  it('approves a flagged claim after its flag is resolved', async () => {
+    const jess = await newParticipant(t.owner, { name: 'Pat Same-Phone', phone: '+14155550100' });
+    const customer = await newParticipant(t.owner, { name: 'Riley Same-Phone', phone: '(415) 555-0100' });
+    await newReferral(t.owner, jess.id, customer.id);
+    const claim = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'web-flagged',
+        type: 'deal_won',
+        referredId: customer.id,
+        amount: 90_000,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+    expect(claim.flags[0].type).toBe('self_referral');
+
+    const page = await signIn('fiona@example.com', 'finance password 1');
+    await nav(page, /Approvals/).click();
+    const card = page.getByRole('article', { name: 'Claim for Riley Same-Phone' });
+    await hasText(card, 'Self-referral');
+    await hasText(card, 'look like the same person');
+    await enabled(card.getByRole('button', { name: 'Approve' }), false);
+    await hasText(card, 'Cannot approve yet');
+    await shot(page, '07-approvals-flagged');
+
+    await card
+      .getByLabel('Resolution for Self-referral')
+      .fill('Landlord and tenant share the office line; checked by phone');
+    await card.getByRole('button', { name: 'Resolve flag' }).click();
+    await hasText(page.getByRole('status'), 'Flag resolved');
+    await enabled(card.getByRole('button', { name: 'Approve' }), true);
+    await card.getByLabel('Approval note').fill('Checked');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await hasText(page.getByRole('status'), 'Approved');
+    await gone(page.getByRole('article', { name: 'Claim for Riley Same-Phone' }));
+    const after = json(await t.owner.get(`/v1/rewards/${claim.id}`), 200);
+    expect(after.status).toBe('pending');
+    expect(after.flags[0]).toMatchObject({ resolved: true, resolvedBy: 'fiona' });
+    await page.context().close();
+  });
+
+  it('refuses approval to a viewer', async () => {
+    const { id } = json(await t.owner.get('/v1/rewards?status=in_review'), 200).items[0] ?? (await pendingInReview());
+    const page = await signIn('vic@example.com', 'viewer password 1');
+    await gone(page.getByRole('button', { name: 'Mark reward sent' }));
+    await gone(page.getByRole('button', { name: 'Edit policy' }));
+    await nav(page, /Approvals/).click();
+    await visible(page.getByText('Approvals are for finance and the program owner'));
+    await shot(page, '08-approvals-viewer');
+    const status = await page.evaluate(async (rewardId) => {
+      const response = await fetch(`/v1/rewards/${rewardId}/approve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return response.status;
+    }, id);
+    expect(status).toBe(403);
+    await page.context().close();
+  });
+
+  async function pendingInReview() {
+    const a = await newParticipant(t.owner);
+    const b = await newParticipant(t.owner);
+    await newReferral(t.owner, a.id, b.id);
+    return json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'web-review',
+        type: 'deal_won',
+        referredId: b.id,
+        amount: 1,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+  }
+
+  it('records a referral by hand and shows every screen without breaking', async () => {
+    const page = await signIn('olivia@example.com', 'owner password 1');
+    await nav(page, 'Participants').click();
+    await page.getByRole('button', { name: 'Add participant' }).click();
+    const form = page.getByRole('form', { name: 'Add a participant' });
+    await form.getByLabel('Name', { exact: true }).fill('Morgan Newlead');
+    await form.getByLabel('Email', { exact: true }).fill('morgan@example.net');
+    await form.getByRole('button', { name: 'Add participant' }).click();
+    await visible(page.getByRole('heading', { name: 'Morgan Newlead' }));
+    const attribute = page.getByRole('form', { name: 'Attribute a referral' });
+    await attribute.getByLabel('Referrer').fill('Jessica');
+    await page
+      .getByRole('list', { name: 'Referrer suggestions' })
+      .getByRole('button', { name: /Jessica Alvarez/ })
+      .click();
+    await attribute.getByLabel('Evidence').fill('Morgan said Jessica sent her');
+    await attribute.getByRole('button', { name: 'Record referral' }).click();
+    await hasText(page.getByRole('status'), 'Jessica Alvarez referred Morgan Newlead');
+    await visible(page.getByText('Morgan said Jessica sent her'));
+    await shot(page, '09-participant');
+
+    await nav(page, 'Participants').click();
+    await visible(page.getByRole('cell', { name: /Jessica Alvarez/ }));
+    await shot(page, '10-participants');
+    await nav(page, 'Conversions').click();
+    await visible(page.getByRole('heading', { name: 'Recent events' }));
+    await shot(page, '11-conversions');
+    await nav(page, 'Dashboard').click();
+    await visible(page.getByText('Claims created'));
+    await visible(page.getByText('Eligibility accuracy'));
+    await shot(page, '12-dashboard');
+    await nav(page, 'Settings').click();
+    await visible(page.getByRole('form', { name: 'Program rules' }));
+    await shot(page, '13-settings');
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await nav(page, 'Rewards').click();
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('reads well on a phone', async () => {
+    const page = await signIn('olivia@example.com', 'owner password 1', { width: 390, height: 844 });
+    await page.getByRole('tab', { name: /Sent/ }).click();
+    await visible(page.getByRole('article', { name: 'Reward for Sam Lee' }));
+    const overflow = await page.evaluate(() => {
+      const wide = [...document.querySelectorAll('body *')]
+        .filter(
+          (el) =>
+            el.getBoundingClientRect().right > window.innerWidth + 1 &&
+            !el.closest('.sidebar > a') &&
+            !el.closest('.tabs > button'),
+        )
+        .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+      return { extra: document.documentElement.scrollWidth - window.innerWidth, wide: wide.slice(0, 5) };
+    });
+    expect(overflow).toEqual({ extra: 0, wide: [] });
+    await shot(page, '14-phone-rewards');
+    await page.context().close();
+  });
+});

@@ -1,0 +1,85 @@
+import { formatMoney as formatMinor, isCurrency, minorUnits } from '../../src/shared/currency.js';
+
+export { isCurrency, minorUnits };
+
+export function money(amount: number, currency: string): string {
+  return isCurrency(currency) ? formatMinor(amount, currency) : `${amount} ${currency}`;
+}
+
+export function moneyList(list: { currency: string; amount: number }[]): string {
+  return list.length === 0 ? '—' : list.map((item) => money(item.amount, item.currency)).join(' · ');
+}
+
+/** "25.00" in USD → 2500; refuses more decimals than the currency has. */
+export function toMinor(text: string, currency: string): number | null {
+  const digits = isCurrency(currency) ? minorUnits(currency) : 2;
+  const clean = text.replaceAll(',', '').trim();
+  const pattern = digits === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${digits}})?$`);
+  if (!pattern.test(clean)) return null;
+  const [whole = '0', fraction = ''] = clean.split('.');
+  return Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
+}
+
+export function fromMinor(amount: number, currency: string): string {
+  const digits = isCurrency(currency) ? minorUnits(currency) : 2;
+  return digits === 0 ? String(amount) : (amount / 10 ** digits).toFixed(digits);
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+export function date(iso: string | null | undefined): string {
+  return iso ? dateFormat.format(new Date(iso)) : '—';
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  return iso ? dateTimeFormat.format(new Date(iso)) : '—';
+}
+
+export function ago(iso: string): string {
+  const seconds = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.round(seconds / 3600)} h ago`;
+  return date(iso);
+}
+
+export const STATUS_LABEL: Record<string, string> = {
+  in_review: 'In review',
+  pending: 'Pending',
+  sent: 'Sent',
+  thanked: 'Thanked',
+  declined: 'Declined',
+  failed: 'Failed',
+  rejected: 'Rejected',
+  reversed: 'Reversed',
+};
+
+export const FLAG_LABEL: Record<string, string> = {
+  self_referral: 'Self-referral',
+  duplicate_claim: 'Duplicate claim',
+  disputed_attribution: 'Disputed attribution',
+  partner_exception: 'Partner exception',
+  velocity: 'Velocity',
+  disposable_email: 'Disposable email',
+  refunded: 'Refunded',
+};
+
+export const SKIP_LABEL: Record<string, string> = {
+  no_consent: 'no consent',
+  do_not_contact: 'do not contact',
+  no_address: 'no address',
+  daily_cap: 'daily limit',
+};
+
+export function humanize(key: string): string {
+  return key
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replaceAll('_', ' ')
+    .replace(/^./, (c) => c.toUpperCase());
+}

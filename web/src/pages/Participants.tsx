@@ -1,0 +1,213 @@
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
+import { get, type Page, type Participant, post } from '../api';
+import { useCan } from '../app';
+import { moneyList } from '../format';
+import { Link, useLocation } from '../router';
+import { ErrorBanner, Loading, toast } from '../ui';
+
+function AddParticipant({ onDone }: { onDone: (p: Participant) => void }) {
+  const client = useQueryClient();
+  const [form, setForm] = useState({
+    name: '',
+    email: '',
+    phone: '',
+    kind: 'customer',
+    externalId: '',
+    emailMarketingConsent: false,
+    smsMarketingConsent: false,
+  });
+  const create = useMutation({
+    mutationFn: () =>
+      post<Participant>('/v1/participants', {
+        name: form.name,
+        kind: form.kind,
+        emailMarketingConsent: form.emailMarketingConsent,
+        smsMarketingConsent: form.smsMarketingConsent,
+        ...(form.email ? { email: form.email } : {}),
+        ...(form.phone ? { phone: form.phone } : {}),
+        ...(form.externalId ? { externalId: form.externalId } : {}),
+      }),
+    onSuccess: (person) => {
+      client.invalidateQueries({ queryKey: ['participants'] });
+      toast(`${person.name} added with code ${person.referralCode}`);
+      onDone(person);
+    },
+  });
+  const set = (key: string, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }));
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate();
+  };
+  return (
+    <form className="card stack" onSubmit={submit} aria-label="Add a participant">
+      <h2>Add a participant</h2>
+      <div className="form-grid">
+        <label className="field">
+          Name
+          <input required maxLength={200} value={form.name} onChange={(e) => set('name', e.target.value)} autoFocus />
+        </label>
+        <label className="field">
+          Email
+          <input type="email" value={form.email} onChange={(e) => set('email', e.target.value)} />
+        </label>
+        <label className="field">
+          Phone
+          <input
+            type="tel"
+            value={form.phone}
+            onChange={(e) => set('phone', e.target.value)}
+            placeholder="+1 415 555 0100"
+          />
+        </label>
+        <label className="field">
+          Kind
+          <select value={form.kind} onChange={(e) => set('kind', e.target.value)}>
+            <option value="customer">Customer</option>
+            <option value="partner">Partner</option>
+            <option value="employee">Employee</option>
+          </select>
+        </label>
+        <label className="field">
+          CRM id (optional)
+          <input value={form.externalId} onChange={(e) => set('externalId', e.target.value)} />
+        </label>
+      </div>
+      <div className="row">
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={form.emailMarketingConsent}
+            onChange={(e) => set('emailMarketingConsent', e.target.checked)}
+          />{' '}
+          Email consent
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={form.smsMarketingConsent}
+            onChange={(e) => set('smsMarketingConsent', e.target.checked)}
+          />{' '}
+          SMS consent
+        </label>
+      </div>
+      <ErrorBanner error={create.error} />
+      <div className="row">
+        <button className="primary" type="submit" disabled={create.isPending}>
+          Add participant
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function Participants() {
+  const can = useCan();
+  const { navigate } = useLocation();
+  const [q, setQ] = useState('');
+  const [query, setQuery] = useState('');
+  const [kind, setKind] = useState('');
+  const [adding, setAdding] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(q.trim()), 250);
+    return () => clearTimeout(timer);
+  }, [q]);
+  const people = useInfiniteQuery({
+    queryKey: ['participants', query, kind],
+    queryFn: ({ pageParam }) =>
+      get<Page<Participant>>(
+        `/v1/participants?limit=25${query ? `&q=${encodeURIComponent(query)}` : ''}${kind ? `&kind=${kind}` : ''}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`,
+      ),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const items = people.data?.pages.flatMap((page) => page.items) ?? [];
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Participants</h1>
+          <p>
+            Everyone who refers or was referred: their permanent link, referrals made and successful, rewards earned.
+          </p>
+        </div>
+        {can.write ? (
+          <button type="button" className="primary" onClick={() => setAdding((v) => !v)} aria-expanded={adding}>
+            {adding ? 'Close' : 'Add participant'}
+          </button>
+        ) : null}
+      </div>
+      {adding ? <AddParticipant onDone={(person) => navigate(`/participants/${person.id}`)} /> : null}
+      <div className="card" style={{ marginTop: adding ? 14 : 0 }}>
+        <div className="row" style={{ marginBottom: 10 }}>
+          <input
+            type="search"
+            placeholder="Search name, email, phone, code"
+            aria-label="Search participants"
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+            style={{ flex: 1, minWidth: 220 }}
+          />
+          <select value={kind} onChange={(e) => setKind(e.target.value)} aria-label="Kind">
+            <option value="">All kinds</option>
+            <option value="customer">Customers</option>
+            <option value="partner">Partners</option>
+            <option value="employee">Employees</option>
+          </select>
+        </div>
+        <ErrorBanner error={people.error} />
+        {people.isPending ? <Loading /> : null}
+        {!people.isPending && items.length === 0 ? (
+          <div className="empty">
+            <strong>{query || kind ? 'Nobody matches' : 'No participants yet'}</strong>
+            {query || kind
+              ? 'Try another search.'
+              : 'Add your first referrer, or send them from your CRM with POST /v1/participants.'}
+          </div>
+        ) : null}
+        {items.length > 0 ? (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Referral link</th>
+                  <th className="right">Referrals</th>
+                  <th className="right">Successful</th>
+                  <th className="right">Rewards earned</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((person) => (
+                  <tr key={person.id}>
+                    <td>
+                      <Link to={`/participants/${person.id}`}>{person.name}</Link>
+                      <div className="faint">
+                        {person.kind}
+                        {person.email ? ` · ${person.email}` : ''}
+                        {person.doNotContact ? ' · do not contact' : ''}
+                      </div>
+                    </td>
+                    <td>
+                      <span className="copy">{person.referralUrl}</span>
+                    </td>
+                    <td className="right">{person.stats.referralsMade}</td>
+                    <td className="right">{person.stats.referralsSuccessful}</td>
+                    <td className="right nowrap">{moneyList(person.stats.rewardsEarned)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+        {people.hasNextPage ? (
+          <div className="load-more">
+            <button type="button" onClick={() => people.fetchNextPage()}>
+              Load more
+            </button>
+          </div>
+        ) : null}
+      </div>
+    </>
+  );
+}

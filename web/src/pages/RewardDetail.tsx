@@ -1,0 +1,123 @@
+import { useQuery } from '@tanstack/react-query';
+import { type RewardDetail as Detail, get } from '../api';
+import { useCan } from '../app';
+import { date, dateTime, humanize, money } from '../format';
+import { Link } from '../router';
+import { ChannelOutcome, Empty, ErrorBanner, Loading, RecommendationBadge, StatusBadge } from '../ui';
+import { ApprovalActions, ChecksList, FlagList } from './review-parts';
+
+export function RewardDetail({ id }: { id: string }) {
+  const can = useCan();
+  const reward = useQuery({ queryKey: ['reward', id], queryFn: () => get<Detail>(`/v1/rewards/${id}`) });
+  if (reward.isPending) return <Loading />;
+  if (reward.error) return <ErrorBanner error={reward.error} />;
+  const r = reward.data;
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <div className="faint">
+            <Link to="/">Rewards</Link> / {r.id}
+          </div>
+          <h1>
+            {r.summary} <StatusBadge status={r.status} />
+          </h1>
+          <p>
+            For <Link to={`/participants/${r.referrer.id}`}>{r.referrer.name}</Link>, who referred{' '}
+            <Link to={`/participants/${r.referred.id}`}>{r.referred.name}</Link>
+          </p>
+        </div>
+        <div className="right">
+          <div style={{ fontSize: 24, fontWeight: 700 }}>{money(r.amount, r.currency)}</div>
+          <RecommendationBadge value={r.recommendation} /> <span className="badge">fraud score {r.fraudScore}</span>
+        </div>
+      </div>
+      <div className="grid-2">
+        <section className="card">
+          <h2>Calculation</h2>
+          <p>{r.calculation}</p>
+          <dl className="evidence">
+            <dt>Conversion</dt>
+            <dd>
+              {humanize(r.conversion.type)} {money(r.conversion.amount, r.conversion.currency)} · {r.conversion.source}/
+              {r.conversion.externalId} · {date(r.conversion.occurredAt)}
+            </dd>
+            <dt>Policy</dt>
+            <dd>version {r.policyVersion}</dd>
+            <dt>Rules</dt>
+            <dd>
+              version {r.rulesVersion} (terms {r.termsVersion})
+            </dd>
+            <dt>Hold until</dt>
+            <dd>{dateTime(r.holdUntil)}</dd>
+            <dt>Approvals</dt>
+            <dd>
+              {r.approvals.length === 0
+                ? `none yet (${r.approvalsRequired} needed)`
+                : r.approvals.map((a) => `${a.approverName} (${a.kind}, ${dateTime(a.createdAt)})`).join(', ')}
+            </dd>
+            <dt>Sent</dt>
+            <dd>
+              {r.sentAt
+                ? `${dateTime(r.sentAt)} by ${r.sentBy?.name}${r.sentReference ? ` · ref ${r.sentReference}` : ''}`
+                : '—'}
+            </dd>
+            {r.closedReason ? (
+              <>
+                <dt>Closed</dt>
+                <dd>{r.closedReason}</dd>
+              </>
+            ) : null}
+          </dl>
+          {r.notes ? <div className="note">{r.notes}</div> : null}
+        </section>
+        <section className="card">
+          <h2>Checks</h2>
+          <ChecksList checks={r.checks} />
+        </section>
+      </div>
+      {r.flags.length > 0 ? (
+        <section className="card">
+          <h2>Flags</h2>
+          <FlagList reward={r} />
+        </section>
+      ) : null}
+      {r.status === 'in_review' && can.approve ? (
+        <section className="card">
+          <h2>Decision</h2>
+          <ApprovalActions reward={r} blockers={r.flags.some((f) => !f.resolved) ? ['resolve the open flags'] : []} />
+        </section>
+      ) : null}
+      <div className="grid-2" style={{ marginTop: 14 }}>
+        <section className="card">
+          <h2>Messages</h2>
+          {r.messages.length === 0 ? <p className="muted">No messages for this reward yet.</p> : null}
+          <div className="stack" style={{ gap: 6 }}>
+            {r.messages.map((m) => (
+              <div key={m.messageId} className="row">
+                <ChannelOutcome message={m} />
+                <span className="faint">
+                  {humanize(m.kind)} to {m.to ?? '—'} · {dateTime(m.createdAt)}
+                </span>
+              </div>
+            ))}
+          </div>
+        </section>
+        <section className="card">
+          <h2>History</h2>
+          {r.history.length === 0 ? <Empty title="No history" /> : null}
+          <ol className="checks">
+            {r.history.map((event) => (
+              <li key={event.id}>
+                <strong>{humanize(event.action.replace('reward.', '').replaceAll('.', ' '))}</strong>{' '}
+                <span className="muted">
+                  by {event.actor.name} ({event.actor.role}) · {dateTime(event.at)}
+                </span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,138 @@
+import { type ReactNode, useEffect, useState } from 'react';
+import { ApiError } from './api';
+import { FLAG_LABEL, humanize, SKIP_LABEL, STATUS_LABEL } from './format';
+
+const STATUS_TONE: Record<string, string> = {
+  in_review: 'warn',
+  pending: 'info',
+  sent: 'good',
+  thanked: 'good',
+  declined: '',
+  failed: 'bad',
+  rejected: 'bad',
+  reversed: 'bad',
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge ${STATUS_TONE[status] ?? ''}`}>{STATUS_LABEL[status] ?? humanize(status)}</span>;
+}
+
+export function RecommendationBadge({ value }: { value: string }) {
+  const tone = value === 'eligible' ? 'good' : value === 'ineligible' ? 'bad' : 'warn';
+  return <span className={`badge ${tone}`}>{humanize(value)}</span>;
+}
+
+export function FlagBadge({ type, resolved }: { type: string; resolved?: boolean }) {
+  return (
+    <span className={`badge ${resolved ? '' : 'warn'}`}>
+      {resolved ? '✓ ' : '⚑ '}
+      {FLAG_LABEL[type] ?? humanize(type)}
+    </span>
+  );
+}
+
+/** One channel's thank-you outcome, in words: "Email: delivered", "SMS: skipped (no consent)". */
+export function ChannelOutcome({
+  message,
+}: {
+  message: { channel: string; status: string; skipReason: string | null; lastError: string | null };
+}) {
+  const channel = message.channel === 'sms' ? 'SMS' : 'Email';
+  const tone = ['sent', 'delivered'].includes(message.status)
+    ? 'good'
+    : message.status === 'failed'
+      ? 'bad'
+      : message.status === 'skipped'
+        ? ''
+        : 'info';
+  const detail =
+    message.status === 'skipped' && message.skipReason
+      ? ` (${SKIP_LABEL[message.skipReason] ?? message.skipReason})`
+      : '';
+  return (
+    <span className={`badge ${tone}`} title={message.lastError ?? undefined}>
+      {channel}: {message.status === 'queued' || message.status === 'sending' ? 'sending…' : message.status}
+      {detail}
+    </span>
+  );
+}
+
+export function ErrorBanner({ error }: { error: unknown }) {
+  if (!error) return null;
+  const text = error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error);
+  return (
+    <div className="banner error" role="alert">
+      {text}
+    </div>
+  );
+}
+
+export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="card empty">
+      <strong>{title}</strong>
+      {children}
+    </div>
+  );
+}
+
+export function Loading() {
+  return <div className="card empty">Loading…</div>;
+}
+
+export function Evidence({ data }: { data: Record<string, unknown> }) {
+  const entries = Object.entries(data).filter(
+    ([, value]) =>
+      value !== null && value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0),
+  );
+  if (entries.length === 0) return null;
+  return (
+    <dl className="evidence">
+      {entries.map(([key, value]) => (
+        <EvidenceRow key={key} name={key} value={value} />
+      ))}
+    </dl>
+  );
+}
+
+function EvidenceRow({ name, value }: { name: string; value: unknown }) {
+  let shown: ReactNode;
+  if (typeof value === 'object' && value !== null) {
+    shown = Array.isArray(value) ? (
+      <span>{value.map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item))).join(', ')}</span>
+    ) : (
+      <Evidence data={value as Record<string, unknown>} />
+    );
+  } else {
+    shown = String(value);
+  }
+  return (
+    <>
+      <dt>{humanize(name)}</dt>
+      <dd>{shown}</dd>
+    </>
+  );
+}
+
+let showToast: (text: string) => void = () => {};
+
+export function toast(text: string) {
+  showToast(text);
+}
+
+export function Toaster() {
+  const [text, setText] = useState<string | null>(null);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>;
+    showToast = (next) => {
+      setText(next);
+      clearTimeout(timer);
+      timer = setTimeout(() => setText(null), 3500);
+    };
+  }, []);
+  return text ? (
+    <div className="toast" role="status">
+      {text}
+    </div>
+  ) : null;
+}
