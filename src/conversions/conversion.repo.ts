@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { conversions } from '../db/schema.js';
+import { conversions, participants } from '../db/schema.js';
 import type { Cursor } from '../shared/pagination.js';
 
 export type ConversionRow = typeof conversions.$inferSelect;
@@ -95,8 +95,12 @@ export async function listConversionRows(
     if (after) conditions.push(after);
   }
   return db
-    .select()
+    .select({ conversion: conversions, referredName: participants.name })
     .from(conversions)
+    .leftJoin(
+      participants,
+      and(eq(participants.workspaceId, conversions.workspaceId), eq(participants.id, conversions.referredId)),
+    )
     .where(and(...conditions))
     .orderBy(desc(conversions.receivedAt), desc(conversions.id))
     .limit(page.limit + 1);

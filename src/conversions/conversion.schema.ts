@@ -104,6 +104,8 @@ export const ConversionSchema = z
     originalExternalId: z.string().nullable(),
     reversesConversionId: z.string().nullable(),
     outcome: z.enum(CONVERSION_OUTCOMES),
+    /** The referred customer's name, in lists (not in the event's stored answer). */
+    referredName: z.string().nullable().optional(),
   })
   .meta({ id: 'Conversion' });
 

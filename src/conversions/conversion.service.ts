@@ -279,9 +279,9 @@ export async function listConversions(
     { limit: query.limit, after: decodeCursor(query.cursor) },
   );
   return toPage(
-    rows.map((row) => ({ ...row, createdAt: row.receivedAt })),
+    rows.map((row) => ({ ...row, id: row.conversion.id, createdAt: row.conversion.receivedAt })),
     query.limit,
-    (row) => presentConversion(row),
+    (row) => ({ ...presentConversion(row.conversion), referredName: row.referredName }),
   );
 }
 

@@ -171,7 +171,7 @@ export function Conversions() {
                     </td>
                     <td>
                       {c.referredId ? (
-                        <Link to={`/participants/${c.referredId}`}>view</Link>
+                        <Link to={`/participants/${c.referredId}`}>{c.referredName ?? 'view'}</Link>
                       ) : (
                         <span className="faint">{c.referredExternalId ?? '—'}</span>
                       )}
