@@ -74,6 +74,7 @@ export function workspaceRoutes(deps: Deps) {
         const at = deps.clock.now();
         return deps.db.transaction(async (tx) => {
           const before = await getWorkspaceOrThrow(tx, actor.workspaceId);
+          if (Object.keys(request.body).length === 0) return present(before);
           const [row] = await tx
             .update(workspaces)
             .set(request.body)
