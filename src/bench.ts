@@ -292,7 +292,138 @@ function pgbenchTps(adminUrl: string, options: BenchOptions): Promise<number> {
   });
 }
 
-export async function runBench(options: BenchOptions) {
+const QUEUE_SCALE = 100_000;
+
+/**
+ * The screens' queries with 100,000 rewards in the workspace: each is a page or an aggregate, so
+ * the time should not grow with the queue. Seeded set-based (the conversion path is measured above).
+ */
+async function seedQueue(env: { databaseUrl?: string | undefined; dataDir?: string | undefined }) {
+  const database = await openDatabase({
+    databaseUrl: env.databaseUrl,
+    dataDir: env.dataDir,
+    purpose: 'rewardloop bench',
+  });
+  try {
+    await database.migrate();
+    const at = new Date();
+    const workspace = await createWorkspace(database.db, { name: `Queue ${at.toISOString()}`, at });
+    const actor: Actor = { type: 'system', id: 'bench', name: 'Benchmark', role: 'system', workspaceId: workspace.id };
+    const { key } = await createApiKey(database.db, {
+      workspaceId: workspace.id,
+      role: 'owner',
+      name: 'bench',
+      actor,
+      at,
+    });
+    const ws = workspace.id;
+    const bar = new SingleBar({ format: '  seeding  [{bar}] {value}/{total} rewards', hideCursor: true });
+    bar.start(QUEUE_SCALE, 0);
+    const batch = 10_000;
+    for (let start = 0; start < QUEUE_SCALE; start += batch) {
+      const end = start + batch - 1;
+      const codes = Array.from({ length: batch * 2 }, () => newReferralCode());
+      // Referrer r_i and customer c_i, a referral between them, a sale, and its claim.
+      await database.db.execute(sql`
+        insert into participants (workspace_id, id, name, email, email_normalized, kind, referral_code, created_at, updated_at)
+        select ${ws}, 'par_q' || lpad(n::text, 9, '0'), 'Person ' || n, 'q' || n || '@bench.test', 'q' || n || '@bench.test',
+               'customer', code, now() - (n || ' seconds')::interval, now() - (n || ' seconds')::interval
+        from jsonb_array_elements_text(${JSON.stringify(codes)}::jsonb) with ordinality as t(code, i),
+             lateral (select ${start * 2} + i::int as n) x`);
+      await database.db.execute(sql`
+        insert into referrals (workspace_id, id, referrer_id, referred_id, source, evidence, referred_at, created_by, created_by_name, created_at)
+        select ${ws}, 'ref_q' || lpad(g::text, 9, '0'), 'par_q' || lpad((2 * g + 1)::text, 9, '0'), 'par_q' || lpad((2 * g + 2)::text, 9, '0'),
+               'manual', '{}'::jsonb, now() - interval '40 days', 'bench', 'Benchmark', now() - interval '40 days'
+        from generate_series(${start}::int, ${end}::int) g`);
+      await database.db.execute(sql`
+        insert into conversions (workspace_id, id, source, external_id, type, referred_id, amount, currency, occurred_at, received_at, request_hash, outcome, created_by)
+        select ${ws}, 'cnv_q' || lpad(g::text, 9, '0'), 'bench', 'q-' || g, 'invoice_paid', 'par_q' || lpad((2 * g + 2)::text, 9, '0'),
+               10000 + g % 90000, 'USD', now() - ((g % 80) || ' days')::interval, now() - ((g % 80) || ' days')::interval, 'x', 'reward_created', 'bench'
+        from generate_series(${start}::int, ${end}::int) g`);
+      await database.db.execute(sql`
+        insert into rewards (workspace_id, id, program_id, policy_version, rules_version, terms_version, referral_id, referrer_id, referred_id,
+          conversion_id, ordinal, reward_type, amount, currency, summary, calculation, status, recommendation, fraud_score, checks, attribution,
+          created_by, created_by_name, hold_until, approved_at, approval_record, created_at, updated_at)
+        select ${ws}, 'rwd_q' || lpad(g::text, 9, '0'), p.id, 1, 1, 'default-1', 'ref_q' || lpad(g::text, 9, '0'),
+               'par_q' || lpad((2 * g + 1)::text, 9, '0'), 'par_q' || lpad((2 * g + 2)::text, 9, '0'), 'cnv_q' || lpad(g::text, 9, '0'),
+               1, 'gift_card', 2500, 'USD', 'Gift card, 25.00 USD', 'fixed amount: 2500 USD (25.00 USD)',
+               case when g % 20 = 0 then 'in_review'::reward_status else 'pending'::reward_status end, 'eligible', 0,
+               '[{"check":"self_referral","passed":true,"reason":"ok","evidence":{}},{"check":"duplicate_claim","passed":true,"reason":"ok","evidence":{}}]'::jsonb,
+               jsonb_build_object('referralId', 'ref_q' || lpad(g::text, 9, '0'), 'source', 'manual', 'referredAt', now(), 'evidence', '{}'::jsonb, 'clicks', 0),
+               'bench', 'Benchmark', now() - interval '30 days',
+               case when g % 20 = 0 then null else now() - ((g % 80) || ' days')::interval end,
+               case when g % 20 = 0 then null else '{"kind":"manual","approvers":[],"rulesVersion":1}'::jsonb end,
+               now() - ((g % 80) || ' days')::interval, now()
+        from generate_series(${start}::int, ${end}::int) g, programs p where p.workspace_id = ${ws} and p.is_default`);
+      // Most of a mature queue is paid: 80% sent.
+      await database.db.execute(sql`
+        update rewards set status = 'sent', sent_at = approved_at + interval '3 days', sent_by = 'bench', sent_by_name = 'Benchmark'
+        where workspace_id = ${ws} and status = 'pending' and id between ${`rwd_q${String(start).padStart(9, '0')}`} and ${`rwd_q${String(end).padStart(9, '0')}`}
+          and right(id, 1) not in ('3', '7')`);
+      bar.update(Math.min(QUEUE_SCALE, start + batch));
+    }
+    bar.stop();
+    await database.db.execute(sql`analyze`);
+    return { key };
+  } finally {
+    await database.close();
+  }
+}
+
+const QUEUE_CALLS = [
+  ['Pending tab, first page', '/v1/rewards?status=pending&limit=20'],
+  ['Sent tab, first page', '/v1/rewards?status=sent,thanked&limit=20'],
+  ['Tab counts', '/v1/rewards/counts'],
+  ['Approvals, first page', '/v1/approvals?limit=20'],
+  ['Participants, first page', '/v1/participants?limit=25'],
+  ['Participant search', '/v1/participants?q=Person%2012345&limit=25'],
+  ['Dashboard (12 weeks)', '/v1/reports/dashboard?weeks=12'],
+  ['Eligibility accuracy', '/v1/reports/eligibility-accuracy'],
+] as const;
+
+async function benchQueue(
+  label: string,
+  serverEnv: NodeJS.ProcessEnv,
+  seedEnv: { databaseUrl?: string; dataDir?: string },
+) {
+  const { key } = await seedQueue(seedEnv);
+  const server = await startServer(serverEnv);
+  try {
+    console.log(`\n${label}, ${QUEUE_SCALE.toLocaleString('en')} rewards: median of 5 calls`);
+    for (const [name, path] of QUEUE_CALLS) {
+      const times: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const started = performance.now();
+        const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+        await response.arrayBuffer();
+        if (!response.ok) throw new Error(`${path}: ${response.status}`);
+        if (i > 0) times.push(performance.now() - started);
+      }
+      times.sort((a, b) => a - b);
+      console.log(`  ${name.padEnd(28)} ${percentile(times, 50).toFixed(1).padStart(8)} ms`);
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function runBench(options: BenchOptions & { queue?: boolean }) {
+  if (options.queue) {
+    const dir = mkdtempSync(join(tmpdir(), 'rewardloop-bench-'));
+    try {
+      const dataDir = join(dir, 'data');
+      await benchQueue('PGlite', { DATABASE_URL: '', REWARDLOOP_DATA_DIR: dataDir }, { dataDir });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const adminUrl = process.env.DATABASE_URL;
+    if (adminUrl) {
+      await withScratchDatabase(adminUrl, 'rl_bench_queue', (url) =>
+        benchQueue('PostgreSQL', { DATABASE_URL: url }, { databaseUrl: url }),
+      );
+    }
+    return;
+  }
   const clients = Math.max(1, options.clients);
   const seconds = Math.max(2, options.seconds);
   const opts = { clients, seconds };

@@ -116,7 +116,8 @@ program
   .description('Measure conversions per second through the HTTP API (PGlite, and PostgreSQL when DATABASE_URL is set)')
   .option('--clients <n>', 'concurrent clients', (v) => Number.parseInt(v, 10), 8)
   .option('--seconds <n>', 'seconds per measured run', (v) => Number.parseInt(v, 10), 10)
-  .action(async (options: { clients: number; seconds: number }) => {
+  .option('--queue', 'instead: time the web app’s queries with 100,000 rewards in the workspace')
+  .action(async (options: { clients: number; seconds: number; queue?: boolean }) => {
     const { runBench } = await import('./bench.js');
     await runBench(options);
   });
@@ -127,7 +128,8 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   } else if (error instanceof InvalidArgumentError) {
     console.error(`rewardloop: ${error.message}`);
   } else {
-    const message = error instanceof Error ? error.message : String(error);
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    const message = error instanceof Error ? `${error.message}${cause}` : String(error);
     console.error('rewardloop:', message.length > 1500 ? `${message.slice(0, 1500)}… (truncated)` : message);
   }
   process.exit(1);
