@@ -40,6 +40,18 @@ const UserSchema = z.object({
   disabledAt: TimestampSchema.nullable(),
 });
 
+function presentKey(row: typeof apiKeys.$inferSelect) {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    prefix: row.keyPrefix,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
 export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
@@ -126,17 +138,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       },
       handler: async (request) => {
         const rows = await listKeys(deps.db, requireActor(request).workspaceId);
-        return {
-          items: rows.map((row) => ({
-            id: row.id,
-            name: row.name,
-            role: row.role,
-            prefix: row.keyPrefix,
-            createdAt: row.createdAt.toISOString(),
-            lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
-            revokedAt: row.revokedAt?.toISOString() ?? null,
-          })),
-        };
+        return { items: rows.map(presentKey) };
       },
     });
 
@@ -160,16 +162,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
             at,
           }),
         );
-        return reply.code(201).send({
-          id: record.id,
-          name: record.name,
-          role: record.role,
-          prefix: record.keyPrefix,
-          createdAt: record.createdAt.toISOString(),
-          lastUsedAt: null,
-          revokedAt: null,
-          key,
-        });
+        return reply.code(201).send({ ...presentKey(record), key });
       },
     });
 
@@ -201,15 +194,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
           return updated;
         });
         forgetRevokedKey(row.id);
-        return {
-          id: row.id,
-          name: row.name,
-          role: row.role,
-          prefix: row.keyPrefix,
-          createdAt: row.createdAt.toISOString(),
-          lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
-          revokedAt: row.revokedAt?.toISOString() ?? null,
-        };
+        return presentKey(row);
       },
     });
 

@@ -290,8 +290,6 @@ export function buildEligibilityContext(input: {
   conversion: ConversionRow;
   customer: CustomerFacts;
   referrerFacts: ReferrerFacts;
-  /** The claim's own count in the window: 1 when creating it, 0 when re-checking it (already counted). */
-  claimsInWindowIncludesThis: boolean;
 }): EligibilityContext {
   const { customer, referrerFacts: rf } = input;
   return {
@@ -327,7 +325,8 @@ export function buildEligibilityContext(input: {
     velocity: {
       windowHours: input.rules.velocityWindowHours,
       referralsByReferrer: rf.referralsInWindow,
-      claimsByReferrer: rf.claimsInWindow + (input.claimsInWindowIncludesThis ? 1 : 0),
+      // The facts exclude this claim (not inserted yet, or excluded on a re-check): count it once.
+      claimsByReferrer: rf.claimsInWindow + 1,
       clicksFromSameIp: rf.clicksFromSameIp,
       clicksFromSameDevice: rf.clicksFromSameDevice,
     },

@@ -12,7 +12,7 @@ import { findConversion } from '../conversions/conversion.repo.js';
 import type { Tx } from '../db/client.js';
 import { disputes, messages, recoveryTasks, rewardApprovals, rewardFlags, workspaces } from '../db/schema.js';
 import { evaluateEligibility } from '../eligibility/eligibility.core.js';
-import { activeExceptions } from '../eligibility/eligibility.types.js';
+import { activeExceptions, type FlagType } from '../eligibility/eligibility.types.js';
 import { queueRewardReady } from '../messaging/outbox.service.js';
 import { findParticipant, lockParticipant, type ParticipantRow } from '../participants/participant.repo.js';
 import { rulesVersion } from '../policy/policy.repo.js';
@@ -150,7 +150,6 @@ export async function createClaimForConversion(
     conversion,
     customer,
     referrerFacts,
-    claimsInWindowIncludesThis: true,
   });
   const result = evaluateEligibility(context);
 
@@ -194,19 +193,7 @@ export async function createClaimForConversion(
     const winner = await findLiveRewardForReferred(tx, workspaceId, terms.programId, referred.id);
     return winner ? flagDuplicateAttempt(tx, env, winner, conversion) : { outcome: 'already_rewarded', rewardIds: [] };
   }
-  if (result.flags.length > 0) {
-    await tx.insert(rewardFlags).values(
-      result.flags.map((flag) => ({
-        workspaceId,
-        id: newId('flag', env.at.getTime()),
-        rewardId: id,
-        type: flag.type,
-        reason: flag.reason,
-        evidence: flag.evidence,
-        createdAt: env.at,
-      })),
-    );
-  }
+  await insertFlags(tx, workspaceId, id, result.flags, env.at);
   if (dispute?.status === 'open' && !dispute.rewardId) {
     await tx
       .update(disputes)
@@ -254,6 +241,27 @@ async function flagDuplicateAttempt(
     outcome: raised.includes('duplicate_claim') ? ('duplicate_flagged' as const) : ('already_rewarded' as const),
     rewardIds: [existing.id],
   };
+}
+
+async function insertFlags(
+  tx: Tx,
+  workspaceId: string,
+  rewardId: string,
+  flags: { type: FlagType; reason: string; evidence: Record<string, unknown> }[],
+  at: Date,
+) {
+  if (flags.length === 0) return;
+  await tx.insert(rewardFlags).values(
+    flags.map((flag) => ({
+      workspaceId,
+      id: newId('flag', at.getTime()),
+      rewardId,
+      type: flag.type,
+      reason: flag.reason,
+      evidence: flag.evidence,
+      createdAt: at,
+    })),
+  );
 }
 
 export async function openDispute(tx: Tx, env: ClaimEnv, referredId: string, reason: string) {
@@ -326,26 +334,16 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
       conversion,
       customer,
       referrerFacts,
-      claimsInWindowIncludesThis: true,
     }),
   );
   const existing = await flagsFor(tx, workspaceId, [reward.id]);
-  const raised: string[] = [];
-  for (const flag of result.flags) {
+  const fresh = result.flags.filter((flag) => {
     const sameType = existing.filter((row) => row.type === flag.type);
-    if (sameType.some((row) => row.resolvedAt === null)) continue;
-    if (sameType.some((row) => JSON.stringify(row.evidence) === JSON.stringify(flag.evidence))) continue;
-    await tx.insert(rewardFlags).values({
-      workspaceId,
-      id: newId('flag', env.at.getTime()),
-      rewardId: reward.id,
-      type: flag.type,
-      reason: flag.reason,
-      evidence: flag.evidence,
-      createdAt: env.at,
-    });
-    raised.push(flag.type);
-  }
+    if (sameType.some((row) => row.resolvedAt === null)) return false;
+    return !sameType.some((row) => JSON.stringify(row.evidence) === JSON.stringify(flag.evidence));
+  });
+  await insertFlags(tx, workspaceId, reward.id, fresh, env.at);
+  const raised = fresh.map((flag) => flag.type);
   await updateReward(tx, workspaceId, reward.id, {
     checks: result.checks,
     recommendation: result.recommendation,

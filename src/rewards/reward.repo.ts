@@ -158,6 +158,19 @@ export async function messagesForRewards(db: Executor, workspaceId: string, rewa
 const referrer = alias(participants, 'referrer');
 const referred = alias(participants, 'referred');
 
+/** Claims joined with the people and the conversion they are about: what every claim view shows. */
+function selectRewardsWithPeople(db: Executor) {
+  return db
+    .select({ reward: rewards, referrer, referred, conversion: conversions })
+    .from(rewards)
+    .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
+    .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))
+    .innerJoin(
+      conversions,
+      and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)),
+    );
+}
+
 export interface RewardListFilter {
   status?: RewardStatus[] | undefined;
   referrerId?: string | undefined;
@@ -192,15 +205,7 @@ export async function listRewardRows(
         );
     if (after) conditions.push(after);
   }
-  return db
-    .select({ reward: rewards, referrer, referred, conversion: conversions })
-    .from(rewards)
-    .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
-    .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))
-    .innerJoin(
-      conversions,
-      and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)),
-    )
+  return selectRewardsWithPeople(db)
     .where(and(...conditions))
     .orderBy(...(page.oldestFirst ? [rewards.createdAt, rewards.id] : [desc(rewards.createdAt), desc(rewards.id)]))
     .limit(page.limit + 1);
@@ -210,16 +215,7 @@ export type RewardListRow = Awaited<ReturnType<typeof listRewardRows>>[number];
 
 export async function rewardRowsByIds(db: Executor, workspaceId: string, ids: string[]) {
   if (ids.length === 0) return [];
-  return db
-    .select({ reward: rewards, referrer, referred, conversion: conversions })
-    .from(rewards)
-    .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
-    .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))
-    .innerJoin(
-      conversions,
-      and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)),
-    )
-    .where(and(eq(rewards.workspaceId, workspaceId), inArray(rewards.id, ids)));
+  return selectRewardsWithPeople(db).where(and(eq(rewards.workspaceId, workspaceId), inArray(rewards.id, ids)));
 }
 
 export async function countByStatus(db: Executor, workspaceId: string) {
