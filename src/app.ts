@@ -65,6 +65,8 @@ export interface AppOptions {
   /** Extra status lines for /healthz (e.g. which message providers are configured). */
   health?: () => Promise<Record<string, unknown>>;
   webhookSecrets?: WebhookSecrets;
+  /** Fastify's trustProxy: the proxy's address(es) or hop count, from TRUST_PROXY. */
+  trustProxy?: boolean | string | number;
 }
 
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -76,7 +78,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     requestIdHeader: false,
-    trustProxy: true,
+    // Only a known proxy may say who the client is; otherwise anyone could pick their own IP
+    // (and so their rate limit and their click evidence) with X-Forwarded-For.
+    // (A hop count is valid at runtime; Fastify's types only list strings and booleans.)
+    trustProxy: (options.trustProxy ?? false) as boolean,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
     // Errors raised before a route is found (URL too long, bad encoding) are problems too.
     frameworkErrors: (error, request, reply) => {
@@ -141,8 +146,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
-  registerAuth(app, deps);
   registerRateLimit(app, options.rateLimitPerMinute ?? 0);
+  registerAuth(app, deps, { publicUrl: options.publicUrl });
   registerIdempotency(app, deps);
 
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   REWARDLOOP_DATA_DIR: z.string().default('./data'),
   PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Behind a reverse proxy: its address(es), comma-separated, or the number of hops to trust. */
+  TRUST_PROXY: z.string().optional(),
   /** Requests per minute per API key or session; 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   SMTP_URL: z.string().optional(),
@@ -40,6 +42,7 @@ export interface Config {
   publicUrl: string;
   logLevel: string;
   rateLimitPerMinute: number;
+  trustProxy: boolean | string | number;
   workers: boolean;
   dispatchLeaseSeconds: number;
   dispatchIntervalMs: number;
@@ -76,6 +79,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    trustProxy: !e.TRUST_PROXY
+      ? false
+      : /^\d+$/.test(e.TRUST_PROXY)
+        ? Number(e.TRUST_PROXY)
+        : e.TRUST_PROXY === 'true'
+          ? true
+          : e.TRUST_PROXY,
     workers: e.REWARDLOOP_WORKERS === 'on',
     dispatchLeaseSeconds: e.REWARDLOOP_DISPATCH_LEASE_SECONDS,
     dispatchIntervalMs: e.REWARDLOOP_DISPATCH_INTERVAL_MS,

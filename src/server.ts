@@ -20,6 +20,7 @@ export async function serve(config: Config) {
     publicUrl: config.publicUrl,
     logLevel: config.logLevel,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    trustProxy: config.trustProxy,
     webhookSecrets: { twilioAuthTokens: config.sms.authToken, resendWebhookSecrets: config.email.resendWebhookSecret },
     health: async () => ({
       workers: config.workers,

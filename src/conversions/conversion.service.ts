@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Actor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
+import { lockName } from '../db/advisory-lock.js';
 import type { Tx } from '../db/client.js';
 import { conversions } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
@@ -105,9 +106,8 @@ async function applyConversion(
       reversesConversionId: original.id,
     };
   }
-  const claim = await createClaimForConversion(tx, env, row, lockedReferred);
-  // Refunds of this sale that arrived first were kept; apply them now, so the end state is the
-  // same whichever order the events came in.
+  // Refunds of this sale that arrived first were kept: link them now, and the claim (if any) is
+  // created already knowing them, so the end state is the same whichever order events came in.
   const early = await unlinkedReversalsNaming(tx, workspaceId, row.source, row.externalId);
   for (const reversal of early) {
     await tx
@@ -115,8 +115,7 @@ async function applyConversion(
       .set({ reversesConversionId: row.id, outcome: 'reversal_applied' })
       .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, reversal.id)));
   }
-  if (early.length > 0 && early[0]) await applyReversals(tx, env, row, early[early.length - 1] ?? early[0]);
-  return claim;
+  return createClaimForConversion(tx, env, row, lockedReferred);
 }
 
 export async function recordConversion(
@@ -136,6 +135,11 @@ export async function recordConversion(
   const hash = eventHash(input);
   return inTransaction(deps.db, async (tx) => {
     const workspaceId = actor.workspaceId;
+    // A sale and a refund naming it, or a conversion and the customer it names by the CRM's id,
+    // may arrive at the same moment: these locks make the second wait for the first and see it.
+    if (input.referredExternalId) await lockName(tx, `participant-external:${workspaceId}:${input.referredExternalId}`);
+    const saleId = isReversal(input.type) ? input.originalExternalId : input.externalId;
+    if (saleId) await lockName(tx, `sale:${workspaceId}:${source}:${saleId}`);
     let referred: ParticipantRow | undefined;
     if (input.referredId) {
       // Locked now: claim creation for one customer happens one at a time (see the claim engine).
@@ -253,6 +257,7 @@ export async function createParticipantAndLink(deps: Deps, actor: Actor, input: 
   const at = deps.clock.now();
   return inTransaction(deps.db, async (tx) => {
     const workspace = await getWorkspaceOrThrow(tx, actor.workspaceId);
+    if (input.externalId) await lockName(tx, `participant-external:${actor.workspaceId}:${input.externalId}`);
     const row = await insertParticipant(tx, workspace, actor, input, at);
     await linkAwaitingConversions(tx, { actor, at, publicUrl: deps.publicUrl }, row);
     return presentParticipant(row, { publicUrl: deps.publicUrl, workspace });
@@ -262,6 +267,7 @@ export async function createParticipantAndLink(deps: Deps, actor: Actor, input: 
 export async function updateParticipantAndLink(deps: Deps, actor: Actor, id: string, input: ParticipantUpdate) {
   return updateParticipant(deps, actor, id, input, async (tx, row, before) => {
     if (row.externalId && row.externalId !== before.externalId) {
+      await lockName(tx, `participant-external:${actor.workspaceId}:${row.externalId}`);
       await linkAwaitingConversions(tx, { actor, at: deps.clock.now(), publicUrl: deps.publicUrl }, row);
     }
   });

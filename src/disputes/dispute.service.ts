@@ -5,7 +5,7 @@ import type { Executor } from '../db/client.js';
 import { disputes, linkClicks, rewardFlags } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import { findParticipant } from '../participants/participant.repo.js';
+import { findParticipant, lockParticipant } from '../participants/participant.repo.js';
 import { getDefaultProgram } from '../policy/policy.repo.js';
 import { type ClaimEnv, openDispute, recheckReward } from '../rewards/claim.service.js';
 import { referralsOfCustomer } from '../rewards/claim-context.repo.js';
@@ -105,7 +105,9 @@ export async function openDisputeByHand(deps: Deps, actor: Actor, input: { refer
   const at = deps.clock.now();
   const env: ClaimEnv = { actor, at, publicUrl: deps.publicUrl };
   const id = await inTransaction(deps.db, async (tx) => {
-    const referred = await findParticipant(tx, actor.workspaceId, input.referredId);
+    // The customer's row lock first, as the claim engine takes it: a claim and a dispute about
+    // one customer are never decided at the same time.
+    const referred = await lockParticipant(tx, actor.workspaceId, input.referredId);
     if (!referred) throw notFound('Participant', 'referredId');
     const [open] = await tx
       .select()
@@ -152,6 +154,8 @@ export async function resolveDispute(
   const at = deps.clock.now();
   const env: ClaimEnv = { actor, at, publicUrl: deps.publicUrl };
   await inTransaction(deps.db, async (tx) => {
+    const found = await getDisputeRow(tx, actor.workspaceId, id);
+    await lockParticipant(tx, actor.workspaceId, found.referredId);
     const dispute = await getDisputeRow(tx, actor.workspaceId, id, true);
     if (dispute.status !== 'open') {
       throw new AppError(
@@ -236,10 +240,11 @@ export async function resolveDispute(
       });
     }
     const current = await lockReward(tx, actor.workspaceId, claim.id);
-    if (current && current.referralId !== winner.referral.id) {
-      await changePayee(tx, env, current, winner.referral.id, decision);
+    // Only an open claim follows the decision; a rejected or declined one stays as it was decided.
+    if (current && ['in_review', 'pending'].includes(current.status)) {
+      if (current.referralId !== winner.referral.id) await changePayee(tx, env, current, winner.referral.id, decision);
+      await recheckReward(tx, env, claim.id, decision);
     }
-    await recheckReward(tx, env, claim.id, decision);
   });
   return getDispute(deps, actor, id);
 }

@@ -36,7 +36,24 @@ export function requireActor(request: FastifyRequest): Actor {
   return request.actor;
 }
 
-export function registerAuth(app: FastifyInstance, deps: Deps) {
+/**
+ * Cookie-authenticated writes must come from our own pages. Browsers send `Origin` on every
+ * cross-site (and same-site) POST/PUT/PATCH/DELETE made with fetch or a form; we require it to be
+ * ours (the public URL, or the host the request came to), or `Sec-Fetch-Site: same-origin`.
+ */
+function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
+  if (request.headers['sec-fetch-site'] === 'same-origin') return true;
+  const origin = request.headers.origin;
+  if (!origin) return false;
+  try {
+    const host = new URL(origin).host;
+    return host === new URL(publicUrl).host || host === request.headers.host;
+  } catch {
+    return false; // "null" and other opaque origins are not ours.
+  }
+}
+
+export function registerAuth(app: FastifyInstance, deps: Deps, options: { publicUrl: string }) {
   const keyCache = new Map<string, { actor: Omit<Actor, 'requestId'>; until: number }>();
   const lastTouched = new Map<string, number>();
   const onRevoke = (keyId: string) => {
@@ -92,14 +109,8 @@ export function registerAuth(app: FastifyInstance, deps: Deps) {
     if (token) {
       const found = await findLiveSession(deps.db, hashToken(token), deps.clock.now());
       if (!found) return undefined;
-      // Cookie-authenticated writes must come from our own pages: browsers send Origin on
-      // cross-site POSTs, and a form cannot send JSON without a CORS preflight we never grant.
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        const origin = request.headers.origin;
-        const host = request.headers.host;
-        if (origin && host && new URL(origin).host !== host) {
-          throw new AppError('forbidden', 'Cross-site requests are not accepted.');
-        }
+      if (request.method !== 'GET' && request.method !== 'HEAD' && !sameOrigin(request, options.publicUrl)) {
+        throw new AppError('forbidden', 'Requests signed in with a session must come from the Rewardloop web app.');
       }
       return {
         type: 'user',

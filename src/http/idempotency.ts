@@ -3,6 +3,7 @@ import { and, eq, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { idempotencyKeys } from '../db/schema.js';
 import type { Deps } from '../deps.js';
+import { canonicalJson } from '../shared/canonical.js';
 import { AppError } from '../shared/errors.js';
 
 /**
@@ -22,21 +23,17 @@ const WAIT_FOR_FIRST_MS = 10_000;
 const ABANDONED_AFTER_MS = 60_000;
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value as Record<string, unknown>)
-        .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
-}
-
 export function requestFingerprint(request: FastifyRequest): string {
   return createHash('sha256')
-    .update(JSON.stringify([request.method, request.routeOptions.url, request.params, canonical(request.body ?? null)]))
+    .update(
+      canonicalJson([
+        request.method,
+        request.routeOptions.url,
+        request.params,
+        request.actor?.id ?? null,
+        request.body ?? null,
+      ]),
+    )
     .digest('hex');
 }
 

@@ -49,7 +49,8 @@ export const SMS_OPT_OUT_WORDS = [
   'CANCEL',
   'UNSUBSCRIBE',
 ];
-export const SMS_OPT_IN_WORDS = ['START', 'UNSTOP', 'YES'];
+/** Only undoes an earlier STOP: texting START never creates consent that was not given. */
+export const SMS_OPT_IN_WORDS = ['START', 'UNSTOP'];
 
 export function smsKeyword(body: string): 'opt_out' | 'opt_in' | null {
   const word = body

@@ -59,6 +59,11 @@ export async function attributeCustomer(tx: Tx, env: ClaimEnv, referredId: strin
     .orderBy(conversions.occurredAt, conversions.id);
   for (const sale of sales) {
     if (isReversal(sale.type)) continue;
+    // A sale refunded in full earns nothing: look at the next one.
+    const refunded = sales
+      .filter((row) => row.reversesConversionId === sale.id)
+      .reduce((sum, row) => sum + row.amount, 0);
+    if (refunded > 0 && refunded >= sale.amount) continue;
     const result = await createClaimForConversion(tx, env, sale);
     if (
       result.outcome === 'reward_created' ||

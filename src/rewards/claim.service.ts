@@ -10,7 +10,15 @@ import { systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { findConversion } from '../conversions/conversion.repo.js';
 import type { Tx } from '../db/client.js';
-import { disputes, messages, recoveryTasks, rewardApprovals, rewardFlags, workspaces } from '../db/schema.js';
+import {
+  conversions,
+  disputes,
+  messages,
+  recoveryTasks,
+  rewardApprovals,
+  rewardFlags,
+  workspaces,
+} from '../db/schema.js';
 import { evaluateEligibility } from '../eligibility/eligibility.core.js';
 import { activeExceptions, type FlagType } from '../eligibility/eligibility.types.js';
 import { queueRewardReady } from '../messaging/outbox.service.js';
@@ -18,6 +26,7 @@ import { findParticipant, lockParticipant, type ParticipantRow } from '../partic
 import { rulesVersion } from '../policy/policy.repo.js';
 import { policyTerms, rulesTerms } from '../policy/policy.service.js';
 import { amountAbove, holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
+import { canonicalJson } from '../shared/canonical.js';
 import { formatMoney } from '../shared/currency.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
@@ -218,7 +227,15 @@ export async function createClaimForConversion(
       flags: result.flags.map((flag) => flag.type),
     },
   });
-  if (result.flags.length === 0) await tryAutoApprove(tx, env, row, rules);
+  if (customer.reversals.length > 0) {
+    // Refunds of this sale recorded before its claim existed apply now: the end state does not
+    // depend on the order events arrived in.
+    const last = customer.reversals[customer.reversals.length - 1];
+    const trigger = last ? await findConversion(tx, workspaceId, last.id) : undefined;
+    if (trigger) await applyReversals(tx, env, conversion, trigger);
+  } else if (result.flags.length === 0) {
+    await tryAutoApprove(tx, env, row, rules);
+  }
   return { outcome: 'reward_created', rewardIds: [id] };
 }
 
@@ -340,7 +357,7 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
   const fresh = result.flags.filter((flag) => {
     const sameType = existing.filter((row) => row.type === flag.type);
     if (sameType.some((row) => row.resolvedAt === null)) return false;
-    return !sameType.some((row) => JSON.stringify(row.evidence) === JSON.stringify(flag.evidence));
+    return !sameType.some((row) => canonicalJson(row.evidence) === canonicalJson(flag.evidence));
   });
   await insertFlags(tx, workspaceId, reward.id, fresh, env.at);
   const raised = fresh.map((flag) => flag.type);
@@ -475,6 +492,12 @@ export async function notifyRewardReady(tx: Tx, env: ClaimEnv, reward: RewardRow
  */
 export async function applyReversals(tx: Tx, env: ClaimEnv, original: ConversionRow, trigger: ConversionRow) {
   const workspaceId = env.actor.workspaceId;
+  // Concurrent refunds of one sale take turns here, so their total is always seen whole.
+  await tx
+    .select({ id: conversions.id })
+    .from(conversions)
+    .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, original.id)))
+    .for('update');
   const reversals = await reversalsOf(tx, workspaceId, original.id);
   const refunded = reversals.reduce((sum, row) => sum + row.amount, 0);
   const full = refunded >= original.amount;

@@ -18,8 +18,12 @@ import { computeRewardAmount } from './reward-amount.core.js';
  */
 export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, referralId: string, why: string) {
   if (reward.referralId === referralId) return reward;
-  if (!['in_review', 'pending', 'failed'].includes(reward.status)) {
-    throw new AppError('invalid_transition', `This reward is ${reward.status}: its payee can no longer change.`);
+  // A failed fulfilment keeps its approval for the retry, so it must keep its payee too.
+  if (!['in_review', 'pending'].includes(reward.status)) {
+    throw new AppError(
+      'invalid_transition',
+      `This reward is ${reward.status.replace('_', ' ')}: its payee can no longer change.`,
+    );
   }
   const workspaceId = reward.workspaceId;
   const referrals = await referralsOfCustomer(tx, workspaceId, reward.referredId);

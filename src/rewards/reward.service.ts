@@ -461,10 +461,18 @@ export async function adjustReward(
     const locked = await lockReward(tx, actor.workspaceId, id);
     if (!locked) throw notFound('Reward');
     let reward: RewardRow = locked;
-    if (!['in_review', 'pending', 'failed'].includes(reward.status)) {
-      throw new AppError('invalid_transition', `This reward is ${reward.status}: only unpaid claims can be adjusted.`);
+    // A failed fulfilment is retried as approved; changing what was approved needs a new review.
+    if (!['in_review', 'pending'].includes(reward.status)) {
+      throw new AppError(
+        'invalid_transition',
+        `This reward is ${reward.status.replace('_', ' ')}: only claims in review or approved and not yet sent can be adjusted.`,
+      );
     }
-    if (input.referralId) reward = await changePayee(tx, env, reward, input.referralId, input.reason);
+    if (input.referralId) {
+      await changePayee(tx, env, reward, input.referralId, input.reason);
+      // Changing the payee may have sent the claim back to review: work on what it is now.
+      reward = (await lockReward(tx, actor.workspaceId, id)) ?? reward;
+    }
     if (input.amount !== undefined && input.amount !== reward.amount) {
       const before = reward;
       const updated = await updateRewardFrom(tx, actor.workspaceId, id, [reward.status], {
