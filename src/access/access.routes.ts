@@ -6,13 +6,14 @@ import { recordAudit } from '../audit/audit.repo.js';
 import { apiKeys, sessions, users } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { forgetRevokedKey, requireActor, SESSION_COOKIE } from '../http/auth.js';
+import { limiter } from '../http/rate-limit.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { EmailSchema, IdSchema, NameSchema, TimestampSchema, text } from '../shared/schemas.js';
 import { createApiKey, createUser, getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
 import { findUsersByEmail, listKeys, listUsers } from './access.repo.js';
 import { ROLES } from './roles.core.js';
-import { hashToken, newSessionToken, verifyPassword } from './secrets.core.js';
+import { hashPassword, hashToken, newSessionToken, verifyPassword } from './secrets.core.js';
 
 const SESSION_TTL_MS = 7 * 86_400_000;
 
@@ -52,7 +53,15 @@ function presentKey(row: typeof apiKeys.$inferSelect) {
   };
 }
 
+let dummy: Promise<string> | undefined;
+const dummyHash = () => {
+  dummy ??= hashPassword('not a password anyone has');
+  return dummy;
+};
+
 export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
+  const emailAttempts = limiter(10 / 15, 10);
+  const ipAttempts = limiter(30 / 15, 30);
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['Access'];
@@ -71,6 +80,22 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       },
       handler: async (request, reply) => {
         const { email, password, workspace } = request.body;
+        // Password guessing is slow by design: 10 tries per address and 30 per client per 15 minutes.
+        for (const [limit, who] of [
+          [emailAttempts, email.trim().toLowerCase()],
+          [ipAttempts, request.ip],
+        ] as const) {
+          const verdict = limit.take(who);
+          if (!verdict.ok) {
+            throw new AppError(
+              'rate_limited',
+              `Too many sign-in attempts; try again in ${verdict.retryAfterSeconds} s.`,
+              {
+                details: { retryAfterSeconds: verdict.retryAfterSeconds },
+              },
+            );
+          }
+        }
         const candidates = (await findUsersByEmail(deps.db, email)).filter(
           (row) => !workspace || row.workspace.slug === workspace || row.workspace.name === workspace,
         );
@@ -81,6 +106,8 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
             break;
           }
         }
+        // Same work whether or not the address exists, so timing does not tell which emails have accounts.
+        if (candidates.length === 0) await verifyPassword(password, await dummyHash());
         if (!match) throw new AppError('unauthorized', 'Email or password is not right.', { field: 'password' });
         const at = deps.clock.now();
         const { token, hash } = newSessionToken();
@@ -143,7 +170,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
     });
 
     r.post('/v1/api-keys', {
-      config: { permission: 'access:manage' },
+      config: { permission: 'access:manage', secretInResponse: 'key' },
       schema: {
         tags,
         summary: 'Create an API key (shown once)',

@@ -15,6 +15,8 @@ declare module 'fastify' {
     permission?: Permission;
     /** Public routes (health, docs, landing pages, webhooks that verify their own signature). */
     public?: boolean;
+    /** A field of the answer that is a secret shown once: idempotent replays do not repeat it. */
+    secretInResponse?: string;
   }
 }
 

@@ -14,7 +14,8 @@ import { AppError } from '../shared/errors.js';
  */
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency?: { workspaceId: string; key: string; replayed: boolean };
+    /** `since` is this request's claim on the key: only the claimant may complete or release it. */
+    idempotency?: { workspaceId: string; key: string; replayed: boolean; since: Date };
   }
 }
 
@@ -53,6 +54,7 @@ export function registerIdempotency(app: FastifyInstance, deps: Deps) {
     const path = request.url.split('?')[0] ?? request.url;
     const deadline = Date.now() + WAIT_FOR_FIRST_MS;
     for (;;) {
+      const since = new Date();
       const inserted = await deps.db
         .insert(idempotencyKeys)
         .values({
@@ -62,12 +64,12 @@ export function registerIdempotency(app: FastifyInstance, deps: Deps) {
           path,
           requestHash: hash,
           state: 'in_progress',
-          createdAt: new Date(),
+          createdAt: since,
         })
         .onConflictDoNothing()
         .returning({ key: idempotencyKeys.key });
       if (inserted.length > 0) {
-        request.idempotency = { workspaceId, key, replayed: false };
+        request.idempotency = { workspaceId, key, replayed: false, since };
         return;
       }
       const [existing] = await deps.db
@@ -83,7 +85,7 @@ export function registerIdempotency(app: FastifyInstance, deps: Deps) {
         );
       }
       if (existing.state === 'completed' && existing.statusCode !== null) {
-        request.idempotency = { workspaceId, key, replayed: true };
+        request.idempotency = { workspaceId, key, replayed: true, since: existing.createdAt };
         return reply
           .code(existing.statusCode)
           .header('idempotent-replayed', 'true')
@@ -94,9 +96,10 @@ export function registerIdempotency(app: FastifyInstance, deps: Deps) {
       if (Date.now() - existing.createdAt.getTime() > ABANDONED_AFTER_MS) {
         // The first request's process died mid-way; its effects (if any) were committed or not
         // as a whole, so running again is safe. Take the key over.
+        const takenAt = new Date();
         const taken = await deps.db
           .update(idempotencyKeys)
-          .set({ createdAt: new Date() })
+          .set({ createdAt: takenAt })
           .where(
             and(
               eq(idempotencyKeys.workspaceId, workspaceId),
@@ -106,7 +109,7 @@ export function registerIdempotency(app: FastifyInstance, deps: Deps) {
           )
           .returning({ key: idempotencyKeys.key });
         if (taken.length > 0) {
-          request.idempotency = { workspaceId, key, replayed: false };
+          request.idempotency = { workspaceId, key, replayed: false, since: takenAt };
           return;
         }
         continue;
@@ -127,16 +130,24 @@ export function registerIdempotency(app: FastifyInstance, deps: Deps) {
   app.addHook('onSend', async (request, reply, payload) => {
     const state = request.idempotency;
     if (!state || state.replayed) return payload;
-    const where = and(eq(idempotencyKeys.workspaceId, state.workspaceId), eq(idempotencyKeys.key, state.key));
+    // Only this request's claim: a slow request whose key was taken over must not touch it.
+    const where = and(
+      eq(idempotencyKeys.workspaceId, state.workspaceId),
+      eq(idempotencyKeys.key, state.key),
+      eq(idempotencyKeys.createdAt, state.since),
+    );
     if (reply.statusCode >= 200 && reply.statusCode < 300) {
+      let body = typeof payload === 'string' ? payload : payload == null ? '' : String(payload);
+      const secret = request.routeOptions.config.secretInResponse;
+      if (secret && body) {
+        // A secret is shown once: the stored answer (and so any replay) carries a placeholder.
+        const parsed = JSON.parse(body) as Record<string, unknown>;
+        parsed[secret] = '(shown once, when it was created)';
+        body = JSON.stringify(parsed);
+      }
       await deps.db
         .update(idempotencyKeys)
-        .set({
-          state: 'completed',
-          statusCode: reply.statusCode,
-          responseBody: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
-          completedAt: new Date(),
-        })
+        .set({ state: 'completed', statusCode: reply.statusCode, responseBody: body, completedAt: new Date() })
         .where(where);
     } else {
       await deps.db.delete(idempotencyKeys).where(where);

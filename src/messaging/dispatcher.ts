@@ -48,15 +48,15 @@ export function createDispatcher(options: DispatcherOptions) {
   const { db, clock } = options;
 
   /** Leases due messages of the channels we can send; a lease that ran out is fair game. */
-  async function leaseBatch(): Promise<MessageRow[]> {
+  async function leaseBatch(): Promise<(MessageRow & { uncertain: boolean })[]> {
     if (channels.length === 0) return [];
     const now = clock.now();
     const until = new Date(now.getTime() + leaseMs);
-    const rows = rowsOf<{ message: unknown }>(
+    const rows = rowsOf<{ message: unknown; uncertain: boolean }>(
       await db.execute(sql`
         update messages m set status = 'sending', locked_until = ${until.toISOString()}::timestamptz, attempts = m.attempts + 1
         from (
-          select workspace_id, id from messages
+          select workspace_id, id, status as was from messages
           where status in ('queued', 'sending') and next_attempt_at <= ${now.toISOString()}::timestamptz
             and (locked_until is null or locked_until < ${now.toISOString()}::timestamptz)
             and channel::text in (select jsonb_array_elements_text(${JSON.stringify(channels)}::jsonb))
@@ -65,9 +65,27 @@ export function createDispatcher(options: DispatcherOptions) {
           for update skip locked
         ) due
         where m.workspace_id = due.workspace_id and m.id = due.id
-        returning to_jsonb(m) as message`),
+        returning to_jsonb(m) as message, due.was = 'sending' as uncertain`),
     );
-    return fromJsonRows<MessageRow>(rows.map((row) => row.message));
+    // "sending" with a lapsed lease: a dispatcher died mid-send, the provider may have it already.
+    return rows.map((row) => ({ ...fromJsonRows<MessageRow>([row.message])[0]!, uncertain: Boolean(row.uncertain) }));
+  }
+
+  /** Extends this message's lease just before sending, or learns another dispatcher has it now. */
+  async function renewLease(message: MessageRow): Promise<boolean> {
+    const renewed = await db
+      .update(messages)
+      .set({ lockedUntil: new Date(clock.now().getTime() + leaseMs) })
+      .where(
+        and(
+          eq(messages.workspaceId, message.workspaceId),
+          eq(messages.id, message.id),
+          eq(messages.status, 'sending'),
+          eq(messages.attempts, message.attempts),
+        ),
+      )
+      .returning({ id: messages.id });
+    return renewed.length > 0;
   }
 
   async function skip(message: MessageRow, reason: SkipReason | 'cancelled', why: string) {
@@ -204,9 +222,18 @@ export function createDispatcher(options: DispatcherOptions) {
     });
   }
 
-  async function deliver(message: MessageRow, workspaceCache: Map<string, Workspace>) {
+  async function deliver(message: MessageRow & { uncertain: boolean }, workspaceCache: Map<string, Workspace>) {
     const provider = options.providers[message.channel];
     if (!provider) return;
+    if (message.attempts > maxAttempts) {
+      // Attempts that never recorded an outcome (the sender kept dying on this message): stop.
+      return record(
+        message,
+        provider,
+        { outcome: 'permanent_failure', error: `gave up after ${maxAttempts} attempts without an answer` },
+        clock.now(),
+      );
+    }
     let workspace = workspaceCache.get(message.workspaceId);
     if (!workspace) {
       [workspace] = await db.select().from(workspaces).where(eq(workspaces.id, message.workspaceId));
@@ -247,8 +274,7 @@ export function createDispatcher(options: DispatcherOptions) {
         message.channel === 'email' ? `${options.publicUrl}/u/${unsubscribeToken(workspace, person.id)}` : undefined;
     }
     const business = workspace.companyName || workspace.name;
-    const startedAt = clock.now();
-    const result = await provider.send({
+    const outgoing = {
       id: message.id,
       channel: message.channel,
       to,
@@ -257,7 +283,16 @@ export function createDispatcher(options: DispatcherOptions) {
       bodyHtml: message.bodyHtml,
       fromName: workspace.senderName ? `${workspace.senderName}, ${business}` : business,
       unsubscribeUrl,
-    });
+    };
+    // The batch was leased at once; sending takes time. Renew this message's lease now, so no
+    // other dispatcher can have taken it over while earlier messages were being sent.
+    if (!(await renewLease(message))) return;
+    const startedAt = clock.now();
+    if (message.uncertain && provider.findSent) {
+      const already = await provider.findSent(outgoing, message.createdAt);
+      if (already) return record(message, provider, { outcome: 'accepted', providerMessageId: already }, startedAt);
+    }
+    const result = await provider.send(outgoing);
     await record(message, provider, result, startedAt);
   }
 

@@ -1,8 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
-import { messages, participants, workspaces } from '../db/schema.js';
+import type { Executor } from '../db/client.js';
+import { auditEvents, messages, participants, workspaces } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { sendProblem } from '../http/problem.js';
 import { AppError } from '../shared/errors.js';
@@ -30,6 +31,32 @@ function page(title: string, body: string) {
 button{padding:10px 16px;border:0;border-radius:8px;background:#4f46e5;color:#fff;font:600 15px system-ui;cursor:pointer}</style></head><body><main>${body}</main></body></html>`;
 }
 
+/** Whether the participant's SMS consent was last taken away by a STOP text (not by staff or never given). */
+async function lastSmsConsentChangeWasStop(tx: Executor, workspaceId: string, participantId: string): Promise<boolean> {
+  const events = await tx
+    .select()
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.workspaceId, workspaceId),
+        eq(auditEvents.objectType, 'participant'),
+        eq(auditEvents.objectId, participantId),
+        inArray(auditEvents.action, [
+          'participant.sms_consent_revoked',
+          'participant.sms_consent_given',
+          'participant.updated',
+          'participant.created',
+        ]),
+      ),
+    )
+    .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+    .limit(50);
+  const last = events.find(
+    (event) => event.action !== 'participant.updated' || (event.after && 'smsMarketingConsent' in event.after),
+  );
+  return last?.action === 'participant.sms_consent_revoked' && last.actorName === 'Inbound SMS';
+}
+
 export function webhookRoutes(deps: Deps, secrets: WebhookSecrets) {
   return async (app: FastifyInstance) => {
     // Signatures are over the exact bytes received, so these routes keep the raw body.
@@ -39,6 +66,10 @@ export function webhookRoutes(deps: Deps, secrets: WebhookSecrets) {
       (_r, body, done) => {
         done(null, { raw: body as string, fields: Object.fromEntries(new URLSearchParams(body as string)) });
       },
+    );
+    // Mail clients' one-click unsubscribe may post multipart; the body carries nothing we need.
+    app.addContentTypeParser('multipart/form-data', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_r, _body, done) =>
+      done(null, {}),
     );
     app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) => {
       try {
@@ -85,6 +116,8 @@ export function webhookRoutes(deps: Deps, secrets: WebhookSecrets) {
           const people = await tx.select().from(participants).where(eq(participants.phone, from));
           for (const person of people) {
             if (person.smsMarketingConsent === consent) continue;
+            // START undoes a STOP; it never gives consent that was not given before.
+            if (consent && !(await lastSmsConsentChangeWasStop(tx, person.workspaceId, person.id))) continue;
             await tx
               .update(participants)
               .set({ smsMarketingConsent: consent, updatedAt: at })

@@ -140,13 +140,19 @@ export function landingRoutes(deps: Deps) {
       },
     );
 
-    app.post<{ Params: { slug: string; code: string }; Body: Record<string, string> }>(
+    app.post<{ Params: { slug: string; code: string }; Body: unknown }>(
       '/r/:slug/:code',
       { schema: { hide: true } },
       async (request, reply) => {
         const link = await resolveLink(request.params.slug, request.params.code);
         if (!link) return notFoundPage(reply);
-        const body = request.body ?? {};
+        // The form posts strings; anything else (a JSON body, nested values) is read as text.
+        const body = Object.fromEntries(
+          Object.entries((request.body ?? {}) as Record<string, unknown>).map(([key, value]) => [
+            key,
+            typeof value === 'string' ? value : '',
+          ]),
+        );
         const parsed = LeadSchema.safeParse(body);
         const clickId = typeof body.clickId === 'string' ? body.clickId : '';
         if (!parsed.success) {
@@ -216,7 +222,9 @@ export function landingRoutes(deps: Deps) {
                 at,
                 'referral link',
               ));
-            if (click) {
+            // An anonymous form may name someone who already exists: the click is linked, but their
+            // identity signals are not, or anyone could pin their device on an existing customer.
+            if (click && !existing) {
               await tx
                 .update(linkClicks)
                 .set({ referredId: person.id })
@@ -258,6 +266,9 @@ export function landingRoutes(deps: Deps) {
                   ...(click?.deviceId ? { deviceId: click.deviceId } : {}),
                   ...(click?.userAgent ? { userAgent: click.userAgent } : {}),
                   url: `${deps.publicUrl}/r/${link.workspace.slug}/${link.referrer.referralCode}`,
+                  ...(existing
+                    ? { note: 'Lead form named a participant who already existed; review the attribution.' }
+                    : {}),
                   form: Object.fromEntries(
                     Object.entries({
                       name: lead.name,

@@ -77,6 +77,8 @@ export interface FakeHttpProvider {
   failFor: Map<string, [number, number?]>;
   /** Hold each answer this long after recording the delivery (to kill a client mid-call). */
   delayMs: number;
+  /** Behave like a provider without idempotency keys: every request is a new delivery. */
+  ignoreIdempotencyKey: boolean;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ async function startFake(
     failNext: [],
     failFor: new Map(),
     delayMs: 0,
+    ignoreIdempotencyKey: false,
     close: async () => {},
   };
   const server: Server = createServer(async (request, response) => {
@@ -140,25 +143,37 @@ export function startFakeResend(): Promise<FakeHttpProvider> {
 export const TWILIO_SID = 'AC00000000000000000000000000000001';
 export const TWILIO_TOKEN = 'twilio-auth-token';
 
-/** Twilio's Messages API: basic auth, form-encoded To/From/Body, `I-Twilio-Idempotency-Token`. */
+/** Twilio's Messages API: basic auth, form-encoded To/From/Body; the list resource filtered by To and From. */
 export function startFakeTwilio(): Promise<FakeHttpProvider> {
   return startFake((request, body, fake) => {
-    if (request.method !== 'POST' || request.url !== `/2010-04-01/Accounts/${TWILIO_SID}/Messages.json`)
-      return undefined;
+    const [path, search = ''] = (request.url ?? '').split('?');
+    if (path !== `/2010-04-01/Accounts/${TWILIO_SID}/Messages.json`) return undefined;
     const expected = `Basic ${Buffer.from(`${TWILIO_SID}:${TWILIO_TOKEN}`).toString('base64')}`;
     if (request.headers.authorization !== expected)
       return { status: 401, json: { code: 20003, message: 'Authenticate' } };
+    if (request.method === 'GET') {
+      const query = new URLSearchParams(search);
+      const messages = fake.deliveries
+        .filter((d) => d.body.To === query.get('To') && d.body.From === query.get('From'))
+        .map((d) => ({ sid: d.id, to: d.body.To, from: d.body.From, body: d.body.Body, status: 'delivered' }));
+      fake.requests--; // a lookup is not a send
+      return { status: 200, json: { messages, page: 0, page_size: 100 } };
+    }
+    if (request.method !== 'POST') return undefined;
     const next = fake.failNext.shift();
     if (next) return { status: next, json: { code: 20500, message: 'Internal Server Error' } };
     const fields = Object.fromEntries(new URLSearchParams(body));
     const failure = fake.failFor.get(fields.To ?? '');
-    if (failure)
+    if (failure) {
       return {
         status: failure[0],
         json: { code: failure[1], message: 'Attempt to send to unsubscribed recipient', status: failure[0] },
       };
+    }
     const key = String(request.headers['i-twilio-idempotency-token'] ?? '');
-    const seen = fake.deliveries.find((delivery) => delivery.key && delivery.key === key);
+    const seen = fake.ignoreIdempotencyKey
+      ? undefined
+      : fake.deliveries.find((delivery) => delivery.key && delivery.key === key);
     if (seen) return { status: 201, json: { sid: seen.id, status: 'queued' } };
     const id = `SM${String(fake.deliveries.length + 1).padStart(32, '0')}`;
     fake.deliveries.push({ key, body: fields, id });

@@ -24,6 +24,12 @@ export interface Provider {
   name: string;
   channel: 'email' | 'sms';
   send(message: OutgoingMessage): Promise<SendResult>;
+  /**
+   * For a message whose last attempt ended without a recorded outcome (the sender died): the
+   * provider's id if the provider already has it, so it is recorded instead of sent again.
+   * Providers that honour the idempotency key (Resend) need not answer; SMTP cannot.
+   */
+  findSent?(message: OutgoingMessage, since: Date): Promise<string | null>;
   close?(): Promise<void>;
 }
 

@@ -1,6 +1,11 @@
 import type { OutgoingMessage, Provider, SendResult } from './provider.js';
 import { truncateError } from './provider.js';
 
+/** A display name as RFC 5322 wants it: quoted, with quotes and backslashes escaped ("Jane, Acme"). */
+export function quoteName(name: string): string {
+  return `"${name.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ')}"`;
+}
+
 /** Email through Resend's HTTP API (`POST /emails`), with the outbox id as `Idempotency-Key`. */
 export function resendProvider(options: { apiKey: string; apiUrl: string; from: string }): Provider {
   return {
@@ -17,14 +22,23 @@ export function resendProvider(options: { apiKey: string; apiUrl: string; from: 
             'idempotency-key': message.id,
           },
           body: JSON.stringify({
-            from: `${message.fromName} <${options.from}>`,
-            to: [message.to],
+            from: `${quoteName(message.fromName)} <${options.from}>`,
+            // Staff notices go to a list of addresses written as one comma-separated string.
+            to: message.to
+              .split(',')
+              .map((address) => address.trim())
+              .filter(Boolean),
             subject: message.subject ?? '',
             text: message.bodyText,
             ...(message.bodyHtml ? { html: message.bodyHtml } : {}),
             headers: {
               'X-Rewardloop-Message-Id': message.id,
-              ...(message.unsubscribeUrl ? { 'List-Unsubscribe': `<${message.unsubscribeUrl}>` } : {}),
+              ...(message.unsubscribeUrl
+                ? {
+                    'List-Unsubscribe': `<${message.unsubscribeUrl}>`,
+                    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+                  }
+                : {}),
             },
             tags: [{ name: 'rewardloop_message', value: message.id.replace(/[^A-Za-z0-9_-]/g, '_') }],
           }),

@@ -64,5 +64,22 @@ export function twilioProvider(options: {
       if (response.status === 429 || response.status >= 500) return { outcome: 'temporary_failure', error };
       return { outcome: 'permanent_failure', error };
     },
+    // Twilio documents no idempotency key for sending, so a retry after a crash first looks for
+    // the same text to the same number since the first attempt.
+    async findSent(message: OutgoingMessage, since: Date): Promise<string | null> {
+      const query = new URLSearchParams({
+        To: message.to,
+        From: options.from,
+        'DateSent>': since.toISOString().slice(0, 10),
+        PageSize: '100',
+      });
+      const response = await fetch(`${endpoint}?${query}`, {
+        headers: { authorization: `Basic ${auth}` },
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (!response.ok) throw new Error(`Twilio list ${response.status}: ${truncateError(await response.text())}`);
+      const page = (await response.json()) as { messages?: { sid: string; body?: string }[] };
+      return page.messages?.find((sent) => sent.body === message.bodyText)?.sid ?? null;
+    },
   };
 }
