@@ -178,7 +178,7 @@ describe('the web app', () => {
     await hasText(sent, `Sent ${today}`);
     await hasText(sent, 'ref TREM-4471');
     const outcome = sent.getByLabel('Thank-you outcome');
-    await hasText(outcome, 'Email: sending…');
+    await hasText(outcome, 'Email: queued');
     await hasText(outcome, 'SMS: skipped (no consent)');
     await shot(page, '05-rewards-sent');
 

@@ -51,7 +51,7 @@ export function ChannelOutcome({
       : '';
   return (
     <span className={`badge ${tone}`} title={message.lastError ?? undefined}>
-      {channel}: {message.status === 'queued' || message.status === 'sending' ? 'sending…' : message.status}
+      {channel}: {message.status === 'sending' ? 'sending…' : message.status}
       {detail}
     </span>
   );
