@@ -54,25 +54,29 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-/** Referrers and referred customers with their referrals, inserted in bulk (set-based SQL). */
-async function seed(env: { databaseUrl?: string | undefined; dataDir?: string | undefined }) {
+/** A migrated store with a fresh workspace and an API key of `role` in it, for one benchmark. */
+async function benchWorkspace(
+  env: { databaseUrl?: string | undefined; dataDir?: string | undefined },
+  name: string,
+  role: 'owner' | 'staff',
+) {
   const database = await openDatabase({
     databaseUrl: env.databaseUrl,
     dataDir: env.dataDir,
     purpose: 'rewardloop bench',
   });
+  await database.migrate();
+  const at = new Date();
+  const workspace = await createWorkspace(database.db, { name: `${name} ${at.toISOString()}`, at });
+  const actor: Actor = { type: 'system', id: 'bench', name: 'Benchmark', role: 'system', workspaceId: workspace.id };
+  const { key } = await createApiKey(database.db, { workspaceId: workspace.id, role, name: 'bench', actor, at });
+  return { database, workspace, key };
+}
+
+/** Referrers and referred customers with their referrals, inserted in bulk (set-based SQL). */
+async function seed(env: { databaseUrl?: string | undefined; dataDir?: string | undefined }) {
+  const { database, workspace, key } = await benchWorkspace(env, 'Bench', 'staff');
   try {
-    await database.migrate();
-    const at = new Date();
-    const workspace = await createWorkspace(database.db, { name: `Bench ${at.toISOString()}`, at });
-    const actor: Actor = { type: 'system', id: 'bench', name: 'Benchmark', role: 'system', workspaceId: workspace.id };
-    const { key } = await createApiKey(database.db, {
-      workspaceId: workspace.id,
-      role: 'staff',
-      name: 'bench',
-      actor,
-      at,
-    });
     const total = REFERRERS * (CUSTOMERS_PER_REFERRER + 1);
     const bar = new SingleBar({ format: '  seeding  [{bar}] {value}/{total} participants', hideCursor: true });
     bar.start(total, 0);
@@ -299,23 +303,8 @@ const QUEUE_SCALE = 100_000;
  * the time should not grow with the queue. Seeded set-based (the conversion path is measured above).
  */
 async function seedQueue(env: { databaseUrl?: string | undefined; dataDir?: string | undefined }) {
-  const database = await openDatabase({
-    databaseUrl: env.databaseUrl,
-    dataDir: env.dataDir,
-    purpose: 'rewardloop bench',
-  });
+  const { database, workspace, key } = await benchWorkspace(env, 'Queue', 'owner');
   try {
-    await database.migrate();
-    const at = new Date();
-    const workspace = await createWorkspace(database.db, { name: `Queue ${at.toISOString()}`, at });
-    const actor: Actor = { type: 'system', id: 'bench', name: 'Benchmark', role: 'system', workspaceId: workspace.id };
-    const { key } = await createApiKey(database.db, {
-      workspaceId: workspace.id,
-      role: 'owner',
-      name: 'bench',
-      actor,
-      at,
-    });
     const ws = workspace.id;
     const bar = new SingleBar({ format: '  seeding  [{bar}] {value}/{total} rewards', hideCursor: true });
     bar.start(QUEUE_SCALE, 0);
