@@ -445,7 +445,7 @@ describe('email through Resend', () => {
     expect(message).toMatchObject({ status: 'sent', attempts: 3 });
     const delivery = resend.deliveries.find((d) => d.key === message.messageId);
     // A display name with a comma or quotes is quoted and escaped, or the address would not parse.
-    expect((delivery?.body as { from: string }).from).toBe('"Jane \\"JJ\\" Agent, Acme, Inc." <rewards@acme.test>');
+    expect((delivery!.body as { from: string }).from).toBe('"Jane \\"JJ\\" Agent, Acme, Inc." <rewards@acme.test>');
     expect(delivery?.body).toMatchObject({ to: ['retry@example.com'], subject: expect.stringContaining('Thank you') });
     const attempts = await t.database.db
       .select()

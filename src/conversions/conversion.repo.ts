@@ -70,14 +70,6 @@ export async function conversionsAwaiting(db: Executor, workspaceId: string, ref
     .orderBy(conversions.occurredAt, conversions.id);
 }
 
-export async function conversionsOfCustomer(db: Executor, workspaceId: string, referredId: string) {
-  return db
-    .select()
-    .from(conversions)
-    .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.referredId, referredId)))
-    .orderBy(conversions.occurredAt, conversions.id);
-}
-
 export async function listConversionRows(
   db: Executor,
   workspaceId: string,

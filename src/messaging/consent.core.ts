@@ -30,13 +30,6 @@ export function channelsFor(thankChannel: 'email' | 'sms' | 'email_and_sms'): Ch
   return thankChannel === 'email_and_sms' ? ['email', 'sms'] : [thankChannel];
 }
 
-export const SKIP_REASON_TEXT: Record<SkipReason, string> = {
-  no_consent: 'no marketing consent for this channel',
-  do_not_contact: 'marked do-not-contact',
-  no_address: 'no address for this channel',
-  daily_cap: 'daily SMS limit for this recipient reached',
-};
-
 /** Carrier keywords (CTIA): any of these, alone, in any case, revokes SMS consent. */
 export const SMS_OPT_OUT_WORDS = [
   'STOP',

@@ -12,7 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Db } from '../db/client.js';
-import { fromJsonRows, rowsOf } from '../db/json-rows.js';
+import { fromJsonRow, rowsOf } from '../db/json-rows.js';
 import { messageAttempts, messages, participants, rewards, workspaces } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
@@ -68,7 +68,7 @@ export function createDispatcher(options: DispatcherOptions) {
         returning to_jsonb(m) as message, due.was = 'sending' as uncertain`),
     );
     // "sending" with a lapsed lease: a dispatcher died mid-send, the provider may have it already.
-    return rows.map((row) => ({ ...fromJsonRows<MessageRow>([row.message])[0]!, uncertain: Boolean(row.uncertain) }));
+    return rows.map((row) => ({ ...fromJsonRow<MessageRow>(row.message), uncertain: Boolean(row.uncertain) }));
   }
 
   /** Extends this message's lease just before sending, or learns another dispatcher has it now. */

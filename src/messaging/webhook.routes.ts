@@ -6,6 +6,7 @@ import type { Executor } from '../db/client.js';
 import { auditEvents, messages, participants, workspaces } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { sendProblem } from '../http/problem.js';
+import { publicPage } from '../http/public-page.js';
 import { AppError } from '../shared/errors.js';
 import { smsKeyword } from './consent.core.js';
 import { readUnsubscribeToken, verifyUnsubscribeToken } from './outbox.service.js';
@@ -24,12 +25,6 @@ export interface WebhookSecrets {
 
 const TWILIO_DELIVERED = new Set(['delivered']);
 const TWILIO_FAILED = new Set(['undelivered', 'failed']);
-
-function page(title: string, body: string) {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;background:#f5f6fa;margin:0;padding:40px 16px}main{max-width:420px;margin:0 auto;background:#fff;border-radius:14px;padding:28px}
-button{padding:10px 16px;border:0;border-radius:8px;background:#4f46e5;color:#fff;font:600 15px system-ui;cursor:pointer}</style></head><body><main>${body}</main></body></html>`;
-}
 
 /** Whether the participant's SMS consent was last taken away by a STOP text (not by staff or never given). */
 async function lastSmsConsentChangeWasStop(tx: Executor, workspaceId: string, participantId: string): Promise<boolean> {
@@ -270,10 +265,11 @@ export function webhookRoutes(deps: Deps, secrets: WebhookSecrets) {
     app.get<{ Params: { token: string } }>('/u/:token', { schema: { hide: true } }, async (request, reply) => {
       const target = await unsubscribeTarget(request.params.token);
       reply.type('text/html; charset=utf-8');
-      if (!target) return reply.code(404).send(page('Link not valid', '<h1>This unsubscribe link is not valid</h1>'));
+      if (!target)
+        return reply.code(404).send(publicPage('Link not valid', '<h1>This unsubscribe link is not valid</h1>'));
       const business = escapeHtml(target.workspace.companyName || target.workspace.name);
       return reply.send(
-        page(
+        publicPage(
           'Unsubscribe',
           `<h1>Stop emails from ${business}?</h1><p>${escapeHtml(target.person.email ?? '')} will get no more marketing emails from ${business}.</p><form method="post"><button type="submit">Unsubscribe</button></form>`,
         ),
@@ -284,7 +280,8 @@ export function webhookRoutes(deps: Deps, secrets: WebhookSecrets) {
     app.post<{ Params: { token: string } }>('/u/:token', { schema: { hide: true } }, async (request, reply) => {
       const target = await unsubscribeTarget(request.params.token);
       reply.type('text/html; charset=utf-8');
-      if (!target) return reply.code(404).send(page('Link not valid', '<h1>This unsubscribe link is not valid</h1>'));
+      if (!target)
+        return reply.code(404).send(publicPage('Link not valid', '<h1>This unsubscribe link is not valid</h1>'));
       if (target.person.emailMarketingConsent) {
         const at = deps.clock.now();
         await deps.db.transaction(async (tx) => {
@@ -303,7 +300,7 @@ export function webhookRoutes(deps: Deps, secrets: WebhookSecrets) {
       }
       const business = escapeHtml(target.workspace.companyName || target.workspace.name);
       return reply.send(
-        page(
+        publicPage(
           'Unsubscribed',
           `<h1>You’re unsubscribed</h1><p>You will get no more marketing emails from ${business}.</p>`,
         ),

@@ -156,13 +156,3 @@ export async function addSignals(
     .values(signals.map((signal) => ({ workspaceId, participantId, ...signal, firstSeenAt: at })))
     .onConflictDoNothing();
 }
-
-export async function signalsOf(db: Executor, workspaceId: string, participantIds: string[]) {
-  if (participantIds.length === 0) return [];
-  return db
-    .select()
-    .from(participantSignals)
-    .where(
-      and(eq(participantSignals.workspaceId, workspaceId), inArray(participantSignals.participantId, participantIds)),
-    );
-}

@@ -140,15 +140,6 @@ export async function insertParticipant(
   }
 }
 
-export async function createParticipant(deps: Deps, actor: Actor, input: ParticipantCreate): Promise<Participant> {
-  const at = deps.clock.now();
-  return inTransaction(deps.db, async (tx) => {
-    const workspace = await getWorkspaceOrThrow(tx, actor.workspaceId);
-    const row = await insertParticipant(tx, workspace, actor, input, at);
-    return presentParticipant(row, { publicUrl: deps.publicUrl, workspace });
-  });
-}
-
 export async function updateParticipant(
   deps: Deps,
   actor: Actor,

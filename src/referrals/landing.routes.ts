@@ -6,6 +6,7 @@ import { systemActor } from '../access/actor.js';
 import { linkClicks, referrals } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
+import { publicPage } from '../http/public-page.js';
 import { escapeHtml } from '../messaging/templates.core.js';
 import { firstName, normalizeEmail } from '../participants/identity.core.js';
 import { addSignals, findParticipantByCode, findParticipantByEmail } from '../participants/participant.repo.js';
@@ -38,20 +39,6 @@ const LeadSchema = z
     path: ['email'],
   });
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><meta name="robots" content="noindex">
-<style>
-body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f5f6fa;color:#1f2330;margin:0;padding:32px 16px}
-main{max-width:440px;margin:0 auto;background:#fff;border-radius:14px;padding:28px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-h1{font-size:22px;margin:0 0 6px}p{margin:0 0 18px;color:#4a5064}label{display:block;font-weight:600;font-size:14px;margin:14px 0 4px}
-input[type=text],input[type=email],input[type=tel],textarea{width:100%;box-sizing:border-box;padding:10px 12px;border:1px solid #cfd3de;border-radius:8px;font:inherit}
-.check{display:flex;gap:8px;align-items:flex-start;font-weight:400;color:#4a5064}.check input{margin-top:4px}
-button{margin-top:20px;width:100%;padding:12px;border:0;border-radius:8px;background:#4f46e5;color:#fff;font:600 16px system-ui;cursor:pointer}
-.error{background:#fdecec;color:#a11;padding:10px 12px;border-radius:8px;margin-bottom:12px}
-</style></head><body><main>${body}</main></body></html>`;
-}
-
 function form(
   workspace: Workspace,
   referrerName: string,
@@ -61,7 +48,7 @@ function form(
 ) {
   const business = escapeHtml(workspace.companyName || workspace.name);
   const v = (key: string) => escapeHtml(values[key] ?? '');
-  return page(
+  return publicPage(
     `${business}: referred by ${firstName(referrerName)}`,
     `<h1>${escapeHtml(firstName(referrerName))} thinks you’ll like ${business}</h1>
 <p>Leave your details and we’ll be in touch. ${escapeHtml(firstName(referrerName))} will be thanked for the introduction.</p>
@@ -84,7 +71,7 @@ function notFoundPage(reply: FastifyReply) {
     .code(404)
     .type('text/html; charset=utf-8')
     .send(
-      page(
+      publicPage(
         'Link not found',
         '<h1>This referral link is not valid</h1><p>Check the link you were sent, or contact the business directly.</p>',
       ),
@@ -294,7 +281,7 @@ export function landingRoutes(deps: Deps) {
         return reply
           .type('text/html; charset=utf-8')
           .send(
-            page(
+            publicPage(
               'Thank you',
               `<h1>Thank you, ${escapeHtml(firstName(lead.name))}!</h1><p>${business} will be in touch soon.</p>`,
             ),

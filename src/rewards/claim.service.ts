@@ -49,7 +49,6 @@ import {
   flagsFor,
   insertRewardIfFree,
   lockReward,
-  openFlagsFor,
   type RewardRow,
   rewardsForConversion,
   updateReward,
@@ -585,8 +584,4 @@ async function createRecoveryTask(
       after: { rewardId: reward.id, kind, amount, currency: reward.currency, reason },
     });
   }
-}
-
-export async function openFlagCount(tx: Tx, workspaceId: string, rewardId: string) {
-  return (await openFlagsFor(tx, workspaceId, rewardId)).length;
 }

@@ -6,13 +6,7 @@ import { type auditEvents, recoveryTasks } from '../db/schema.js';
 import type { MessageRow } from '../messaging/outbox.service.js';
 import { approvalsRequired } from './claim.service.js';
 import { latestDispute } from './claim-context.repo.js';
-import {
-  type ApprovalRow,
-  type FlagRow,
-  messagesForRewards,
-  type RewardListRow,
-  rewardRowsByIds,
-} from './reward.repo.js';
+import { type ApprovalRow, type FlagRow, type RewardListRow, rewardRowsByIds } from './reward.repo.js';
 import type { Reward, RewardDetail } from './reward.schema.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -121,6 +115,10 @@ export async function presentRewards(db: Executor, workspaceId: string, rows: Re
     workspaceId,
     rows.map((row) => row.reward.id),
   );
+  return presentWith(rows, extras);
+}
+
+function presentWith(rows: RewardListRow[], extras: Map<string, RewardExtras>): Reward[] {
   return rows.map(({ reward, referrer, referred, conversion }) => {
     const extra = extras.get(reward.id);
     const rewardFlags = extra?.flags ?? [];
@@ -185,11 +183,12 @@ export async function presentRewardDetail(
   workspaceId: string,
   row: RewardListRow,
 ): Promise<RewardDetail> {
-  const [base] = await presentRewards(db, workspaceId, [row]);
+  const extras = await loadRewardExtras(db, workspaceId, [row.reward.id]);
+  const [base] = presentWith([row], extras);
   if (!base) throw new Error('presenting a reward returned nothing');
   const reward = row.reward;
   const history = await historyOf(db, workspaceId, 'reward', reward.id);
-  const outbox = await messagesForRewards(db, workspaceId, [reward.id]);
+  const outbox = extras.get(reward.id)?.messages ?? [];
   const tasks = await db
     .select()
     .from(recoveryTasks)

@@ -1,7 +1,7 @@
-import { and, desc, eq, gte, inArray, isNull, lt, ne, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db/client.js';
-import { conversions, messages, participants, rewardApprovals, rewardFlags, rewards } from '../db/schema.js';
+import { conversions, participants, rewardApprovals, rewardFlags, rewards } from '../db/schema.js';
 import type { Cursor } from '../shared/pagination.js';
 import type { RewardStatus } from './lifecycle.core.js';
 
@@ -82,43 +82,6 @@ export async function updateReward(db: Executor, workspaceId: string, id: string
   return rows[0];
 }
 
-/** Live claims of a referrer in a program (for tier ordinals and caps), this claim excluded. */
-export async function referrerClaimCounts(
-  db: Executor,
-  workspaceId: string,
-  programId: string,
-  referrerId: string,
-  monthStart: Date,
-  excludeRewardId?: string,
-) {
-  const [row] = await db
-    .select({
-      lifetime: sql<number>`count(*)::int`,
-      sameMonth: sql<number>`(count(*) filter (where ${rewards.createdAt} >= ${monthStart.toISOString()}))::int`,
-    })
-    .from(rewards)
-    .where(
-      and(
-        eq(rewards.workspaceId, workspaceId),
-        eq(rewards.programId, programId),
-        eq(rewards.referrerId, referrerId),
-        notInArray(rewards.status, ['reversed', 'rejected']),
-        ...(excludeRewardId ? [ne(rewards.id, excludeRewardId)] : []),
-      ),
-    );
-  return { lifetime: Number(row?.lifetime ?? 0), sameMonth: Number(row?.sameMonth ?? 0) };
-}
-
-export async function countReferrerClaimsSince(db: Executor, workspaceId: string, referrerId: string, since: Date) {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(rewards)
-    .where(
-      and(eq(rewards.workspaceId, workspaceId), eq(rewards.referrerId, referrerId), gte(rewards.createdAt, since)),
-    );
-  return Number(row?.n ?? 0);
-}
-
 export async function flagsFor(db: Executor, workspaceId: string, rewardIds: string[]) {
   if (rewardIds.length === 0) return [];
   return db
@@ -144,15 +107,6 @@ export async function approvalsFor(db: Executor, workspaceId: string, rewardIds:
     .from(rewardApprovals)
     .where(and(eq(rewardApprovals.workspaceId, workspaceId), inArray(rewardApprovals.rewardId, rewardIds)))
     .orderBy(rewardApprovals.createdAt);
-}
-
-export async function messagesForRewards(db: Executor, workspaceId: string, rewardIds: string[]) {
-  if (rewardIds.length === 0) return [];
-  return db
-    .select()
-    .from(messages)
-    .where(and(eq(messages.workspaceId, workspaceId), inArray(messages.rewardId, rewardIds)))
-    .orderBy(messages.createdAt, messages.id);
 }
 
 const referrer = alias(participants, 'referrer');

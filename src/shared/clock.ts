@@ -18,5 +18,3 @@ export function manualClock(start: Date = new Date('2026-01-15T12:00:00Z')) {
     },
   };
 }
-
-export const DAY_MS = 86_400_000;

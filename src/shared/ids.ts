@@ -82,13 +82,6 @@ function increment(bytes: Uint8Array): Uint8Array {
   return next;
 }
 
-const ID_SHAPE = /^[a-z]{2,3}_[0-9A-HJKMNP-TV-Z]{26}$/;
-
-/** Whether a string could be an id of this kind; a malformed id is simply "not found". */
-export function looksLikeId(kind: IdKind, value: string): boolean {
-  return ID_SHAPE.test(value) && value.startsWith(`${ID_PREFIX[kind]}_`);
-}
-
 /**
  * Referral codes are what people read aloud and type, so they avoid look-alike characters
  * (no 0/O, 1/I/L, U). 8 characters from 30 give 6.6 × 10^11 codes (~2^39): a guesser held to the

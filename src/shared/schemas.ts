@@ -3,7 +3,7 @@
  * refused), every string has a length bound, every amount is an integer in minor units.
  */
 import { z } from 'zod';
-import { CURRENCY_CODES, isCurrency, MAX_AMOUNT_MINOR } from './currency.js';
+import { isCurrency, MAX_AMOUNT_MINOR } from './currency.js';
 
 /** Text PostgreSQL can store and people can read: no NUL, no lone UTF-16 surrogates. */
 export function text(max: number, min = 0) {
@@ -32,8 +32,6 @@ export const CurrencySchema = z
   .regex(/^[A-Z]{3}$/, 'Must be a three-letter ISO 4217 code in capitals, e.g. USD.')
   .refine(isCurrency, 'Is not an ISO 4217 currency in circulation.')
   .meta({ description: 'ISO 4217 currency code.', examples: ['USD', 'EUR', 'JPY', 'KWD'] });
-
-export { CURRENCY_CODES };
 
 export const IdSchema = z.string().min(1).max(64);
 
@@ -64,16 +62,3 @@ export const PageQuerySchema = z.strictObject({
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
-
-export const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number(),
-    code: z.string(),
-    detail: z.string(),
-    field: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    requestId: z.string().optional(),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable `code`.' });

@@ -76,6 +76,22 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
+/** The next page of a cursor-paged list (lists never load everything at once). */
+export function LoadMore({
+  query,
+}: {
+  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+}) {
+  if (!query.hasNextPage) return null;
+  return (
+    <div className="load-more">
+      <button type="button" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+        {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
+      </button>
+    </div>
+  );
+}
+
 export function Loading() {
   return <div className="card empty">Loading…</div>;
 }

@@ -4,7 +4,7 @@ import { type ApprovalItem, get, type Page, post } from '../api';
 import { useCan } from '../app';
 import { date, money } from '../format';
 import { Link } from '../router';
-import { Empty, ErrorBanner, Loading, RecommendationBadge, toast } from '../ui';
+import { Empty, ErrorBanner, Loading, LoadMore, RecommendationBadge, toast } from '../ui';
 import { ApprovalActions, ChecksList, FlagList, useRefreshReviews } from './review-parts';
 
 function ApprovalCard({
@@ -175,13 +175,7 @@ export function Approvals() {
           />
         ))}
       </div>
-      {approvals.hasNextPage ? (
-        <div className="load-more">
-          <button type="button" onClick={() => approvals.fetchNextPage()}>
-            Load more
-          </button>
-        </div>
-      ) : null}
+      <LoadMore query={approvals} />
     </>
   );
 }

@@ -5,7 +5,7 @@ import { useCan } from '../app';
 import { dateTime, humanize, isCurrency, money, toMinor } from '../format';
 import { PersonPicker } from '../picker';
 import { Link } from '../router';
-import { Empty, ErrorBanner, Loading, toast } from '../ui';
+import { Empty, ErrorBanner, Loading, LoadMore, toast } from '../ui';
 
 const OUTCOME_TONE: Record<string, string> = {
   reward_created: 'good',
@@ -186,13 +186,7 @@ export function Conversions() {
             </table>
           </div>
         ) : null}
-        {list.hasNextPage ? (
-          <div className="load-more">
-            <button type="button" onClick={() => list.fetchNextPage()}>
-              Load more
-            </button>
-          </div>
-        ) : null}
+        <LoadMore query={list} />
       </div>
     </>
   );

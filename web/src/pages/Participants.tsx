@@ -4,7 +4,7 @@ import { get, type Page, type Participant, post } from '../api';
 import { useCan } from '../app';
 import { moneyList } from '../format';
 import { Link, useLocation } from '../router';
-import { ErrorBanner, Loading, toast } from '../ui';
+import { ErrorBanner, Loading, LoadMore, toast } from '../ui';
 
 function AddParticipant({ onDone }: { onDone: (p: Participant) => void }) {
   const client = useQueryClient();
@@ -200,13 +200,7 @@ export function Participants() {
             </table>
           </div>
         ) : null}
-        {people.hasNextPage ? (
-          <div className="load-more">
-            <button type="button" onClick={() => people.fetchNextPage()}>
-              Load more
-            </button>
-          </div>
-        ) : null}
+        <LoadMore query={people} />
       </div>
     </>
   );

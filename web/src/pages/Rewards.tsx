@@ -4,7 +4,7 @@ import { type ApiError, get, type Page, post, put, type Reward, type RewardDetai
 import { useCan } from '../app';
 import { date, fromMinor, isCurrency, money, toMinor } from '../format';
 import { Link } from '../router';
-import { ChannelOutcome, Empty, ErrorBanner, FlagBadge, Loading, StatusBadge, toast } from '../ui';
+import { ChannelOutcome, Empty, ErrorBanner, FlagBadge, Loading, LoadMore, StatusBadge, toast } from '../ui';
 
 const REWARD_TYPES = [
   ['gift_card', 'Gift card'],
@@ -487,13 +487,7 @@ function Queue() {
           <RewardCard key={reward.id} reward={reward} />
         ))}
       </div>
-      {rewards.hasNextPage ? (
-        <div className="load-more">
-          <button type="button" onClick={() => rewards.fetchNextPage()} disabled={rewards.isFetchingNextPage}>
-            {rewards.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore query={rewards} />
     </section>
   );
 }
