@@ -54,6 +54,7 @@ const WORST_CASE: TemplateValues = {
   rewardSummary: 'Gift card, 1,000.00 USD via Tremendous',
   businessName: 'Featherstonehaugh & Sons Realty',
   senderName: 'Maximiliana Featherstonehaugh',
+  signature: 'Maximiliana Featherstonehaugh, Featherstonehaugh & Sons Realty',
   rewardUrl: 'https://rewards.example.com/rewards/rwd_01M81KDCFGRAZF706V3TFP1Y74',
   unsubscribeUrl: 'https://rewards.example.com/u/d3NfMDFNODFLRDU3UVlGTlRFM05OVFhNMVBCUUs6cGFyXzAx.x',
 };

@@ -82,6 +82,7 @@ export function templateValues(input: {
     rewardSummary: input.rewardSummary,
     businessName: business,
     senderName: input.workspace.senderName || business,
+    signature: input.workspace.senderName ? `${input.workspace.senderName}, ${business}` : business,
     rewardUrl: `${input.publicUrl}/rewards/${input.rewardId}`,
     unsubscribeUrl: `${input.publicUrl}/u/${unsubscribeToken(input.workspace, input.referrer.id)}`,
   };

@@ -12,6 +12,8 @@ export const TEMPLATE_VARIABLES = [
   'rewardSummary',
   'businessName',
   'senderName',
+  /** "Jane Agent, Acme Realty", or only the business when no sender name is set. */
+  'signature',
   'rewardUrl',
   'unsubscribeUrl',
 ] as const;
@@ -32,14 +34,14 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, { email: Template; sms: Temp
     email: {
       subject: 'Thank you, {{referrerFirstName}}!',
       bodyText:
-        'Hi {{referrerFirstName}},\n\nThank you for referring someone to {{businessName}}. Your reward is on its way: {{rewardSummary}}.\n\nWe really appreciate your trust.\n\n{{senderName}}\n{{businessName}}\n\nDon’t want these emails? {{unsubscribeUrl}}',
+        'Hi {{referrerFirstName}},\n\nThank you for referring someone to {{businessName}}. Your reward is on its way: {{rewardSummary}}.\n\nWe really appreciate your trust.\n\n{{signature}}\n\nDon’t want these emails? {{unsubscribeUrl}}',
       bodyHtml:
-        '<p>Hi {{referrerFirstName}},</p><p>Thank you for referring someone to {{businessName}}. Your reward is on its way: <strong>{{rewardSummary}}</strong>.</p><p>We really appreciate your trust.</p><p>{{senderName}}<br>{{businessName}}</p><p style="font-size:12px;color:#666">Don’t want these emails? <a href="{{unsubscribeUrl}}">Unsubscribe</a>.</p>',
+        '<p>Hi {{referrerFirstName}},</p><p>Thank you for referring someone to {{businessName}}. Your reward is on its way: <strong>{{rewardSummary}}</strong>.</p><p>We really appreciate your trust.</p><p>{{signature}}</p><p style="font-size:12px;color:#666">Don’t want these emails? <a href="{{unsubscribeUrl}}">Unsubscribe</a>.</p>',
     },
     sms: {
       subject: null,
       bodyText:
-        'Hi {{referrerFirstName}}, thank you for your referral! Your reward ({{rewardSummary}}) is on its way. – {{senderName}}, {{businessName}}. Reply STOP to opt out.',
+        'Hi {{referrerFirstName}}, thank you for your referral! Your reward ({{rewardSummary}}) is on its way. – {{signature}}. Reply STOP to opt out.',
       bodyHtml: null,
     },
   },
@@ -47,9 +49,9 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, { email: Template; sms: Temp
     email: {
       subject: 'Your referral reward has been issued',
       bodyText:
-        'Hi {{referrerFirstName}},\n\nYour referral reward has been issued: {{rewardSummary}}.\n\n{{senderName}}\n{{businessName}}\n\nDon’t want these emails? {{unsubscribeUrl}}',
+        'Hi {{referrerFirstName}},\n\nYour referral reward has been issued: {{rewardSummary}}.\n\n{{signature}}\n\nDon’t want these emails? {{unsubscribeUrl}}',
       bodyHtml:
-        '<p>Hi {{referrerFirstName}},</p><p>Your referral reward has been issued: <strong>{{rewardSummary}}</strong>.</p><p>{{senderName}}<br>{{businessName}}</p><p style="font-size:12px;color:#666"><a href="{{unsubscribeUrl}}">Unsubscribe</a></p>',
+        '<p>Hi {{referrerFirstName}},</p><p>Your referral reward has been issued: <strong>{{rewardSummary}}</strong>.</p><p>{{signature}}</p><p style="font-size:12px;color:#666"><a href="{{unsubscribeUrl}}">Unsubscribe</a></p>',
     },
     sms: {
       subject: null,

@@ -93,6 +93,12 @@ function Consent({ person }: { person: Participant }) {
   );
 }
 
+/** A section's list while it loads, or why it could not. */
+function Pending({ query }: { query: { isPending: boolean; error: unknown } }) {
+  if (query.error) return <ErrorBanner error={query.error} />;
+  return query.isPending ? <p className="faint">Loading…</p> : null;
+}
+
 export function ParticipantDetail({ id }: { id: string }) {
   const can = useCan();
   const person = useQuery({ queryKey: ['participant', id], queryFn: () => get<Participant>(`/v1/participants/${id}`) });
@@ -174,6 +180,7 @@ export function ParticipantDetail({ id }: { id: string }) {
       <div className="grid-2" style={{ marginTop: 14 }}>
         <section className="card">
           <h2>Referrals made</h2>
+          <Pending query={made} />
           {made.data?.items.length === 0 ? (
             <p className="muted">{p.name} has not referred anyone yet. Share the link above.</p>
           ) : null}
@@ -195,6 +202,7 @@ export function ParticipantDetail({ id }: { id: string }) {
         </section>
         <section className="card">
           <h2>Referred by</h2>
+          <Pending query={received} />
           {received.data?.items.length === 0 ? (
             <p className="muted">Nobody is recorded as having referred {p.name}.</p>
           ) : null}
@@ -211,6 +219,7 @@ export function ParticipantDetail({ id }: { id: string }) {
       </div>
       <section className="card" style={{ marginTop: 14 }}>
         <h2>Rewards</h2>
+        <Pending query={rewards} />
         {rewards.data?.items.length === 0 ? <p className="muted">No rewards involve {p.name} yet.</p> : null}
         {rewards.data?.items.map((r) => (
           <div key={r.id} className="spread" style={{ padding: '6px 0', borderBottom: '1px solid var(--line)' }}>
@@ -230,6 +239,7 @@ export function ParticipantDetail({ id }: { id: string }) {
       </section>
       <section className="card" style={{ marginTop: 14 }}>
         <h2>Messages</h2>
+        <Pending query={messages} />
         {messages.data?.items.length === 0 ? <p className="muted">Nothing sent to {p.name} yet.</p> : null}
         {messages.data?.items.map((m) => (
           <div key={m.messageId} style={{ padding: '6px 0', borderBottom: '1px solid var(--line)' }}>
