@@ -24,7 +24,7 @@ import { disputeRoutes } from './disputes/dispute.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { sendProblem } from './http/problem.js';
-import { registerRateLimit } from './http/rate-limit.js';
+import { requestLimiter } from './http/rate-limit.js';
 import { messagingRoutes } from './messaging/messaging.routes.js';
 import { type WebhookSecrets, webhookRoutes } from './messaging/webhook.routes.js';
 import { participantRoutes } from './participants/participant.routes.js';
@@ -146,8 +146,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
-  registerRateLimit(app, options.rateLimitPerMinute ?? 0);
-  registerAuth(app, deps, { publicUrl: options.publicUrl });
+  registerAuth(app, deps, {
+    publicUrl: options.publicUrl,
+    rateLimit: requestLimiter(options.rateLimitPerMinute ?? 0),
+  });
   registerIdempotency(app, deps);
 
   const r = app.withTypeProvider<ZodTypeProvider>();

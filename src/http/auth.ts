@@ -5,6 +5,7 @@ import { can, type Permission } from '../access/roles.core.js';
 import { hashToken } from '../access/secrets.core.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../shared/errors.js';
+import type { RequestLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,7 +56,11 @@ function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
   }
 }
 
-export function registerAuth(app: FastifyInstance, deps: Deps, options: { publicUrl: string }) {
+export function registerAuth(
+  app: FastifyInstance,
+  deps: Deps,
+  options: { publicUrl: string; rateLimit?: RequestLimiter | undefined },
+) {
   const keyCache = new Map<string, { actor: Omit<Actor, 'requestId'>; until: number }>();
   const lastTouched = new Map<string, number>();
   const onRevoke = (keyId: string) => {
@@ -128,14 +133,22 @@ export function registerAuth(app: FastifyInstance, deps: Deps, options: { public
 
   app.addHook('onRequest', async (request) => {
     const url = request.routeOptions.url;
-    if (!url) return; // 404s are answered by the not-found handler.
+    if (!url) {
+      options.rateLimit?.take(request, undefined);
+      return; // 404s are answered by the not-found handler.
+    }
     // Everything under /v1 needs a caller, unless the route says it is public (sign-in);
     // health, docs, the web app's files, landing pages and signed webhooks do not.
     const isPublic = request.routeOptions.config.public === true || !url.startsWith('/v1/');
-    const actor = await authenticate(request).catch((error) => {
-      if (isPublic) return undefined;
-      throw error;
+    let failure: unknown;
+    const actor = await authenticate(request).catch((error: unknown) => {
+      failure = error;
+      return undefined;
     });
+    // The limit applies to whoever authentication found, or to the client address when nobody
+    // (or a bad credential) was found: guessing keys is limited like any anonymous traffic.
+    options.rateLimit?.take(request, actor);
+    if (failure !== undefined && !isPublic) throw failure;
     if (actor) request.actor = actor;
     if (isPublic) return;
     if (!actor) {

@@ -53,7 +53,13 @@ function apiFor(app: FastifyInstance, key: string): Api {
 let workspaceCounter = 0;
 
 export async function startTestApp(
-  options: { start?: Date; webhookSecrets?: { twilioAuthTokens?: string; resendWebhookSecrets?: string } } = {},
+  options: {
+    start?: Date;
+    webhookSecrets?: { twilioAuthTokens?: string; resendWebhookSecrets?: string };
+    rateLimitPerMinute?: number;
+    trustProxy?: boolean;
+    health?: () => Promise<Record<string, unknown>>;
+  } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase();
   const clock = manualClock(options.start ?? new Date('2026-03-02T15:00:00Z'));
@@ -62,6 +68,9 @@ export async function startTestApp(
     clock,
     publicUrl: PUBLIC_URL,
     logLevel: 'silent',
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
+    trustProxy: options.trustProxy ?? false,
+    ...(options.health ? { health: options.health } : {}),
     webhookSecrets: {
       twilioAuthTokens: options.webhookSecrets?.twilioAuthTokens,
       resendWebhookSecrets: options.webhookSecrets?.resendWebhookSecrets,
