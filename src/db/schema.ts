@@ -63,6 +63,7 @@ export const flagTypeEnum = pgEnum('flag_type', [
   'velocity',
   'disposable_email',
   'refunded',
+  'existing_customer',
 ]);
 export const actorTypeEnum = pgEnum('actor_type', ['user', 'api_key', 'system']);
 export const messageChannelEnum = pgEnum('message_channel', ['email', 'sms']);
@@ -278,6 +279,11 @@ export const participants = pgTable(
     doNotContact: boolean('do_not_contact').notNull().default(false),
     address: text('address'),
     referralCode: text('referral_code').notNull(),
+    /** How the participant became known (api, web app, referral link, import...) and by whom: the
+     * evidence when a link or code later claims someone who was already a customer. */
+    createdVia: text('created_via').notNull().default('api'),
+    createdBy: text('created_by'),
+    createdByName: text('created_by_name'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -290,6 +296,8 @@ export const participants = pgTable(
     uniqueIndex('participants_external_id_uq').on(t.workspaceId, t.externalId).where(sql`${t.externalId} is not null`),
     // Serves "find participant by email" when leads arrive through the landing page.
     index('participants_email_idx').on(t.workspaceId, t.emailNormalized),
+    // Serves "find participant by phone" for leads that leave only a phone number.
+    index('participants_phone_idx').on(t.workspaceId, t.phone),
   ],
 );
 
@@ -617,6 +625,31 @@ export const rewardApprovals = pgTable(
   ],
 );
 
+/**
+ * Everyone who made a claim what it is: created it, changed its amount or payee, authored a
+ * partner exception that shaped it. None of them may approve it, in any review round (the
+ * trigger `reward_approvals_guard` in migration 0003 refuses such an approval whatever the code).
+ */
+export const rewardMakers = pgTable(
+  'reward_makers',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    rewardId: text('reward_id').notNull(),
+    makerId: text('maker_id').notNull(),
+    makerName: text('maker_name').notNull(),
+    reason: text('reason').$type<'created' | 'amount_changed' | 'payee_changed' | 'partner_exception'>().notNull(),
+    /** The review round the change started (or the round it was made in). */
+    round: integer('round').notNull(),
+    detail: text('detail'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // One row per person, reason and round; also serves "is this approver a maker of this claim".
+    primaryKey({ columns: [t.workspaceId, t.rewardId, t.makerId, t.reason, t.round] }),
+    foreignKey({ columns: [t.workspaceId, t.rewardId], foreignColumns: [rewards.workspaceId, rewards.id] }),
+  ],
+);
+
 export const disputes = pgTable(
   'disputes',
   {
@@ -665,7 +698,9 @@ export const partnerExceptions = pgTable(
     owner: text('owner').notNull(),
     reason: text('reason').notNull(),
     expiresAt: ts('expires_at').notNull(),
+    /** The author's name, as shown; `createdById` is who they are, for maker-checker. */
     createdBy: text('created_by').notNull(),
+    createdById: text('created_by_id'),
     createdAt: ts('created_at').notNull().defaultNow(),
     revokedAt: ts('revoked_at'),
   },

@@ -1,6 +1,7 @@
 import { disputedAttribution, duplicateClaim } from './checks/attribution.check.js';
 import { conversionConfirmed } from './checks/conversion-confirmed.check.js';
 import { disposableEmail } from './checks/disposable-email.check.js';
+import { existingCustomer } from './checks/existing-customer.check.js';
 import { partnerException } from './checks/partner-exception.check.js';
 import { referrerEligible } from './checks/referrer-eligible.check.js';
 import { selfReferral } from './checks/self-referral.check.js';
@@ -25,6 +26,7 @@ export const CHECKS: Record<CheckType, Check> = {
   partner_exception: partnerException,
   velocity,
   disposable_email: disposableEmail,
+  existing_customer: existingCustomer,
 };
 
 export const EXCLUDABLE_CHECKS = Object.values(CHECKS)

@@ -9,6 +9,7 @@ export const FLAG_TYPES = [
   'velocity',
   'disposable_email',
   'refunded',
+  'existing_customer',
 ] as const;
 export type FlagType = (typeof FLAG_TYPES)[number];
 
@@ -21,6 +22,7 @@ export const CHECK_TYPES = [
   'partner_exception',
   'velocity',
   'disposable_email',
+  'existing_customer',
 ] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
 
@@ -59,6 +61,7 @@ export interface ReferralFacts {
   source: string;
   referredAt: Date;
   createdAt: Date;
+  createdById: string;
   createdByName: string;
   evidence: ReferralEvidence;
   clicks: ClickFacts[];
@@ -86,6 +89,24 @@ export interface ExceptionFacts {
   excludedChecks: string[];
 }
 
+export interface CustomerHistoryFacts {
+  knownSince: Date;
+  /** How they became known: api, web app, referral link, import... */
+  knownVia: string;
+  knownById: string | null;
+  knownByName: string | null;
+  /** Their earliest other qualifying conversions (not this claim's), oldest first. */
+  earlierConversions: {
+    id: string;
+    externalId: string;
+    source: string;
+    type: string;
+    amount: number;
+    currency: string;
+    occurredAt: Date;
+  }[];
+}
+
 export interface DisputeFacts {
   id: string;
   status: 'open' | 'resolved';
@@ -106,6 +127,8 @@ export interface EligibilityContext {
   referrer: PersonFacts;
   referred: PersonFacts;
   conversion: ConversionFacts;
+  /** When and how the referred customer became known, and what they bought before. */
+  customerHistory: CustomerHistoryFacts;
   /** Other people's referrals of the same customer: competing claims to the credit. */
   otherReferrals: ReferralFacts[];
   dispute: DisputeFacts | null;

@@ -52,6 +52,16 @@ export async function findParticipantByEmail(db: Executor, workspaceId: string, 
   return rows[0];
 }
 
+export async function findParticipantByPhone(db: Executor, workspaceId: string, e164: string) {
+  const rows = await db
+    .select()
+    .from(participants)
+    .where(and(eq(participants.workspaceId, workspaceId), eq(participants.phone, e164)))
+    .orderBy(participants.createdAt)
+    .limit(1);
+  return rows[0];
+}
+
 export async function listParticipantRows(
   db: Executor,
   workspaceId: string,

@@ -105,6 +105,9 @@ export async function insertParticipant(
       doNotContact: input.doNotContact,
       address: input.address ?? null,
       referralCode: newReferralCode(),
+      createdVia: signalSource === 'api' && actor.type === 'user' ? 'web app' : signalSource,
+      createdBy: actor.id,
+      createdByName: actor.name,
       createdAt: at,
       updatedAt: at,
     };

@@ -112,6 +112,7 @@ async function createException(deps: Deps, actor: Actor, input: z.infer<typeof E
         reason: input.reason,
         expiresAt,
         createdBy: actor.name,
+        createdById: actor.id,
         createdAt: at,
       })
       .returning();

@@ -8,8 +8,13 @@ import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { publicPage } from '../http/public-page.js';
 import { escapeHtml } from '../messaging/templates.core.js';
-import { firstName, normalizeEmail } from '../participants/identity.core.js';
-import { addSignals, findParticipantByCode, findParticipantByEmail } from '../participants/participant.repo.js';
+import { firstName, normalizeEmail, normalizePhone } from '../participants/identity.core.js';
+import {
+  addSignals,
+  findParticipantByCode,
+  findParticipantByEmail,
+  findParticipantByPhone,
+} from '../participants/participant.repo.js';
 import { insertParticipant } from '../participants/participant.service.js';
 import { isAppError } from '../shared/errors.js';
 import { newId, REFERRAL_CODE_SHAPE } from '../shared/ids.js';
@@ -46,10 +51,12 @@ function form(
   error?: string,
   values: Record<string, string> = {},
 ) {
-  const business = escapeHtml(workspace.companyName || workspace.name);
+  const businessName = workspace.companyName || workspace.name;
+  const business = escapeHtml(businessName);
   const v = (key: string) => escapeHtml(values[key] ?? '');
+  // publicPage escapes the title: it gets the plain text.
   return publicPage(
-    `${business}: referred by ${firstName(referrerName)}`,
+    `${businessName}: referred by ${firstName(referrerName)}`,
     `<h1>${escapeHtml(firstName(referrerName))} thinks you’ll like ${business}</h1>
 <p>Leave your details and we’ll be in touch. ${escapeHtml(firstName(referrerName))} will be thanked for the introduction.</p>
 ${error ? `<div class="error" role="alert">${escapeHtml(error)}</div>` : ''}
@@ -158,7 +165,12 @@ export function landingRoutes(deps: Deps) {
             );
         }
         const lead = parsed.data;
-        if (lead.email && link.referrer.emailNormalized === normalizeEmail(lead.email)) {
+        const phone = lead.phone ? normalizePhone(lead.phone, link.workspace.defaultCountry) : undefined;
+        const leadPhone = phone?.ok ? phone.e164 : undefined;
+        if (
+          (lead.email && link.referrer.emailNormalized === normalizeEmail(lead.email)) ||
+          (leadPhone && link.referrer.phone === leadPhone)
+        ) {
           return reply
             .code(400)
             .type('text/html; charset=utf-8')
@@ -188,9 +200,13 @@ export function landingRoutes(deps: Deps) {
                     ),
                   )
               : [];
-            const existing = lead.email
-              ? await findParticipantByEmail(tx, link.workspace.id, normalizeEmail(lead.email))
-              : undefined;
+            // Someone already known (by email, else by phone) stays who they are; the referral from
+            // this link is recorded, and the claim check `existing_customer` flags it for a person.
+            const existing =
+              (lead.email
+                ? await findParticipantByEmail(tx, link.workspace.id, normalizeEmail(lead.email))
+                : undefined) ??
+              (leadPhone ? await findParticipantByPhone(tx, link.workspace.id, leadPhone) : undefined);
             const person =
               existing ??
               (await insertParticipant(

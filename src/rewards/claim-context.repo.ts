@@ -75,6 +75,16 @@ export interface CustomerFacts {
   signals: SignalRow[];
   reversals: { id: string; externalId: string; type: ConversionRow['type']; amount: number; occurredAt: Date }[];
   twins: { id: string; externalId: string; type: string; amount: number; currency: string; occurredAt: Date }[];
+  /** The customer's earliest other qualifying conversions: did they buy before being referred? */
+  earlier: {
+    id: string;
+    externalId: string;
+    source: string;
+    type: string;
+    amount: number;
+    currency: string;
+    occurredAt: Date;
+  }[];
 }
 
 /**
@@ -117,7 +127,12 @@ export async function loadCustomerFacts(
                   'amount', t.amount, 'currency', t.currency, 'occurred_at', t.occurred_at)), '[]'::jsonb)
           from conversions t where t.workspace_id = ${ws} and t.referred_id = ${referredId} and t.id <> ${conversion.id}
             and t.amount = ${conversion.amount} and t.currency = ${conversion.currency}
-            and t.type::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))) as twins`),
+            and t.type::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))) as twins,
+        (select coalesce(jsonb_agg(e order by e.occurred_at), '[]'::jsonb) from (
+          select w.id, w.external_id, w.source, w.type, w.amount, w.currency, w.occurred_at from conversions w
+          where w.workspace_id = ${ws} and w.referred_id = ${referredId} and w.id <> ${conversion.id}
+            and w.type::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))
+          order by w.occurred_at limit 5) e) as earlier`),
   );
   const referralsJson = (row?.referrals ?? []) as {
     referral: unknown;
@@ -136,6 +151,7 @@ export async function loadCustomerFacts(
     signals: fromJsonRows<SignalRow>(row?.signals),
     reversals: fromJsonRows<CustomerFacts['reversals'][number]>(row?.reversals),
     twins: fromJsonRows<CustomerFacts['twins'][number]>(row?.twins),
+    earlier: fromJsonRows<CustomerFacts['earlier'][number]>(row?.earlier),
   };
 }
 
@@ -257,6 +273,7 @@ function referralFacts(row: ReferralWithReferrer, clicks: ClickRow[]): ReferralF
     source: row.referral.source,
     referredAt: row.referral.referredAt,
     createdAt: row.referral.createdAt,
+    createdById: row.referral.createdBy,
     createdByName: row.referral.createdByName,
     evidence: row.referral.evidence,
     clicks: clicks
@@ -307,6 +324,13 @@ export function buildEligibilityContext(input: {
       currency: input.conversion.currency,
       occurredAt: input.conversion.occurredAt,
       reversals: customer.reversals,
+    },
+    customerHistory: {
+      knownSince: input.referred.createdAt,
+      knownVia: input.referred.createdVia,
+      knownById: input.referred.createdBy,
+      knownByName: input.referred.createdByName,
+      earlierConversions: customer.earlier,
     },
     otherReferrals: customer.referrals
       .filter((row) => row.referral.id !== input.chosen.referral.id)

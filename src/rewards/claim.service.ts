@@ -25,11 +25,12 @@ import { queueRewardReady } from '../messaging/outbox.service.js';
 import { findParticipant, lockParticipant, type ParticipantRow } from '../participants/participant.repo.js';
 import { rulesVersion } from '../policy/policy.repo.js';
 import { policyTerms, rulesTerms } from '../policy/policy.service.js';
-import { amountAbove, holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
+import { holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
 import { canonicalJson } from '../shared/canonical.js';
 import { formatMoney } from '../shared/currency.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
+import { autoApprovalDecision } from './approval.core.js';
 import {
   buildEligibilityContext,
   type ConversionRow,
@@ -48,8 +49,11 @@ import {
   findLiveRewardForReferred,
   flagsFor,
   insertRewardIfFree,
+  loadApprovalFacts,
   lockReward,
+  type RewardInsert,
   type RewardRow,
+  recordMakers,
   rewardsForConversion,
   updateReward,
   updateRewardFrom,
@@ -202,6 +206,14 @@ export async function createClaimForConversion(
     return winner ? flagDuplicateAttempt(tx, env, winner, conversion) : { outcome: 'already_rewarded', rewardIds: [] };
   }
   await insertFlags(tx, workspaceId, id, result.flags, env.at);
+  await recordMakers(
+    tx,
+    workspaceId,
+    id,
+    [{ makerId: env.actor.id, makerName: env.actor.name, reason: 'created', round: row.reviewRound }],
+    env.at,
+  );
+  await recordExceptionMakers(tx, env, row, referrerFacts.exceptions);
   if (dispute?.status === 'open' && !dispute.rewardId) {
     await tx
       .update(disputes)
@@ -352,6 +364,7 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
       referrerFacts,
     }),
   );
+  await recordExceptionMakers(tx, env, reward, referrerFacts.exceptions);
   const existing = await flagsFor(tx, workspaceId, [reward.id]);
   const fresh = result.flags.filter((flag) => {
     const sameType = existing.filter((row) => row.type === flag.type);
@@ -379,17 +392,8 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
   return raised;
 }
 
-/** An approved claim goes back to review; approvals of the earlier round no longer count. */
-export async function reopenReward(tx: Tx, env: ClaimEnv, reward: RewardRow, why: string) {
-  const row = await updateRewardFrom(tx, reward.workspaceId, reward.id, ['pending'], {
-    status: 'in_review',
-    reviewRound: reward.reviewRound + 1,
-    approvedAt: null,
-    approvalRecord: null,
-    updatedAt: env.at,
-  });
-  if (!row) return;
-  // A "ready to send" notice not yet delivered would now be wrong.
+/** A "ready to send" notice not yet delivered would now be wrong. */
+async function cancelReadyNotice(tx: Tx, reward: RewardRow, why: string) {
   await tx
     .update(messages)
     .set({ status: 'cancelled', lastError: `reward went back to review: ${why}` })
@@ -401,6 +405,19 @@ export async function reopenReward(tx: Tx, env: ClaimEnv, reward: RewardRow, why
         eq(messages.status, 'queued'),
       ),
     );
+}
+
+/** An approved claim goes back to review; approvals of the earlier round no longer count. */
+export async function reopenReward(tx: Tx, env: ClaimEnv, reward: RewardRow, why: string) {
+  const row = await updateRewardFrom(tx, reward.workspaceId, reward.id, ['pending'], {
+    status: 'in_review',
+    reviewRound: reward.reviewRound + 1,
+    approvedAt: null,
+    approvalRecord: null,
+    updatedAt: env.at,
+  });
+  if (!row) return;
+  await cancelReadyNotice(tx, reward, why);
   await recordAudit(tx, env.actor, env.at, {
     action: 'reward.reopened',
     objectType: 'reward',
@@ -410,32 +427,92 @@ export async function reopenReward(tx: Tx, env: ClaimEnv, reward: RewardRow, why
   });
 }
 
-/** How many distinct approvers a claim needs under its rules version. */
-export function approvalsRequired(
-  reward: Pick<RewardRow, 'amount' | 'currency'>,
-  rules: Pick<ProgramRulesTerms, 'twoApproversAbove' | 'currency'>,
-): number {
-  return amountAbove(reward.amount, reward.currency, rules.twoApproversAbove, rules.currency) ? 2 : 1;
+/**
+ * A change to what an unpaid claim pays or to whom: made in one statement that also starts a new
+ * review round (the database refuses one without the other), so no approval given before the
+ * change counts after it, and whoever made it becomes a maker who may not approve the claim.
+ */
+export async function reviseClaim(
+  tx: Tx,
+  env: ClaimEnv,
+  reward: RewardRow,
+  changes: Partial<RewardInsert>,
+  maker: { reason: 'amount_changed' | 'payee_changed'; why: string },
+): Promise<RewardRow> {
+  const row = await updateRewardFrom(tx, reward.workspaceId, reward.id, ['in_review', 'pending'], {
+    ...changes,
+    status: 'in_review',
+    reviewRound: reward.reviewRound + 1,
+    approvedAt: null,
+    approvalRecord: null,
+    updatedAt: env.at,
+  });
+  if (!row) {
+    throw new AppError(
+      'invalid_transition',
+      `This reward is ${reward.status.replace('_', ' ')}: only claims in review or approved and not yet sent can change.`,
+    );
+  }
+  await recordMakers(
+    tx,
+    reward.workspaceId,
+    reward.id,
+    [{ makerId: env.actor.id, makerName: env.actor.name, reason: maker.reason, round: row.reviewRound }],
+    env.at,
+  );
+  if (reward.status === 'pending') {
+    await cancelReadyNotice(tx, reward, maker.why);
+    await recordAudit(tx, env.actor, env.at, {
+      action: 'reward.reopened',
+      objectType: 'reward',
+      objectId: reward.id,
+      before: { status: 'pending' },
+      after: { status: 'in_review', reviewRound: row.reviewRound, why: maker.why },
+    });
+  }
+  return row;
+}
+
+/** The authors of the partner exceptions in force that shaped a claim are among its makers. */
+export async function recordExceptionMakers(
+  tx: Tx,
+  env: ClaimEnv,
+  reward: Pick<RewardRow, 'workspaceId' | 'id' | 'reviewRound'>,
+  exceptions: { id: string; createdById: string | null; createdBy: string; expiresAt: Date; revokedAt: Date | null }[],
+) {
+  const inForce = exceptions.filter((row) => row.createdById && !row.revokedAt && row.expiresAt > env.at);
+  await recordMakers(
+    tx,
+    reward.workspaceId,
+    reward.id,
+    inForce.map((row) => ({
+      makerId: row.createdById as string,
+      makerName: row.createdBy,
+      reason: 'partner_exception' as const,
+      round: reward.reviewRound,
+      detail: row.id,
+    })),
+    env.at,
+  );
 }
 
 /**
- * Auto-approval, when the owner turned it on: only a clean claim (eligible, no flag ever
- * raised), at or under the limit, with its hold period over. The owner's opt-in under that
- * rules version is the claim's approval record.
+ * Auto-approval, when the owner turned it on and `approval.core.ts` agrees: the owner's opt-in
+ * under that rules version is the claim's approval record.
  */
 export async function tryAutoApprove(tx: Tx, env: ClaimEnv, reward: RewardRow, rules: ProgramRulesTerms) {
-  if (!rules.autoApproveEnabled || rules.autoApproveMaxAmount === null || !rules.autoApproveEnabledBy) return false;
-  if (reward.status !== 'in_review' || reward.recommendation !== 'eligible') return false;
-  if (reward.currency !== rules.currency || reward.amount > rules.autoApproveMaxAmount) return false;
-  if (approvalsRequired(reward, rules) > 1) return false;
-  if (reward.holdUntil > env.at) return false;
-  if ((await flagsFor(tx, reward.workspaceId, [reward.id])).length > 0) return false;
+  if (!rules.autoApproveEnabled || !rules.autoApproveEnabledBy || rules.autoApproveMaxAmount === null) return false;
+  const facts = (await loadApprovalFacts(tx, reward.workspaceId, [reward], () => rules)).get(reward.id);
+  if (!facts) return false;
+  const flagsEver = (await flagsFor(tx, reward.workspaceId, [reward.id])).length;
+  const decision = autoApprovalDecision({ ...facts, rules, flagsEver }, env.at);
+  if (!decision.approve) return false;
   const system = systemActor(reward.workspaceId, `Auto-approval (rules v${rules.version})`);
   const record = {
     kind: 'auto' as const,
-    approvers: [{ id: rules.autoApproveEnabledBy, name: system.name, role: 'owner', at: env.at.toISOString() }],
+    approvers: [{ id: decision.approverId, name: system.name, role: 'owner', at: env.at.toISOString() }],
     rulesVersion: rules.version,
-    enabledBy: rules.autoApproveEnabledBy,
+    enabledBy: decision.approverId,
   };
   const row = await updateRewardFrom(tx, reward.workspaceId, reward.id, ['in_review'], {
     status: 'pending',
@@ -448,7 +525,7 @@ export async function tryAutoApprove(tx: Tx, env: ClaimEnv, reward: RewardRow, r
     workspaceId: reward.workspaceId,
     id: newId('approval', env.at.getTime()),
     rewardId: reward.id,
-    approverId: rules.autoApproveEnabledBy,
+    approverId: decision.approverId,
     approverName: system.name,
     approverRole: 'owner',
     kind: 'auto',

@@ -6,9 +6,9 @@ import { lockParticipant } from '../participants/participant.repo.js';
 import { policyVersion } from '../policy/policy.repo.js';
 import { policyTerms } from '../policy/policy.service.js';
 import { AppError } from '../shared/errors.js';
-import { type ClaimEnv, reopenReward } from './claim.service.js';
+import { type ClaimEnv, recordExceptionMakers, reviseClaim } from './claim.service.js';
 import { exceptionFacts, loadReferrerFacts, monthStart, referralsOfCustomer } from './claim-context.repo.js';
-import { type RewardRow, updateReward } from './reward.repo.js';
+import type { RewardRow } from './reward.repo.js';
 import { computeRewardAmount } from './reward-amount.core.js';
 
 /**
@@ -50,25 +50,30 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
   const exception = activeExceptions({ now: env.at, exceptions: facts.exceptions.map(exceptionFacts) })[0];
   const ordinal = facts.lifetime + 1;
   const amount = computeRewardAmount({ policy: policyTerms(policyRow), ordinal, conversion, override: exception });
-  const updated = await updateReward(tx, workspaceId, reward.id, {
-    referralId,
-    referrerId: referrer.id,
-    ordinal,
-    amount: amount.amount,
-    currency: amount.currency,
-    summary: amount.summary,
-    calculation: amount.calculation,
-    attribution: {
+  const updated = await reviseClaim(
+    tx,
+    env,
+    reward,
+    {
       referralId,
-      source: target.referral.source,
-      referredAt: target.referral.referredAt.toISOString(),
-      evidence: target.referral.evidence,
-      clicks: 0,
+      referrerId: referrer.id,
+      ordinal,
+      amount: amount.amount,
+      currency: amount.currency,
+      summary: amount.summary,
+      calculation: amount.calculation,
+      attribution: {
+        referralId,
+        source: target.referral.source,
+        referredAt: target.referral.referredAt.toISOString(),
+        evidence: target.referral.evidence,
+        clicks: 0,
+      },
+      payeeChangedBy: env.actor.id,
     },
-    payeeChangedBy: env.actor.id,
-    updatedAt: env.at,
-  });
-  if (!updated) throw new AppError('internal', 'The claim vanished while changing its payee.');
+    { reason: 'payee_changed', why },
+  );
+  await recordExceptionMakers(tx, env, updated, facts.exceptions);
   await recordAudit(tx, env.actor, env.at, {
     action: 'reward.payee_changed',
     objectType: 'reward',
@@ -81,6 +86,5 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
     },
     after: { referralId, referrerId: referrer.id, amount: amount.amount, calculation: amount.calculation, why },
   });
-  if (reward.status === 'pending') await reopenReward(tx, env, updated, `payee changed: ${why}`);
   return updated;
 }

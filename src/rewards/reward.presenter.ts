@@ -4,7 +4,7 @@ import type { Executor } from '../db/client.js';
 import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
 import { type auditEvents, recoveryTasks } from '../db/schema.js';
 import type { MessageRow } from '../messaging/outbox.service.js';
-import { approvalsRequired } from './claim.service.js';
+import { approvalsRequired } from './approval.core.js';
 import { latestDispute } from './claim-context.repo.js';
 import { type ApprovalRow, type FlagRow, type RewardListRow, rewardRowsByIds } from './reward.repo.js';
 import type { Reward, RewardDetail } from './reward.schema.js';

@@ -1,8 +1,17 @@
 import { and, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db/client.js';
-import { conversions, participants, rewardApprovals, rewardFlags, rewards } from '../db/schema.js';
+import {
+  conversions,
+  participants,
+  partnerExceptions,
+  rewardApprovals,
+  rewardFlags,
+  rewardMakers,
+  rewards,
+} from '../db/schema.js';
 import type { Cursor } from '../shared/pagination.js';
+import type { ApprovalFacts, ExceptionAuthorFact, MakerFact, MakerReason } from './approval.core.js';
 import type { RewardStatus } from './lifecycle.core.js';
 
 export type RewardRow = typeof rewards.$inferSelect;
@@ -107,6 +116,93 @@ export async function approvalsFor(db: Executor, workspaceId: string, rewardIds:
     .from(rewardApprovals)
     .where(and(eq(rewardApprovals.workspaceId, workspaceId), inArray(rewardApprovals.rewardId, rewardIds)))
     .orderBy(rewardApprovals.createdAt);
+}
+
+/** Records who made a claim what it is (maker-checker); recording the same fact twice is a no-op. */
+export async function recordMakers(
+  db: Executor,
+  workspaceId: string,
+  rewardId: string,
+  makers: { makerId: string; makerName: string; reason: MakerReason; round: number; detail?: string }[],
+  at: Date,
+) {
+  if (makers.length === 0) return;
+  await db
+    .insert(rewardMakers)
+    .values(makers.map((maker) => ({ workspaceId, rewardId, detail: null, ...maker, createdAt: at })))
+    .onConflictDoNothing();
+}
+
+export async function makersFor(db: Executor, workspaceId: string, rewardIds: string[]) {
+  if (rewardIds.length === 0) return new Map<string, MakerFact[]>();
+  const rows = await db
+    .select()
+    .from(rewardMakers)
+    .where(and(eq(rewardMakers.workspaceId, workspaceId), inArray(rewardMakers.rewardId, rewardIds)))
+    .orderBy(rewardMakers.createdAt);
+  const byReward = new Map<string, MakerFact[]>();
+  for (const row of rows) {
+    const list = byReward.get(row.rewardId) ?? [];
+    list.push({ makerId: row.makerId, makerName: row.makerName, reason: row.reason, round: row.round });
+    byReward.set(row.rewardId, list);
+  }
+  return byReward;
+}
+
+/** Partner exceptions of these referrers, with who wrote them (for maker-checker). */
+export async function exceptionAuthorsFor(db: Executor, workspaceId: string, referrerIds: string[]) {
+  const byReferrer = new Map<string, ExceptionAuthorFact[]>();
+  if (referrerIds.length === 0) return byReferrer;
+  const rows = await db
+    .select()
+    .from(partnerExceptions)
+    .where(and(eq(partnerExceptions.workspaceId, workspaceId), inArray(partnerExceptions.participantId, referrerIds)));
+  for (const row of rows) {
+    const list = byReferrer.get(row.participantId) ?? [];
+    list.push({
+      exceptionId: row.id,
+      authorId: row.createdById,
+      authorName: row.createdBy,
+      expiresAt: row.expiresAt,
+      revokedAt: row.revokedAt,
+    });
+    byReferrer.set(row.participantId, list);
+  }
+  return byReferrer;
+}
+
+/**
+ * The facts the approval decision needs for each claim (makers, exceptions, flags, approvals),
+ * in four set-based queries whatever the number of claims.
+ */
+export async function loadApprovalFacts(
+  db: Executor,
+  workspaceId: string,
+  claims: RewardRow[],
+  rules: (claim: RewardRow) => ApprovalFacts['rules'],
+): Promise<Map<string, ApprovalFacts>> {
+  const ids = claims.map((claim) => claim.id);
+  const [makers, exceptions, flags, approvals] = await Promise.all([
+    makersFor(db, workspaceId, ids),
+    exceptionAuthorsFor(db, workspaceId, [...new Set(claims.map((claim) => claim.referrerId))]),
+    flagsFor(db, workspaceId, ids),
+    approvalsFor(db, workspaceId, ids),
+  ]);
+  return new Map(
+    claims.map((claim) => [
+      claim.id,
+      {
+        reward: claim,
+        rules: rules(claim),
+        makers: makers.get(claim.id) ?? [],
+        exceptions: exceptions.get(claim.referrerId) ?? [],
+        openFlags: flags
+          .filter((flag) => flag.rewardId === claim.id && flag.resolvedAt === null)
+          .map((flag) => ({ id: flag.id, type: flag.type })),
+        approvals: approvals.filter((approval) => approval.rewardId === claim.id),
+      },
+    ]),
+  );
 }
 
 const referrer = alias(participants, 'referrer');

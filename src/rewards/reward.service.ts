@@ -12,13 +12,15 @@ import { rulesTerms } from '../policy/policy.service.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
-import { approvalsRequired, type ClaimEnv, notifyRewardReady, recheckReward, reopenReward } from './claim.service.js';
+import { approvalBlockers, approvalComplete, approvalNeedsNote } from './approval.core.js';
+import { type ClaimEnv, notifyRewardReady, recheckReward, reviseClaim } from './claim.service.js';
 import { nextStatus, type RewardAction, type RewardStatus, statusesAllowing } from './lifecycle.core.js';
 import { changePayee } from './payee.service.js';
 import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
   approvalsFor,
   listRewardRows,
+  loadApprovalFacts,
   lockReward,
   openFlagsFor,
   type RewardListFilter,
@@ -130,42 +132,30 @@ export async function listRewards(
   );
 }
 
+/** The rules version a claim was judged under, as terms. */
+async function rulesOf(tx: Tx, reward: RewardRow) {
+  const rulesRow = await rulesVersion(tx, reward.workspaceId, reward.programId, reward.rulesVersion);
+  if (!rulesRow) throw new AppError('internal', 'The rules version of a claim is missing.');
+  return rulesTerms(rulesRow);
+}
+
 /**
- * Approval: only a claim in review, all flags resolved, hold period over, by someone who did not
- * make the claim or change its amount or payee. Above the two-approver threshold it takes two
- * different people; the first approval is recorded and the claim stays in review.
+ * Approval, as `approval.core.ts` decides it: a claim in review, every flag resolved, the hold
+ * over, by someone who is not one of its makers. Above the two-approver threshold it takes two
+ * different people in the same review round; the first approval is recorded and the claim waits.
  */
 export async function approveReward(deps: Deps, actor: Actor, id: string, input: { note?: string | undefined }) {
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
-    const { reward, to } = await lockForAction(tx, actor, id, 'approve');
-    const open = await openFlagsFor(tx, actor.workspaceId, id);
-    if (open.length > 0) {
-      throw new AppError(
-        'flags_unresolved',
-        `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`,
-        {
-          details: { openFlags: open.map((flag) => ({ id: flag.id, type: flag.type })) },
-        },
-      );
-    }
-    if (reward.holdUntil > at) {
-      throw new AppError(
-        'hold_period_active',
-        `The hold period runs until ${reward.holdUntil.toISOString()} (sized to the refund window); approve after that.`,
-        { details: { holdUntil: reward.holdUntil.toISOString() } },
-      );
-    }
-    const makers = [
-      [reward.createdBy, 'created this claim'],
-      [reward.amountChangedBy, 'changed its amount'],
-      [reward.payeeChangedBy, 'changed its payee'],
-    ] as const;
-    const conflict = makers.find(([who]) => who === actor.id);
-    if (conflict) {
-      throw new AppError('maker_checker', `You ${conflict[1]}, so someone else must approve it (maker-checker).`);
-    }
-    if (reward.recommendation === 'ineligible' && !input.note) {
+    const reward = await lockReward(tx, actor.workspaceId, id);
+    if (!reward) throw notFound('Reward');
+    const rules = await rulesOf(tx, reward);
+    const facts = (await loadApprovalFacts(tx, actor.workspaceId, [reward], () => rules)).get(reward.id);
+    if (!facts) throw new Error('approval facts missing');
+    const [blocker] = approvalBlockers(facts, actor.id, at);
+    if (blocker?.code === 'invalid_transition') throw transitionError(reward, 'approve');
+    if (blocker) throw new AppError(blocker.code, blocker.message, { details: blocker.details });
+    if (approvalNeedsNote(facts) && !input.note) {
       throw new AppError(
         'unprocessable',
         'The checks found this claim ineligible; approving it needs a note saying why.',
@@ -174,45 +164,32 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
         },
       );
     }
-    const rulesRow = await rulesVersion(tx, actor.workspaceId, reward.programId, reward.rulesVersion);
-    if (!rulesRow) throw new AppError('internal', 'The rules version of a claim is missing.');
-    const rules = rulesTerms(rulesRow);
-    const inserted = await tx
-      .insert(rewardApprovals)
-      .values({
-        workspaceId: actor.workspaceId,
-        id: newId('approval', at.getTime()),
-        rewardId: id,
-        approverId: actor.id,
-        approverName: actor.name,
-        approverRole: actor.role,
-        kind: 'manual',
-        rulesVersion: reward.rulesVersion,
-        round: reward.reviewRound,
-        note: input.note ?? null,
-        createdAt: at,
-      })
-      .onConflictDoNothing()
-      .returning();
-    if (inserted.length === 0) {
-      throw new AppError(
-        'already_approved',
-        'You already approved this claim; a second approver must be someone else.',
-      );
-    }
-    const approvals = (await approvalsFor(tx, actor.workspaceId, [id])).filter(
-      (row) => row.round === reward.reviewRound,
-    );
-    const required = approvalsRequired(reward, rules);
-    if (approvals.length < required) {
+    await tx.insert(rewardApprovals).values({
+      workspaceId: actor.workspaceId,
+      id: newId('approval', at.getTime()),
+      rewardId: id,
+      approverId: actor.id,
+      approverName: actor.name,
+      approverRole: actor.role,
+      kind: 'manual',
+      rulesVersion: reward.rulesVersion,
+      round: reward.reviewRound,
+      note: input.note ?? null,
+      createdAt: at,
+    });
+    const { count, required } = approvalComplete(facts, actor.id);
+    if (count < required) {
       await recordAudit(tx, actor, at, {
         action: 'reward.approval_recorded',
         objectType: 'reward',
         objectId: id,
-        after: { approvals: approvals.length, required, note: input.note ?? null },
+        after: { approvals: count, required, round: reward.reviewRound, note: input.note ?? null },
       });
       return;
     }
+    const approvals = (await approvalsFor(tx, actor.workspaceId, [id])).filter(
+      (row) => row.round === reward.reviewRound,
+    );
     const record = {
       kind: 'manual' as const,
       approvers: approvals.map((row) => ({
@@ -229,13 +206,13 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
       at,
       reward,
       'approve',
-      to,
+      'pending',
       {
         approvedAt: at,
         approvalRecord: record,
         notes: appendNote(reward.notes, actor, at, input.note),
       },
-      { approvers: record.approvers.map((a) => a.name) },
+      { approvers: record.approvers.map((a) => a.name), round: reward.reviewRound },
     );
     await notifyRewardReady(tx, { actor, at, publicUrl: deps.publicUrl }, row);
   });
@@ -475,22 +452,24 @@ export async function adjustReward(
     }
     if (input.amount !== undefined && input.amount !== reward.amount) {
       const before = reward;
-      const updated = await updateRewardFrom(tx, actor.workspaceId, id, [reward.status], {
-        amount: input.amount,
-        calculation: `${reward.calculation}; adjusted to ${input.amount} ${reward.currency} by ${actor.name}: ${input.reason}`,
-        amountChangedBy: actor.id,
-        updatedAt: at,
-      });
-      if (!updated) throw transitionError(reward, 'approve');
-      reward = updated;
+      reward = await reviseClaim(
+        tx,
+        env,
+        reward,
+        {
+          amount: input.amount,
+          calculation: `${reward.calculation}; adjusted to ${input.amount} ${reward.currency} by ${actor.name}: ${input.reason}`,
+          amountChangedBy: actor.id,
+        },
+        { reason: 'amount_changed', why: `amount changed: ${input.reason}` },
+      );
       await recordAudit(tx, actor, at, {
         action: 'reward.amount_changed',
         objectType: 'reward',
         objectId: id,
-        before: { amount: before.amount },
-        after: { amount: input.amount, reason: input.reason },
+        before: { amount: before.amount, reviewRound: before.reviewRound },
+        after: { amount: input.amount, reviewRound: reward.reviewRound, reason: input.reason },
       });
-      if (before.status === 'pending') await reopenReward(tx, env, reward, `amount changed: ${input.reason}`);
     }
     await recheckReward(tx, env, id, `adjusted: ${input.reason}`);
   });
