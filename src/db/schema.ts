@@ -76,6 +76,8 @@ export const messageStatusEnum = pgEnum('message_status', [
   'failed',
   'skipped',
   'cancelled',
+  /** The provider refused our configuration (sender, credentials); waits for a fixed one. */
+  'held',
 ]);
 export const skipReasonEnum = pgEnum('skip_reason', ['no_consent', 'do_not_contact', 'no_address', 'daily_cap']);
 export const signalKindEnum = pgEnum('signal_kind', ['ip', 'device', 'payment_fingerprint']);
@@ -85,7 +87,8 @@ export const taskStatusEnum = pgEnum('task_status', ['open', 'done', 'waived']);
 
 export const workspaces = pgTable('workspaces', {
   id: text('id').primaryKey(),
-  name: text('name').notNull().unique(),
+  /** Need not be unique: telling an owner a name is taken would tell them another workspace exists. */
+  name: text('name').notNull(),
   slug: text('slug').notNull().unique(),
   senderName: text('sender_name'),
   companyName: text('company_name'),
@@ -799,7 +802,9 @@ export const messageAttempts = pgTable(
     messageId: text('message_id').notNull(),
     attempt: integer('attempt').notNull(),
     provider: text('provider').notNull(),
-    outcome: text('outcome').$type<'accepted' | 'temporary_failure' | 'permanent_failure' | 'skipped'>().notNull(),
+    outcome: text('outcome')
+      .$type<'accepted' | 'temporary_failure' | 'permanent_failure' | 'configuration_error' | 'skipped'>()
+      .notNull(),
     providerMessageId: text('provider_message_id'),
     error: text('error'),
     startedAt: ts('started_at').notNull(),
@@ -809,6 +814,26 @@ export const messageAttempts = pgTable(
     primaryKey({ columns: [t.workspaceId, t.id] }),
     foreignKey({ columns: [t.workspaceId, t.messageId], foreignColumns: [messages.workspaceId, messages.id] }),
     index('message_attempts_message_idx').on(t.workspaceId, t.messageId),
+  ],
+);
+
+/**
+ * Webhook deliveries already applied, by the provider's delivery id (Svix's `svix-id`), so a
+ * replay inside the signature's tolerance is answered without being applied again. Global, not
+ * per workspace: the id is the provider's, and which workspace an event is for is only known
+ * after reading it. Rows older than a day are deleted (the tolerance is five minutes).
+ */
+export const webhookReceipts = pgTable(
+  'webhook_receipts',
+  {
+    provider: text('provider').notNull(),
+    deliveryId: text('delivery_id').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.provider, t.deliveryId] }),
+    // Serves the clean-up of old receipts.
+    index('webhook_receipts_received_idx').on(t.receivedAt),
   ],
 );
 
