@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseSender, type Sender } from './messaging/sender.core.js';
 
 /**
  * Everything the process reads from its environment, read once at start. Core logic never reads
@@ -18,7 +19,16 @@ const EnvSchema = z.object({
   /** Requests per minute per API key or session; 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   SMTP_URL: z.string().optional(),
-  EMAIL_FROM: z.string().optional(),
+  /** `rewards@example.com` or `Rewards Team <rewards@example.com>`. */
+  EMAIL_FROM: z
+    .string()
+    .transform((value, ctx) => {
+      const parsed = parseSender(value);
+      if (parsed.ok) return parsed.sender;
+      ctx.addIssue({ code: 'custom', message: parsed.reason });
+      return z.NEVER;
+    })
+    .optional(),
   RESEND_API_KEY: z.string().optional(),
   RESEND_API_URL: z.string().url().default('https://api.resend.com'),
   RESEND_WEBHOOK_SECRET: z.string().optional(),
@@ -48,7 +58,7 @@ export interface Config {
   dispatchIntervalMs: number;
   email: {
     smtpUrl: string | undefined;
-    from: string | undefined;
+    from: Sender | undefined;
     resendApiKey: string | undefined;
     resendApiUrl: string;
     resendWebhookSecret: string | undefined;

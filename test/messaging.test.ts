@@ -70,7 +70,7 @@ describe('thank-yous over SMTP and Twilio', () => {
         publicUrl: PUBLIC_URL,
         email: {
           smtpUrl: smtp.url,
-          from: 'rewards@acme-realty.test',
+          from: { address: 'rewards@acme-realty.test', name: undefined },
           resendApiKey: undefined,
           resendApiUrl: '',
           resendWebhookSecret: undefined,
@@ -412,7 +412,7 @@ describe('email through Resend', () => {
         publicUrl: PUBLIC_URL,
         email: {
           smtpUrl: undefined,
-          from: 'rewards@acme.test',
+          from: { address: 'rewards@acme.test', name: undefined },
           resendApiKey: RESEND_KEY,
           resendApiUrl: resend.url,
           resendWebhookSecret: undefined,

@@ -7,7 +7,7 @@
  * Consent is checked again here, at send time: a referrer who opted out after the thank-you was
  * queued gets nothing, and the message is recorded as skipped with the reason.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
@@ -145,6 +145,17 @@ export function createDispatcher(options: DispatcherOptions) {
           sentAt: at,
           lockedUntil: null,
           lastError: null,
+        };
+      } else if (result.outcome === 'configuration_error') {
+        // Our configuration was refused (sender, credentials): the message is not at fault, so it
+        // is held, not failed, and its retry budget starts over once a dispatcher with a fixed
+        // configuration releases it (see releaseHeld).
+        changes = {
+          status: 'held',
+          provider: provider.name,
+          lastError: result.error,
+          lockedUntil: null,
+          attempts: 0,
         };
       } else if (result.outcome === 'temporary_failure' && message.attempts < maxAttempts) {
         changes = {
@@ -296,6 +307,23 @@ export function createDispatcher(options: DispatcherOptions) {
     await record(message, provider, result, startedAt);
   }
 
+  /**
+   * Messages held because a provider refused our configuration go back in the queue of a
+   * dispatcher that starts (configuration is read at start, so a restart is what fixes it). If
+   * the configuration is still wrong, one attempt each puts them back on hold.
+   */
+  async function releaseHeld(): Promise<number> {
+    if (channels.length === 0) return 0;
+    const now = clock.now();
+    const released = await db
+      .update(messages)
+      .set({ status: 'queued', nextAttemptAt: now, lockedUntil: null })
+      .where(and(eq(messages.status, 'held'), inArray(messages.channel, channels)))
+      .returning({ id: messages.id });
+    if (released.length > 0) options.logger?.info({ count: released.length }, 'released held messages');
+    return released.length;
+  }
+
   /** Sends what is due now; answers how many messages it handled. */
   async function runOnce(): Promise<number> {
     const batch = await leaseBatch();
@@ -317,11 +345,17 @@ export function createDispatcher(options: DispatcherOptions) {
   return {
     channels,
     runOnce,
+    releaseHeld,
     /** Polls every `intervalMs`, draining full batches back to back. */
     start(intervalMs = 1000) {
+      let released = false;
       const tick = async () => {
         if (stopped) return;
         try {
+          if (!released) {
+            await releaseHeld();
+            released = true;
+          }
           // A full batch means more may be waiting: go again at once.
           for (;;) {
             running = runOnce();

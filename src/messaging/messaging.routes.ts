@@ -17,6 +17,7 @@ import { getReward } from '../rewards/reward.service.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { IdSchema, NoteSchema, TimestampSchema, text } from '../shared/schemas.js';
 import { queueReferrerMessages } from './outbox.service.js';
+import { outboxStatus } from './outbox-status.repo.js';
 import {
   DEFAULT_TEMPLATES,
   MESSAGE_KINDS,
@@ -288,6 +289,23 @@ export function messagingRoutes(deps: Deps) {
         response: { 200: RewardDetailSchema },
       },
       handler: async (request) => thankByHand(deps, requireActor(request), request.params.id, request.body),
+    });
+
+    const ChannelOutboxSchema = z.object({
+      waiting: z.number().meta({ description: 'Queued or being sent.' }),
+      held: z.number().meta({
+        description:
+          'Refused because of the server’s configuration (sender address, credentials); they go out once it is fixed.',
+      }),
+      heldBecause: z.string().nullable().meta({ description: 'The provider’s latest answer for a held message.' }),
+    });
+    r.get('/v1/messaging/outbox', {
+      schema: {
+        tags,
+        summary: 'What waits in this workspace’s outbox, per channel, and why held messages are held',
+        response: { 200: z.object({ email: ChannelOutboxSchema, sms: ChannelOutboxSchema }) },
+      },
+      handler: async (request) => outboxStatus(deps.db, requireActor(request).workspaceId),
     });
 
     r.get('/v1/participants/:id/messages', {

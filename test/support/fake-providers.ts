@@ -13,16 +13,30 @@ export interface SmtpInbox {
   mails: ParsedMail[];
   /** SMTP reply code to give the next RCPT TO for these addresses (e.g. 550, 451). */
   reject: Map<string, number>;
+  /** Only these senders may use MAIL FROM (when any are listed), like a relay for one domain. */
+  allowedSenders: Set<string>;
+  /** The envelope sender (MAIL FROM) of each accepted mail, in order. */
+  envelopeSenders: string[];
   close(): Promise<void>;
 }
 
 export async function startSmtpServer(): Promise<SmtpInbox> {
   const mails: ParsedMail[] = [];
   const reject = new Map<string, number>();
+  const allowedSenders = new Set<string>();
+  const envelopeSenders: string[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onMailFrom(address, _session, callback) {
+      if (allowedSenders.size > 0 && !allowedSenders.has(address.address.toLowerCase())) {
+        const error = new Error('Sender address rejected: not owned by you') as Error & { responseCode: number };
+        error.responseCode = 553;
+        return callback(error);
+      }
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       const code = reject.get(address.address.toLowerCase());
       if (code) {
@@ -34,10 +48,11 @@ export async function startSmtpServer(): Promise<SmtpInbox> {
       }
       callback();
     },
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {
           mails.push(mail);
+          envelopeSenders.push(session.envelope.mailFrom ? session.envelope.mailFrom.address : '');
           callback();
         })
         .catch(callback);
@@ -49,6 +64,8 @@ export async function startSmtpServer(): Promise<SmtpInbox> {
     url: `smtp://127.0.0.1:${port}`,
     mails,
     reject,
+    allowedSenders,
+    envelopeSenders,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

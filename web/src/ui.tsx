@@ -51,7 +51,12 @@ export function ChannelOutcome({
       : '';
   return (
     <span className={`badge ${tone}`} title={message.lastError ?? undefined}>
-      {channel}: {message.status === 'sending' ? 'sending…' : message.status}
+      {channel}:{' '}
+      {message.status === 'sending'
+        ? 'sending…'
+        : message.status === 'held'
+          ? 'on hold (see Settings)'
+          : message.status}
       {detail}
     </span>
   );

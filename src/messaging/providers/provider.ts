@@ -18,7 +18,12 @@ export interface OutgoingMessage {
 export type SendResult =
   | { outcome: 'accepted'; providerMessageId: string }
   | { outcome: 'temporary_failure'; error: string }
-  | { outcome: 'permanent_failure'; error: string; recipientOptedOut?: boolean };
+  | { outcome: 'permanent_failure'; error: string; recipientOptedOut?: boolean }
+  /**
+   * The provider refused *us*, not the recipient: our sender address, our credentials, our
+   * account. Nothing is wrong with the message; it waits (held) until the configuration is fixed.
+   */
+  | { outcome: 'configuration_error'; error: string };
 
 export interface Provider {
   name: string;

@@ -1,3 +1,4 @@
+import { displayName, type Sender } from '../sender.core.js';
 import type { OutgoingMessage, Provider, SendResult } from './provider.js';
 import { truncateError } from './provider.js';
 
@@ -7,11 +8,12 @@ export function quoteName(name: string): string {
 }
 
 /** Email through Resend's HTTP API (`POST /emails`), with the outbox id as `Idempotency-Key`. */
-export function resendProvider(options: { apiKey: string; apiUrl: string; from: string }): Provider {
+export function resendProvider(options: { apiKey: string; apiUrl: string; from: Sender }): Provider {
   return {
     name: 'resend',
     channel: 'email',
     async send(message: OutgoingMessage): Promise<SendResult> {
+      const name = displayName(options.from, message.fromName);
       let response: Response;
       try {
         response = await fetch(`${options.apiUrl}/emails`, {
@@ -22,7 +24,7 @@ export function resendProvider(options: { apiKey: string; apiUrl: string; from: 
             'idempotency-key': message.id,
           },
           body: JSON.stringify({
-            from: `${quoteName(message.fromName)} <${options.from}>`,
+            from: name ? `${quoteName(name)} <${options.from.address}>` : options.from.address,
             // Staff notices go to a list of addresses written as one comma-separated string.
             to: message.to
               .split(',')
@@ -57,6 +59,10 @@ export function resendProvider(options: { apiKey: string; apiUrl: string; from: 
         return { outcome: 'temporary_failure', error: 'Resend accepted without an id' };
       }
       const error = truncateError(`Resend ${response.status}: ${text}`);
+      // 401/403: our API key is missing, wrong or may not send from this domain; 422 about
+      // `from`: our EMAIL_FROM. Neither says anything about the recipient.
+      if (response.status === 401 || response.status === 403 || (response.status === 422 && /\bfrom\b/i.test(text)))
+        return { outcome: 'configuration_error', error };
       if (response.status === 429 || response.status >= 500 || response.status === 409)
         return { outcome: 'temporary_failure', error };
       return { outcome: 'permanent_failure', error };

@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { displayName, type Sender } from '../sender.core.js';
 import type { OutgoingMessage, Provider, SendResult } from './provider.js';
 import { truncateError } from './provider.js';
 
@@ -8,7 +9,7 @@ import { truncateError } from './provider.js';
  * SMTP has no idempotency key: a crash between the server's acceptance and our record can
  * deliver twice with the same Message-ID (Resend, below, does not have that gap).
  */
-export function smtpProvider(options: { url: string; from: string; messageIdDomain: string }): Provider {
+export function smtpProvider(options: { url: string; from: Sender; messageIdDomain: string }): Provider {
   const transport = nodemailer.createTransport(options.url);
   return {
     name: 'smtp',
@@ -16,7 +17,7 @@ export function smtpProvider(options: { url: string; from: string; messageIdDoma
     async send(message: OutgoingMessage): Promise<SendResult> {
       try {
         const info = await transport.sendMail({
-          from: { name: message.fromName, address: options.from },
+          from: { name: displayName(options.from, message.fromName) ?? '', address: options.from.address },
           to: message.to,
           subject: message.subject ?? '',
           text: message.bodyText,
@@ -34,8 +35,12 @@ export function smtpProvider(options: { url: string; from: string; messageIdDoma
         });
         return { outcome: 'accepted', providerMessageId: info.messageId };
       } catch (error) {
-        const err = error as { responseCode?: number; message?: string; code?: string };
+        const err = error as { responseCode?: number; message?: string; code?: string; command?: string };
         const text = truncateError(err.message ?? String(error));
+        // The server refused our sign-in or our sender address (MAIL FROM): our configuration.
+        if (err.code === 'EAUTH' || (err.command === 'MAIL FROM' && err.responseCode && err.responseCode >= 500)) {
+          return { outcome: 'configuration_error', error: text };
+        }
         // 5xx replies are final (no such mailbox, rejected); 4xx and connection trouble are worth retrying.
         if (err.responseCode && err.responseCode >= 500) return { outcome: 'permanent_failure', error: text };
         return { outcome: 'temporary_failure', error: text };

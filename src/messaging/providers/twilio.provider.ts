@@ -8,6 +8,8 @@ import { truncateError } from './provider.js';
  */
 // Twilio error codes that will never succeed for this recipient; 21610 means they replied STOP.
 const PERMANENT_CODES = new Set([21211, 21408, 21610, 21612, 21614, 30003, 30004, 30005, 30006]);
+// Twilio error codes about our own sending number or account, never about the recipient.
+const CONFIGURATION_CODES = new Set([20003, 21212, 21606, 21659]);
 
 export function twilioProvider(options: {
   accountSid: string;
@@ -58,6 +60,10 @@ export function twilioProvider(options: {
         // not JSON: keep the raw text in the error
       }
       const error = truncateError(`Twilio ${response.status}${code ? ` (${code})` : ''}: ${text}`);
+      // 401 (20003): our account SID or token; 21606/21212/21659: our TWILIO_FROM number.
+      if (response.status === 401 || response.status === 403 || (code !== undefined && CONFIGURATION_CODES.has(code))) {
+        return { outcome: 'configuration_error', error };
+      }
       if (code !== undefined && PERMANENT_CODES.has(code)) {
         return { outcome: 'permanent_failure', error, recipientOptedOut: code === 21610 };
       }

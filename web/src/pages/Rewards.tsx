@@ -406,7 +406,9 @@ function RewardCard({ reward }: { reward: Reward }) {
         ) : null}
         {reward.status === 'sent' && can.fulfil ? (
           <>
-            {reward.thankYou.some((m) => ['queued', 'sending', 'sent', 'delivered'].includes(m.status)) ? null : (
+            {reward.thankYou.some((m) =>
+              ['queued', 'sending', 'held', 'sent', 'delivered'].includes(m.status),
+            ) ? null : (
               <button type="button" onClick={() => thank.mutate('send')} disabled={thank.isPending}>
                 Send thank-you
               </button>

@@ -231,6 +231,38 @@ function RulesForm() {
   );
 }
 
+interface ChannelOutbox {
+  waiting: number;
+  held: number;
+  heldBecause: string | null;
+}
+
+/** Messages the provider refused because of the server's configuration: they wait, visibly. */
+function HeldMessages() {
+  const outbox = useQuery({
+    queryKey: ['outbox'],
+    queryFn: () => get<{ email: ChannelOutbox; sms: ChannelOutbox }>('/v1/messaging/outbox'),
+  });
+  if (!outbox.data) return null;
+  const held = (['email', 'sms'] as const).filter((channel) => outbox.data[channel].held > 0);
+  if (held.length === 0) return null;
+  return (
+    <div className="banner error" role="alert" aria-label="Messages on hold">
+      {held.map((channel) => {
+        const c = outbox.data[channel];
+        return (
+          <p key={channel}>
+            {c.held} {channel === 'email' ? 'email' : 'text'}
+            {c.held === 1 ? '' : 's'} on hold: the provider refused the server’s configuration (
+            {channel === 'email' ? 'EMAIL_FROM, SMTP_URL or RESEND_API_KEY' : 'TWILIO_FROM or the Twilio credentials'}
+            ). They go out once it is fixed and the server restarted. The provider said: {c.heldBecause}
+          </p>
+        );
+      })}
+    </div>
+  );
+}
+
 function SenderForm() {
   const can = useCan();
   const client = useQueryClient();
@@ -280,6 +312,7 @@ function SenderForm() {
       }}
     >
       <h2>Sender and notifications</h2>
+      <HeldMessages />
       <p className="faint">
         Thank-yous are signed “{form.senderName || form.companyName || '…'}
         {form.senderName && form.companyName ? `, ${form.companyName}` : ''}”.
