@@ -27,6 +27,7 @@ import { sendProblem } from './http/problem.js';
 import { requestLimiter } from './http/rate-limit.js';
 import { messagingRoutes } from './messaging/messaging.routes.js';
 import { type WebhookSecrets, webhookRoutes } from './messaging/webhook.routes.js';
+import { loggerOptions, type OpsOptions, registerOps } from './ops/index.js';
 import { participantRoutes } from './participants/participant.routes.js';
 import { exceptionRoutes } from './partners/exception.routes.js';
 import { policyRoutes } from './policy/policy.routes.js';
@@ -64,6 +65,8 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Extra status lines for /healthz (e.g. which message providers are configured). */
   health?: () => Promise<Record<string, unknown>>;
+  /** /readyz, /metrics (METRICS_TOKEN) and the embedded store's backup endpoint. */
+  ops?: OpsOptions;
   webhookSecrets?: WebhookSecrets;
   /** Fastify's trustProxy: the proxy's address(es) or hop count, from TRUST_PROXY. */
   trustProxy?: boolean | string | number;
@@ -74,7 +77,7 @@ const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const deps: Deps = { db: options.database.db, clock: options.clock, publicUrl: options.publicUrl };
   const app = Fastify({
-    logger: { level: options.logLevel ?? 'info' },
+    logger: loggerOptions(options.logLevel ?? 'info'),
     bodyLimit: BODY_LIMIT,
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     requestIdHeader: false,
@@ -152,6 +155,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerIdempotency(app, deps);
 
+  registerOps(app, { database: options.database, clock: options.clock }, options.ops ?? {});
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/healthz', {
     schema: { tags: ['Service'], summary: 'Liveness and what this process is connected to', security: [] },

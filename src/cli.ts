@@ -112,6 +112,39 @@ usersCommand
   });
 
 program
+  .command('backup')
+  .description('Copy the embedded database to a file, consistently, even while the server runs (PostgreSQL: pg_dump)')
+  .requiredOption('--out <file>', 'where to write the backup (a .tar.gz; must not exist yet)')
+  .action(async (options: { out: string }) => {
+    const { backupEmbeddedStore } = await import('./ops/index.js');
+    const config = loadConfig();
+    const startedAt = Date.now();
+    const { bytes, via } = await backupEmbeddedStore({ ...config, out: options.out });
+    const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+    console.log(
+      `Backup written to ${options.out} (${(bytes / 1_048_576).toFixed(1)} MB in ${seconds} s, ` +
+        `${via === 'server' ? 'taken by the running server' : 'copied from the stopped store'}).`,
+    );
+    console.log(`Restore it with: rewardloop restore ${options.out} --data-dir <empty folder>`);
+  });
+
+program
+  .command('restore')
+  .description('Restore a backup into an empty data folder (PostgreSQL: use pg_restore)')
+  .argument('<file>', 'a file written by `rewardloop backup`')
+  .option('--data-dir <folder>', 'the folder to restore into (default: REWARDLOOP_DATA_DIR); must be empty or absent')
+  .action(async (file: string, options: { dataDir?: string }) => {
+    const { restoreEmbeddedStore } = await import('./ops/index.js');
+    const config = loadConfig();
+    const dataDir = options.dataDir ?? config.dataDir;
+    const counts = await restoreEmbeddedStore({ databaseUrl: config.databaseUrl, dataDir, file });
+    console.log(
+      `Restored into ${dataDir}: ${counts.workspaces} workspace(s), ${counts.rewards} reward claim(s). ` +
+        `Start it with REWARDLOOP_DATA_DIR=${dataDir} rewardloop serve.`,
+    );
+  });
+
+program
   .command('bench')
   .description('Measure conversions per second through the HTTP API (PGlite, and PostgreSQL when DATABASE_URL is set)')
   .option('--clients <n>', 'concurrent clients', (v) => Number.parseInt(v, 10), 8)

@@ -1,8 +1,10 @@
+import type { Server } from 'node:http';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createDispatcher } from './messaging/dispatcher.js';
 import { outboxHealth } from './messaging/outbox-status.repo.js';
 import { describeProviders, providersFromConfig } from './messaging/providers/index.js';
+import { announceServer, closeHttpGracefully, newBackupToken } from './ops/index.js';
 import { openConfiguredDatabase, prepareFirstRun } from './runtime.js';
 import { createScheduler } from './scheduler.js';
 import { systemClock } from './shared/clock.js';
@@ -12,6 +14,9 @@ export async function serve(config: Config) {
   const firstRun = await prepareFirstRun(database);
   const providers = providersFromConfig(config);
   const messaging = describeProviders(config, providers);
+  // Only the embedded store is backed up through the server (see ops/backup.ts).
+  const backupToken = database.kind === 'pglite' ? newBackupToken() : undefined;
+  let stopping = false;
   const app = await buildApp({
     database,
     clock: systemClock,
@@ -20,6 +25,7 @@ export async function serve(config: Config) {
     rateLimitPerMinute: config.rateLimitPerMinute,
     trustProxy: config.trustProxy,
     webhookSecrets: { twilioAuthTokens: config.sms.authToken, resendWebhookSecrets: config.email.resendWebhookSecret },
+    ops: { metricsToken: config.metricsToken, backupToken, stopping: () => stopping },
     health: async () => ({
       workers: config.workers,
       messaging: { ...messaging, outbox: await outboxHealth(database.db) },
@@ -40,6 +46,9 @@ export async function serve(config: Config) {
     logger: app.log,
   });
   await app.listen({ port: config.port, host: config.host });
+  const announced = backupToken
+    ? announceServer(config.dataDir, localUrl(app.server.address()), backupToken)
+    : undefined;
   if (config.workers) {
     dispatcher.start(config.dispatchIntervalMs);
     scheduler.start();
@@ -65,17 +74,39 @@ export async function serve(config: Config) {
   }
   console.log(`${lines.join('\n')}\n`);
 
-  let stopping = false;
+  /**
+   * SIGTERM/SIGINT: /readyz turns 503, the listener closes, requests in flight finish (up to
+   * 10 s), the workers finish the message or run in hand and give back the leases they hold,
+   * the database closes, exit 0. A second signal exits at once.
+   */
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    await dispatcher.stop();
-    await scheduler.stop();
-    await app.close();
-    await database.close();
-    process.exit(0);
+    app.log.info({ signal }, 'shutting down: finishing requests in flight (up to 10 s)');
+    try {
+      const [http] = await Promise.all([
+        closeHttpGracefully(app, 10_000),
+        dispatcher.stop().then(() => scheduler.stop()),
+      ]);
+      announced?.remove();
+      await database.close();
+      app.log.info({ forced: http.forced }, 'stopped');
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** Where a client on this host reaches the server (a wildcard listen address means loopback). */
+function localUrl(address: ReturnType<Server['address']>): string {
+  if (!address || typeof address === 'string') return `http://127.0.0.1`;
+  const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }

@@ -7,6 +7,7 @@ import type { Tx } from '../db/client.js';
 import { conversions } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
+import { observeConversion } from '../ops/index.js';
 import {
   addSignals,
   findParticipantByExternalId,
@@ -234,7 +235,7 @@ export async function recordConversion(
       },
     });
     return { created: true, body };
-  });
+  }).then(observeConversion); // counted after commit
 }
 
 /** Events that named a customer by the CRM's id before we knew them are applied once they appear. */

@@ -23,6 +23,10 @@ export interface Database {
   location: string;
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Connection use, for /metrics: a PostgreSQL pool's counts; PGlite is one in-process connection. */
+  connections(): { max: number; total: number; idle?: number; waiting?: number };
+  /** The embedded store as a gzipped tar of its data folder, consistent (PGlite only; for backups). */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 export interface OpenDatabaseOptions {
@@ -68,6 +72,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       }
     },
     close: () => pool.end(),
+    connections: () => ({ max: poolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 
@@ -94,6 +99,13 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
     location: options.dataDir && !options.memory ? options.dataDir : 'memory',
     async migrate() {
       await migratePglite(drizzlePglite({ client }), { migrationsFolder });
+    },
+    connections: () => ({ max: 1, total: 1 }),
+    async dumpDataDir() {
+      // Queries wait while the files are copied (PGlite's query lock): the copy is a committed
+      // state, and the checkpoint first means a restore need not replay much WAL.
+      await client.query('checkpoint');
+      return client.dumpDataDir('gzip');
     },
     async close() {
       try {

@@ -14,9 +14,11 @@ import { recordAudit } from '../audit/audit.repo.js';
 import type { Db } from '../db/client.js';
 import { fromJsonRow, rowsOf } from '../db/json-rows.js';
 import { messageAttempts, messages, participants, rewards, workspaces } from '../db/schema.js';
+import { observeProviderSend } from '../ops/index.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import { type Channel, decideChannel, type SkipReason } from './consent.core.js';
+import { releaseLeases } from './lease.repo.js';
 import type { MessageRow } from './outbox.service.js';
 import { unsubscribeToken } from './outbox.service.js';
 import type { Provider, SendResult } from './providers/provider.js';
@@ -303,7 +305,7 @@ export function createDispatcher(options: DispatcherOptions) {
       const already = await provider.findSent(outgoing, message.createdAt);
       if (already) return record(message, provider, { outcome: 'accepted', providerMessageId: already }, startedAt);
     }
-    const result = await provider.send(outgoing);
+    const result = await observeProviderSend(provider.name, message.channel, provider.send(outgoing));
     await record(message, provider, result, startedAt);
   }
 
@@ -328,7 +330,12 @@ export function createDispatcher(options: DispatcherOptions) {
   async function runOnce(): Promise<number> {
     const batch = await leaseBatch();
     const workspaceCache = new Map<string, Workspace>();
-    for (const message of batch) {
+    for (const [index, message] of batch.entries()) {
+      // Shutting down: what this dispatcher leased but did not start is claimable again at once.
+      if (stopped) {
+        await releaseLeases(db, batch.slice(index));
+        return index;
+      }
       try {
         await deliver(message, workspaceCache);
       } catch (error) {

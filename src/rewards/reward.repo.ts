@@ -10,6 +10,7 @@ import {
   rewardMakers,
   rewards,
 } from '../db/schema.js';
+import { countRewardTransition } from '../ops/index.js';
 import type { Cursor } from '../shared/pagination.js';
 import type { ApprovalFacts, ExceptionAuthorFact, MakerFact, MakerReason } from './approval.core.js';
 import type { RewardStatus } from './lifecycle.core.js';
@@ -83,6 +84,7 @@ export async function updateRewardFrom(
     .set(changes)
     .where(and(byId(workspaceId, id), inArray(rewards.status, [...from])))
     .returning();
+  countRewardTransition(from, changes.status, rows.length > 0); // inside the caller's transaction: see /metrics help
   return rows[0];
 }
 
