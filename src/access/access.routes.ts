@@ -1,3 +1,4 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -59,9 +60,45 @@ const dummyHash = () => {
   return dummy;
 };
 
+/**
+ * A browser that signed in before carries a device cookie: the user it signed in as, a random
+ * nonce, and an HMAC of both under the workspace's signing secret. While someone elsewhere
+ * hammers that email, the device still gets its own allowance of tries.
+ */
+const DEVICE_COOKIE = 'rl_device';
+const DEVICE_TTL_S = 365 * 86_400;
+
+function deviceMac(secret: string, userId: string, nonce: string): string {
+  return createHmac('sha256', secret).update(`device:${userId}:${nonce}`).digest('base64url');
+}
+
+function deviceCookieFor(workspace: { id: string; signingSecret: string }, userId: string): string {
+  const nonce = randomBytes(12).toString('base64url');
+  return `${workspace.id}.${userId}.${nonce}.${deviceMac(workspace.signingSecret, userId, nonce)}`;
+}
+
+/** The user id this request's device cookie was issued to, if it is one of `candidates`. */
+function knownDevice(
+  cookie: string | undefined,
+  candidates: { user: { id: string }; workspace: { id: string; signingSecret: string } }[],
+): string | undefined {
+  const [workspaceId, userId, nonce, mac] = (cookie ?? '').split('.');
+  if (!workspaceId || !userId || !nonce || !mac) return undefined;
+  const candidate = candidates.find((c) => c.workspace.id === workspaceId && c.user.id === userId);
+  if (!candidate) return undefined;
+  const expected = Buffer.from(deviceMac(candidate.workspace.signingSecret, userId, nonce));
+  const offered = Buffer.from(mac);
+  return expected.length === offered.length && timingSafeEqual(expected, offered) ? `${userId}.${nonce}` : undefined;
+}
+
 export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
-  const emailAttempts = limiter(10 / 15, 10);
-  const ipAttempts = limiter(30 / 15, 30);
+  // Failed sign-ins per 15 minutes. Per email *and* address, so nobody can lock a user out from
+  // elsewhere; per address, so one client cannot try many emails; per email from everywhere, a
+  // ceiling for a distributed guess (a known device is let through it); per known device.
+  const pairFailures = limiter(10 / 15, 10);
+  const addressFailures = limiter(30 / 15, 30);
+  const emailFailures = limiter(50 / 15, 50);
+  const deviceFailures = limiter(10 / 15, 10);
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['Access'];
@@ -80,25 +117,28 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       },
       handler: async (request, reply) => {
         const { email, password, workspace } = request.body;
-        // Password guessing is slow by design: 10 tries per address and 30 per client per 15 minutes.
-        for (const [limit, who] of [
-          [emailAttempts, email.trim().toLowerCase()],
-          [ipAttempts, request.ip],
-        ] as const) {
-          const verdict = limit.take(who);
-          if (!verdict.ok) {
-            throw new AppError(
-              'rate_limited',
-              `Too many sign-in attempts; try again in ${verdict.retryAfterSeconds} s.`,
-              {
-                details: { retryAfterSeconds: verdict.retryAfterSeconds },
-              },
-            );
-          }
-        }
         const candidates = (await findUsersByEmail(deps.db, email)).filter(
           (row) => !workspace || row.workspace.slug === workspace || row.workspace.name === workspace,
         );
+        const who = email.trim().toLowerCase();
+        const device = knownDevice(request.cookies?.[DEVICE_COOKIE], candidates);
+        const buckets = device
+          ? [{ limit: deviceFailures, key: device }]
+          : [
+              { limit: pairFailures, key: `${who} ${request.ip}` },
+              { limit: addressFailures, key: request.ip },
+              { limit: emailFailures, key: who },
+            ];
+        for (const { limit, key } of buckets) {
+          const verdict = limit.check(key);
+          if (!verdict.ok) {
+            throw new AppError(
+              'rate_limited',
+              `Too many failed sign-in attempts; try again in ${verdict.retryAfterSeconds} s.`,
+              { details: { retryAfterSeconds: verdict.retryAfterSeconds } },
+            );
+          }
+        }
         let match: (typeof candidates)[number] | undefined;
         for (const candidate of candidates) {
           if (await verifyPassword(password, candidate.user.passwordHash)) {
@@ -108,7 +148,10 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
         }
         // Same work whether or not the address exists, so timing does not tell which emails have accounts.
         if (candidates.length === 0) await verifyPassword(password, await dummyHash());
-        if (!match) throw new AppError('unauthorized', 'Email or password is not right.', { field: 'password' });
+        if (!match) {
+          for (const { limit, key } of buckets) limit.take(key);
+          throw new AppError('unauthorized', 'Email or password is not right.', { field: 'password' });
+        }
         const at = deps.clock.now();
         const { token, hash } = newSessionToken();
         await deps.db.insert(sessions).values({
@@ -125,6 +168,13 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
           sameSite: 'lax',
           secure: options.secureCookies,
           maxAge: SESSION_TTL_MS / 1000,
+        });
+        reply.setCookie(DEVICE_COOKIE, deviceCookieFor(match.workspace, match.user.id), {
+          path: '/v1/session',
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: options.secureCookies,
+          maxAge: DEVICE_TTL_S,
         });
         return {
           actor: { type: 'user', id: match.user.id, name: match.user.name, role: match.user.role },

@@ -4,7 +4,7 @@ import { RewardSchema } from '../rewards/reward.schema.js';
 import {
   AmountSchema,
   CurrencySchema,
-  DateTimeSchema,
+  EventTimeSchema,
   IdSchema,
   PageQuerySchema,
   TimestampSchema,
@@ -30,7 +30,7 @@ export const ConversionInputSchema = z
     referredExternalId: text(200, 1).optional(),
     amount: AmountSchema,
     currency: CurrencySchema,
-    occurredAt: DateTimeSchema.optional(),
+    occurredAt: EventTimeSchema.optional(),
     originalExternalId: text(200, 1).optional(),
     paymentFingerprint: text(200, 1).optional(),
   })

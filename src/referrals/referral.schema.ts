@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DateTimeSchema, IdSchema, PageQuerySchema, TimestampSchema, text } from '../shared/schemas.js';
+import { EventTimeSchema, IdSchema, PageQuerySchema, TimestampSchema, text } from '../shared/schemas.js';
 
 export const REFERRAL_SOURCES = ['link', 'code', 'manual', 'import'] as const;
 
@@ -27,7 +27,7 @@ export const ReferralCreateSchema = z
     referredId: IdSchema,
     source: z.enum(REFERRAL_SOURCES),
     evidence: EvidenceSchema.optional(),
-    referredAt: DateTimeSchema.optional(),
+    referredAt: EventTimeSchema.optional(),
   })
   .refine((body) => body.referrerId !== body.referredId, {
     message: 'A participant cannot refer themselves.',

@@ -25,9 +25,9 @@ export function slugify(name: string): string {
   return slug || 'workspace';
 }
 
-export async function findWorkspaceByName(db: Executor, name: string): Promise<Workspace | undefined> {
-  const rows = await db.select().from(workspaces).where(eq(workspaces.name, name)).limit(1);
-  return rows[0];
+/** Workspace names need not be unique (see the schema); this answers up to two, to tell. */
+async function findWorkspacesByName(db: Executor, name: string): Promise<Workspace[]> {
+  return db.select().from(workspaces).where(eq(workspaces.name, name)).orderBy(workspaces.createdAt).limit(2);
 }
 
 export async function findWorkspaceBySlug(db: Executor, slug: string): Promise<Workspace | undefined> {
@@ -97,20 +97,25 @@ export async function createWorkspace(db: Db, input: { name: string; at: Date })
         return workspace;
       });
     } catch (error) {
-      if (isUniqueViolation(error, 'workspaces_name_unique')) {
-        const existing = await findWorkspaceByName(db, input.name);
-        if (existing) return existing;
-      }
       if (!isUniqueViolation(error, 'workspaces_slug_unique')) throw error;
     }
   }
   throw new AppError('already_exists', `Could not find a free address for workspace ${input.name}.`);
 }
 
-export async function ensureWorkspace(db: Db, name: string, at: Date) {
-  const existing = await findWorkspaceByName(db, name);
-  if (existing) return { workspace: existing, created: false };
-  return { workspace: await createWorkspace(db, { name, at }), created: true };
+/** The CLI's `--workspace`: a slug, or a name that only one workspace has; otherwise a new one. */
+export async function ensureWorkspace(db: Db, nameOrSlug: string, at: Date) {
+  const bySlug = await findWorkspaceBySlug(db, nameOrSlug);
+  if (bySlug) return { workspace: bySlug, created: false };
+  const byName = await findWorkspacesByName(db, nameOrSlug);
+  if (byName.length > 1) {
+    throw new AppError(
+      'already_exists',
+      `Several workspaces are named "${nameOrSlug}"; name one by its slug (${byName.map((w) => w.slug).join(', ')}, ...).`,
+    );
+  }
+  if (byName[0]) return { workspace: byName[0], created: false };
+  return { workspace: await createWorkspace(db, { name: nameOrSlug, at }), created: true };
 }
 
 export async function createApiKey(
