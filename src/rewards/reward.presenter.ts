@@ -4,9 +4,16 @@ import type { Executor } from '../db/client.js';
 import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
 import { type auditEvents, recoveryTasks } from '../db/schema.js';
 import type { MessageRow } from '../messaging/outbox.service.js';
-import { approvalsRequired } from './approval.core.js';
+import { approvalsRequired, makersOf } from './approval.core.js';
 import { latestDispute } from './claim-context.repo.js';
-import { type ApprovalRow, type FlagRow, type RewardListRow, rewardRowsByIds } from './reward.repo.js';
+import {
+  type ApprovalRow,
+  exceptionAuthorsFor,
+  type FlagRow,
+  makersFor,
+  type RewardListRow,
+  rewardRowsByIds,
+} from './reward.repo.js';
 import type { Reward, RewardDetail } from './reward.schema.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -156,6 +163,7 @@ function presentWith(rows: RewardListRow[], extras: Map<string, RewardExtras>): 
       createdAt: reward.createdAt.toISOString(),
       createdBy: { id: reward.createdBy, name: reward.createdByName },
       approvedAt: iso(reward.approvedAt),
+      reviewRound: reward.reviewRound,
       approvals: (extra?.approvals ?? []).map(presentApproval),
       approvalsRequired: rules
         ? approvalsRequired(reward, { twoApproversAbove: rules.twoApproversAbove, currency: rules.currency })
@@ -182,6 +190,7 @@ export async function presentRewardDetail(
   db: Executor,
   workspaceId: string,
   row: RewardListRow,
+  now: Date,
 ): Promise<RewardDetail> {
   const extras = await loadRewardExtras(db, workspaceId, [row.reward.id]);
   const [base] = presentWith([row], extras);
@@ -195,6 +204,15 @@ export async function presentRewardDetail(
     .where(and(eq(recoveryTasks.workspaceId, workspaceId), eq(recoveryTasks.rewardId, reward.id)))
     .orderBy(recoveryTasks.createdAt);
   const dispute = await latestDispute(db, workspaceId, reward.referredId);
+  const exceptionAuthors = (await exceptionAuthorsFor(db, workspaceId, [reward.referrerId])).get(reward.referrerId);
+  const makers = makersOf(
+    {
+      reward,
+      makers: (await makersFor(db, workspaceId, [reward.id])).get(reward.id) ?? [],
+      exceptions: exceptionAuthors ?? [],
+    },
+    now,
+  );
   return {
     ...base,
     checks: reward.checks,
@@ -222,5 +240,11 @@ export async function presentRewardDetail(
       resolvedAt: iso(task.resolvedAt),
     })),
     disputeId: dispute?.id ?? null,
+    makers: makers.map((maker) => ({
+      id: maker.makerId,
+      name: maker.makerName,
+      reason: maker.reason,
+      round: maker.round,
+    })),
   };
 }

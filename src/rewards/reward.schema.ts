@@ -11,6 +11,7 @@ import {
   TimestampSchema,
   text,
 } from '../shared/schemas.js';
+import { MAKER_REASONS } from './approval.core.js';
 import { REWARD_STATUSES } from './lifecycle.core.js';
 
 const Evidence = z.record(z.string(), z.unknown());
@@ -99,6 +100,8 @@ export const RewardSchema = z
     createdAt: TimestampSchema,
     createdBy: z.object({ id: z.string(), name: z.string() }),
     approvedAt: TimestampSchema.nullable(),
+    /** Approvals count only in the current round; a new amount or payee starts a new one. */
+    reviewRound: z.number(),
     approvals: z.array(ApprovalSchema),
     approvalsRequired: z.number(),
     sentAt: TimestampSchema.nullable(),
@@ -152,6 +155,15 @@ export const RewardDetailSchema = RewardSchema.extend({
   history: z.array(HistoryEventSchema),
   recoveryTasks: z.array(RecoveryTaskSchema),
   disputeId: z.string().nullable(),
+  /** Who made the claim what it is: none of them may approve it (maker-checker). */
+  makers: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      reason: z.enum(MAKER_REASONS),
+      round: z.number(),
+    }),
+  ),
 }).meta({ id: 'RewardDetail' });
 
 const StatusList = z

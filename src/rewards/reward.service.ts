@@ -98,7 +98,7 @@ function appendNote(existing: string | null, actor: Actor, at: Date, note: strin
 async function detail(deps: Deps, actor: Actor, id: string) {
   const [row] = await rewardRowsByIds(deps.db, actor.workspaceId, [id]);
   if (!row) throw notFound('Reward');
-  return presentRewardDetail(deps.db, actor.workspaceId, row);
+  return presentRewardDetail(deps.db, actor.workspaceId, row, deps.clock.now());
 }
 
 export async function getReward(deps: Deps, actor: Actor, id: string) {

@@ -1,3 +1,5 @@
+import type { FlagType } from '../../src/eligibility/eligibility.types.js';
+import type { MakerReason } from '../../src/rewards/approval.core.js';
 import { formatMoney as formatMinor, isCurrency, minorUnits } from '../../src/shared/currency.js';
 
 export { isCurrency, minorUnits };
@@ -60,7 +62,14 @@ export const STATUS_LABEL: Record<string, string> = {
   reversed: 'Reversed',
 };
 
-export const FLAG_LABEL: Record<string, string> = {
+export const MAKER_LABEL: Record<MakerReason, string> = {
+  created: 'created it',
+  amount_changed: 'changed the amount',
+  payee_changed: 'changed the payee',
+  partner_exception: 'wrote the partner exception',
+};
+
+export const FLAG_LABEL: Record<FlagType, string> = {
   self_referral: 'Self-referral',
   duplicate_claim: 'Duplicate claim',
   disputed_attribution: 'Disputed attribution',
@@ -68,6 +77,7 @@ export const FLAG_LABEL: Record<string, string> = {
   velocity: 'Velocity',
   disposable_email: 'Disposable email',
   refunded: 'Refunded',
+  existing_customer: 'Existing customer',
 };
 
 export const SKIP_LABEL: Record<string, string> = {

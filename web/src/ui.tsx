@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useState } from 'react';
+import type { FlagType } from '../../src/eligibility/eligibility.types.js';
 import { ApiError } from './api';
 import { FLAG_LABEL, humanize, SKIP_LABEL, STATUS_LABEL } from './format';
 
@@ -22,11 +23,11 @@ export function RecommendationBadge({ value }: { value: string }) {
   return <span className={`badge ${tone}`}>{humanize(value)}</span>;
 }
 
-export function FlagBadge({ type, resolved }: { type: string; resolved?: boolean }) {
+export function FlagBadge({ type, resolved }: { type: FlagType; resolved?: boolean }) {
   return (
     <span className={`badge ${resolved ? '' : 'warn'}`}>
       {resolved ? '✓ ' : '⚑ '}
-      {FLAG_LABEL[type] ?? humanize(type)}
+      {FLAG_LABEL[type]}
     </span>
   );
 }

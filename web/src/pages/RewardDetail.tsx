@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { type RewardDetail as Detail, get } from '../api';
 import { useCan } from '../app';
-import { date, dateTime, humanize, money } from '../format';
+import { date, dateTime, humanize, MAKER_LABEL, money } from '../format';
 import { Link } from '../router';
 import { ChannelOutcome, Empty, ErrorBanner, Loading, RecommendationBadge, StatusBadge } from '../ui';
 import { ApprovalActions, ChecksList, FlagList } from './review-parts';
@@ -54,7 +54,17 @@ export function RewardDetail({ id }: { id: string }) {
             <dd>
               {r.approvals.length === 0
                 ? `none yet (${r.approvalsRequired} needed)`
-                : r.approvals.map((a) => `${a.approverName} (${a.kind}, ${dateTime(a.createdAt)})`).join(', ')}
+                : r.approvals
+                    .map(
+                      (a) =>
+                        `${a.approverName} (${a.kind}, ${dateTime(a.createdAt)}${a.round === r.reviewRound ? '' : ', earlier round: no longer counts'})`,
+                    )
+                    .join(', ')}
+            </dd>
+            <dt>Made by</dt>
+            <dd>
+              {r.makers.length === 0 ? '—' : r.makers.map((m) => `${m.name} (${MAKER_LABEL[m.reason]})`).join(', ')}{' '}
+              <span className="muted">— none of them may approve it</span>
             </dd>
             <dt>Sent</dt>
             <dd>

@@ -215,7 +215,7 @@ export function ApprovalActions({ reward, blockers }: { reward: Reward; blockers
               onClick={() => approve.mutate()}
             >
               {reward.approvalsRequired > 1
-                ? `Approve (${reward.approvals.length + 1} of ${reward.approvalsRequired})`
+                ? `Approve (${reward.approvals.filter((a) => a.round === reward.reviewRound).length + 1} of ${reward.approvalsRequired})`
                 : 'Approve'}
             </button>
             <button type="button" className="danger" onClick={() => setRejecting(true)}>

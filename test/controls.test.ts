@@ -1,0 +1,357 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoApproveDueClaims } from '../src/scheduler.js';
+import { type Api, json, newClaim, newParticipant, newReferral, startTestApp, type TestApp } from './support/app.js';
+
+/**
+ * The approval controls, tried from the attacker's side: every way around maker-checker that an
+ * outside probe found (issue 8) has a test here that got through before the fix.
+ */
+const HOUR = 3_600_000;
+const baseRules = {
+  qualifyingTypes: ['deal_won', 'invoice_paid'],
+  allowedReferrerKinds: ['customer', 'partner'],
+  termsText: 'One reward per referred customer.',
+  termsVersion: '2026-03',
+  currency: 'USD',
+};
+
+/** The approvers that count: those of the claim's current review round. */
+const counted = (reward: { reviewRound: number; approvals: { round: number; approverName: string }[] }) =>
+  reward.approvals
+    .filter((a) => a.round === reward.reviewRound)
+    .map((a) => a.approverName)
+    .sort();
+
+/** What the database said when it refused a statement (drizzle wraps it). */
+async function refusal(statement: Promise<unknown>): Promise<string> {
+  try {
+    await statement;
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause;
+    return cause?.message ?? String(error);
+  }
+  return 'not refused';
+}
+
+const flagTypes = (reward: { flags: { type: string }[] }) => reward.flags.map((f) => f.type).sort();
+
+describe('a lead form cannot hand an existing customer to a referrer', () => {
+  let t: TestApp;
+  let staff: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    staff = await t.as('staff', 'Sally');
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 2500, currency: 'USD' }), 200);
+    // Auto-approval is on: the attack is that the form's claim would be paid with nobody looking.
+    json(
+      await t.owner.put('/v1/program-rules', { ...baseRules, autoApproval: { enabled: true, maxAmount: 10_000 } }),
+      200,
+    );
+  });
+  afterAll(() => t.close());
+
+  const submitLead = async (referralUrl: string, fields: Record<string, string>) => {
+    const path = new URL(referralUrl).pathname;
+    const page = await t.app.inject({ method: 'GET', url: path, remoteAddress: '203.0.113.9' });
+    const clickId = /name="clickId" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const answer = await t.app.inject({
+      method: 'POST',
+      url: path,
+      payload: new URLSearchParams({ clickId, ...fields }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      remoteAddress: '203.0.113.9',
+    });
+    expect(answer.statusCode).toBe(200);
+  };
+
+  it('flags a customer the business already had, named by email, with when and how they became known', async () => {
+    const sam = await newParticipant(t.owner, { name: 'Sam Lee', email: 'sam.lee@example.org', externalId: 'crm-sam' });
+    t.clock.advance(3 * HOUR);
+    const mallory = await newParticipant(t.owner, { name: 'Mallory Moss', email: 'mallory@example.net' });
+    await submitLead(mallory.referralUrl, { name: 'Sam', email: 'Sam.Lee+promo@example.org' });
+
+    const referrals = json(await t.owner.get(`/v1/referrals?referredId=${sam.id}`), 200).items;
+    expect(referrals).toHaveLength(1);
+    expect(referrals[0]).toMatchObject({ source: 'link', referrer: { name: 'Mallory Moss' } });
+
+    const { rewards } = json(
+      await staff.post('/v1/conversions', {
+        externalId: 'deal-sam',
+        type: 'deal_won',
+        referredExternalId: 'crm-sam',
+        amount: 50_000,
+        currency: 'USD',
+      }),
+      201,
+    );
+    const claim = rewards[0];
+    expect(claim.status).toBe('in_review');
+    expect(claim.recommendation).toBe('needs_review');
+    expect(flagTypes(claim)).toEqual(['existing_customer']);
+    const flag = claim.flags.find((f: { type: string }) => f.type === 'existing_customer');
+    expect(flag.reason).toContain('Sam Lee was already known before this link referral');
+    expect(flag.evidence).toMatchObject({
+      knownSince: sam.createdAt,
+      knownVia: 'api',
+      knownBy: 'owner key',
+      referralSource: 'link',
+    });
+    // Not approved behind anyone's back, not by the scheduler either.
+    await autoApproveDueClaims(t.deps);
+    expect(json(await t.owner.get(`/v1/rewards/${claim.id}`), 200).status).toBe('in_review');
+  });
+
+  it('finds the existing customer by phone when the form leaves only a phone number', async () => {
+    const pat = await newParticipant(t.owner, { name: 'Pat Quinn', email: null, phone: '+1 415 555 0123' });
+    t.clock.advance(2 * HOUR);
+    const mallory = await newParticipant(t.owner, { name: 'Mallory Two' });
+    await submitLead(mallory.referralUrl, { name: 'Pat', phone: '(415) 555-0123' });
+
+    // The form did not make a second Pat: the referral names the one the business knows.
+    const referrals = json(await t.owner.get(`/v1/referrals?referrerId=${mallory.id}`), 200).items;
+    expect(referrals).toHaveLength(1);
+    expect(referrals[0].referred.id).toBe(pat.id);
+    const claim = json(
+      await staff.post('/v1/conversions', {
+        externalId: 'deal-pat',
+        type: 'deal_won',
+        referredId: pat.id,
+        amount: 50_000,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+    expect(flagTypes(claim)).toEqual(['existing_customer']);
+    expect(claim.status).toBe('in_review');
+  });
+
+  it('flags a customer who bought before the link named them, even for the sale before it', async () => {
+    const kim = await newParticipant(t.owner, { name: 'Kim Park', email: 'kim@example.org' });
+    const first = json(
+      await staff.post('/v1/conversions', {
+        externalId: 'deal-kim-1',
+        type: 'deal_won',
+        referredId: kim.id,
+        amount: 40_000,
+        currency: 'USD',
+      }),
+      201,
+    );
+    expect(first.outcome).toBe('no_referral');
+    t.clock.advance(2 * HOUR);
+    const mallory = await newParticipant(t.owner, { name: 'Mallory Three' });
+    await submitLead(mallory.referralUrl, { name: 'Kim', email: 'kim@example.org' });
+
+    // The referral makes a claim for the earlier sale at once (late attribution): flagged.
+    const claims = json(await t.owner.get(`/v1/rewards?referredId=${kim.id}`), 200).items;
+    expect(claims).toHaveLength(1);
+    expect(claims[0].status).toBe('in_review');
+    const flag = claims[0].flags.find((f: { type: string }) => f.type === 'existing_customer');
+    expect(flag.reason).toContain('bought before being referred');
+    expect(flag.evidence.earlierConversions).toMatchObject([{ externalId: 'deal-kim-1', amount: 40_000 }]);
+  });
+
+  it('still lets a genuinely new lead through, auto-approved when clean', async () => {
+    const jess = await newParticipant(t.owner, { name: 'Jessica Alvarez' });
+    await submitLead(jess.referralUrl, { name: 'Nora New', email: 'nora.new@example.net' });
+    const [referral] = json(await t.owner.get(`/v1/referrals?referrerId=${jess.id}`), 200).items;
+    t.clock.advance(HOUR);
+    const claim = json(
+      await staff.post('/v1/conversions', {
+        externalId: 'deal-nora',
+        type: 'deal_won',
+        referredId: referral.referred.id,
+        amount: 50_000,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+    expect(flagTypes(claim)).toEqual([]);
+    const detail = json(await t.owner.get(`/v1/rewards/${claim.id}`), 200);
+    expect(detail.checks.find((c: { check: string }) => c.check === 'existing_customer').passed).toBe(true);
+    expect(claim.status).toBe('pending');
+  });
+});
+
+describe('the two-person rule counts only approvals of the claim as it is now', () => {
+  let t: TestApp;
+  let fiona: Api;
+  let frank: Api;
+  let gina: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    fiona = await t.as('finance', 'Fiona');
+    frank = await t.as('finance', 'Frank');
+    gina = await t.as('finance', 'Gina');
+    // $6,000 gift cards; two approvers above $5,000.
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 600_000, currency: 'USD' }), 200);
+    json(await t.owner.put('/v1/program-rules', { ...baseRules, twoApproversAbove: 500_000 }), 200);
+  });
+  afterAll(() => t.close());
+
+  it('starts a new round when someone else changes the amount: the earlier approval no longer counts', async () => {
+    const { reward } = await newClaim(t.owner);
+    expect(reward.approvalsRequired).toBe(2);
+    expect(json(await fiona.post(`/v1/rewards/${reward.id}/approve`, {}), 200).status).toBe('in_review');
+    const adjusted = json(
+      await frank.post(`/v1/rewards/${reward.id}/adjust`, { amount: 900_000, reason: 'Bigger deal' }),
+      200,
+    );
+    expect(adjusted).toMatchObject({ status: 'in_review', amount: 900_000 });
+    // Before the fix this made it approved: Fiona's $6,000 approval plus Gina's $9,000 one.
+    expect(json(await gina.post(`/v1/rewards/${reward.id}/approve`, {}), 200).status).toBe('in_review');
+    expect(json(await frank.post(`/v1/rewards/${reward.id}/approve`, {}), 409).code).toBe('maker_checker');
+    const done = json(await fiona.post(`/v1/rewards/${reward.id}/approve`, { note: 'Checked the $9,000' }), 200);
+    expect(done.status).toBe('pending');
+    expect(counted(done)).toEqual(['Fiona', 'Gina']);
+  });
+
+  it('does not count the adjuster’s own earlier approval, nor let them approve the new amount', async () => {
+    const { reward } = await newClaim(t.owner);
+    json(await fiona.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    json(await fiona.post(`/v1/rewards/${reward.id}/adjust`, { amount: 900_000, reason: 'Raise it' }), 200);
+    expect(json(await gina.post(`/v1/rewards/${reward.id}/approve`, {}), 200).status).toBe('in_review');
+    expect(json(await fiona.post(`/v1/rewards/${reward.id}/approve`, {}), 409).code).toBe('maker_checker');
+    const list = json(await fiona.get('/v1/approvals?limit=100'), 200).items;
+    const item = list.find((i: { reward: { id: string } }) => i.reward.id === reward.id);
+    expect(item.canApprove).toBe(false);
+    expect(item.blockers.join(' ')).toContain('changed its amount');
+    const done = json(await frank.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    expect(done.status).toBe('pending');
+    expect(counted(done)).toEqual(['Frank', 'Gina']);
+    const detail = json(await t.owner.get(`/v1/rewards/${reward.id}`), 200);
+    expect(detail.makers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Fiona', reason: 'amount_changed', round: 2 })]),
+    );
+  });
+
+  it('is held by the database too: an amount change without a new round, or a maker’s approval, is refused', async () => {
+    const { reward } = await newClaim(t.owner);
+    const db = t.database.db;
+    expect(
+      await refusal(
+        db.execute(sql`update rewards set amount = 1 where workspace_id = ${t.workspaceId} and id = ${reward.id}`),
+      ),
+    ).toMatch(/new review round/);
+    const [maker] = (
+      (await db.execute(
+        sql`select maker_id from reward_makers where workspace_id = ${t.workspaceId} and reward_id = ${reward.id}`,
+      )) as unknown as { rows: { maker_id: string }[] }
+    ).rows;
+    expect(maker?.maker_id).toMatch(/^key_/);
+    expect(
+      await refusal(
+        db.execute(sql`insert into reward_approvals (workspace_id, id, reward_id, approver_id, approver_name,
+          approver_role, kind, rules_version, round)
+          values (${t.workspaceId}, 'apr_forged', ${reward.id}, ${maker?.maker_id}, 'Owner', 'owner', 'manual', 1, 1)`),
+      ),
+    ).toMatch(/maker-checker/);
+    expect(
+      await refusal(
+        db.execute(sql`insert into reward_approvals (workspace_id, id, reward_id, approver_id, approver_name,
+          approver_role, kind, rules_version, round)
+          values (${t.workspaceId}, 'apr_stale', ${reward.id}, 'usr_someone', 'Someone', 'finance', 'manual', 1, 7)`),
+      ),
+    ).toMatch(/round 7/);
+  });
+});
+
+describe('a partner exception makes its author a maker', () => {
+  let t: TestApp;
+  let fiona: Api;
+  let frank: Api;
+  let staff: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    fiona = await t.as('finance', 'Fiona');
+    frank = await t.as('finance', 'Frank');
+    staff = await t.as('staff', 'Sally');
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 2500, currency: 'USD' }), 200);
+  });
+  afterAll(() => t.close());
+
+  async function partnerClaim(exceptionBy: Api) {
+    const partner = await newParticipant(t.owner, { name: 'Acme Partners', kind: 'partner' });
+    const exception = json(
+      await exceptionBy.post('/v1/partner-exceptions', {
+        participantId: partner.id,
+        amount: 250_000,
+        reason: 'Special deal',
+        expiresAt: '2027-01-01T00:00:00Z',
+      }),
+      201,
+    );
+    const customer = await newParticipant(staff);
+    await newReferral(staff, partner.id, customer.id);
+    const claim = json(
+      await staff.post('/v1/conversions', {
+        externalId: `deal-${customer.id}`,
+        type: 'deal_won',
+        referredId: customer.id,
+        amount: 100_000,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+    expect(claim.amount).toBe(250_000);
+    const flag = claim.flags.find((f: { type: string }) => f.type === 'partner_exception');
+    return { claim, flag, exception };
+  }
+
+  it('refuses the finance person who wrote the exception, after they resolved its flag', async () => {
+    const { claim, flag } = await partnerClaim(fiona);
+    json(await fiona.post(`/v1/rewards/${claim.id}/flags/${flag.id}/resolve`, { reason: 'Matches the deal' }), 200);
+    const refused = json(await fiona.post(`/v1/rewards/${claim.id}/approve`, {}), 409);
+    expect(refused).toMatchObject({ code: 'maker_checker' });
+    expect(refused.detail).toContain('partner exception');
+    expect(json(await frank.post(`/v1/rewards/${claim.id}/approve`, {}), 200).status).toBe('pending');
+  });
+
+  it('still refuses them after they revoke the exception that set the amount', async () => {
+    const { claim, flag, exception } = await partnerClaim(fiona);
+    json(await fiona.post(`/v1/partner-exceptions/${exception.id}/revoke`), 200);
+    json(await frank.post(`/v1/rewards/${claim.id}/flags/${flag.id}/resolve`, { reason: 'Checked' }), 200);
+    expect(json(await fiona.post(`/v1/rewards/${claim.id}/approve`, {}), 409).code).toBe('maker_checker');
+  });
+});
+
+describe('auto-approval never approves a claim made by the owner who turned it on', () => {
+  let t: TestApp;
+  let fiona: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    fiona = await t.as('finance', 'Fiona');
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 2500, currency: 'USD' }), 200);
+  });
+  afterAll(() => t.close());
+
+  it('sends the opt-in author’s own claim to a person, at once and when the hold ends', async () => {
+    json(
+      await t.owner.put('/v1/program-rules', {
+        ...baseRules,
+        holdDays: 1,
+        autoApproval: { enabled: true, maxAmount: 10_000 },
+      }),
+      200,
+    );
+    const { reward } = await newClaim(t.owner);
+    expect(reward.status).toBe('in_review');
+    t.clock.advance(25 * HOUR);
+    expect(await autoApproveDueClaims(t.deps)).toBe(0);
+    expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('in_review');
+    expect(json(await t.owner.post(`/v1/rewards/${reward.id}/approve`, {}), 409).code).toBe('maker_checker');
+    const approved = json(await fiona.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    expect(approved.approvals).toMatchObject([{ kind: 'manual', approverName: 'Fiona' }]);
+  });
+
+  it('approves a clean claim someone else made', async () => {
+    json(
+      await t.owner.put('/v1/program-rules', { ...baseRules, autoApproval: { enabled: true, maxAmount: 10_000 } }),
+      200,
+    );
+    const { reward } = await newClaim(fiona);
+    expect(reward.status).toBe('pending');
+    expect(reward.approvals[0].kind).toBe('auto');
+  });
+});
