@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
 import { messageAttempts, messages } from '../src/db/schema.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { createDispatcher, type Dispatcher, retryDelayMs } from '../src/messaging/dispatcher.js';
@@ -510,6 +511,55 @@ describe('email through Resend', () => {
     expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).thankYou[0].status).toBe('delivered');
     expect((await send('email.complained')).statusCode).toBe(204);
     expect(json(await t.owner.get(`/v1/participants/${referrer.id}`), 200).emailMarketingConsent).toBe(false);
+  });
+  it('answers a replayed Resend event 200 without applying it again, in any process', async () => {
+    const { reward, referrer } = await approvedClaim(t, finance, {
+      email: 'replayed@example.com',
+      emailMarketingConsent: true,
+    });
+    json(await t.owner.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 200);
+    await drain(dispatcher);
+    const emailId = resend.deliveries.at(-1)?.id ?? '';
+    const body = JSON.stringify({ type: 'email.complained', data: { email_id: emailId } });
+    const id = `msg_${randomBytes(6).toString('hex')}`;
+    const timestamp = String(Math.floor(t.clock.now().getTime() / 1000));
+    const request = {
+      method: 'POST' as const,
+      url: '/webhooks/resend',
+      payload: body,
+      headers: {
+        'content-type': 'application/json',
+        'svix-id': id,
+        'svix-timestamp': timestamp,
+        'svix-signature': svixSignature(RESEND_SECRET, id, timestamp, body),
+      },
+    };
+    expect((await t.app.inject(request)).statusCode).toBe(204);
+    expect(json(await t.owner.get(`/v1/participants/${referrer.id}`), 200).emailMarketingConsent).toBe(false);
+    // The referrer asks to hear from the business again; staff record it.
+    json(await t.owner.patch(`/v1/participants/${referrer.id}`, { emailMarketingConsent: true }), 200);
+
+    // Someone who captured the signed request sends it again a minute later: nothing changes.
+    t.clock.advance(60_000);
+    const replay = await t.app.inject(request);
+    expect(replay.statusCode).toBe(200);
+    expect(JSON.parse(replay.body)).toMatchObject({ duplicate: true });
+    expect(json(await t.owner.get(`/v1/participants/${referrer.id}`), 200).emailMarketingConsent).toBe(true);
+
+    // Nor in another process on the same database (or after a restart).
+    const other = await buildApp({
+      database: t.database,
+      clock: t.clock,
+      publicUrl: PUBLIC_URL,
+      logLevel: 'silent',
+      webhookSecrets: { twilioAuthTokens: undefined, resendWebhookSecrets: RESEND_SECRET },
+    });
+    try {
+      expect((await other.inject(request)).statusCode).toBe(200);
+    } finally {
+      await other.close();
+    }
+    expect(json(await t.owner.get(`/v1/participants/${referrer.id}`), 200).emailMarketingConsent).toBe(true);
   });
 });
 

@@ -1,9 +1,9 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Executor } from '../db/client.js';
-import { auditEvents, messages, participants, workspaces } from '../db/schema.js';
+import { auditEvents, messages, participants, webhookReceipts, workspaces } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { sendProblem } from '../http/problem.js';
 import { publicPage } from '../http/public-page.js';
@@ -24,6 +24,7 @@ export interface WebhookSecrets {
 }
 
 const TWILIO_DELIVERED = new Set(['delivered']);
+const WEBHOOK_RECEIPT_TTL_MS = 86_400_000;
 const TWILIO_FAILED = new Set(['undelivered', 'failed']);
 
 /** Whether the participant's SMS consent was last taken away by a STOP text (not by staff or never given). */
@@ -213,40 +214,53 @@ export function webhookRoutes(deps: Deps, secrets: WebhookSecrets) {
       const event = body?.json;
       const emailId = event?.data?.email_id;
       const at = deps.clock.now();
-      if (emailId && event?.type) {
-        await deps.db.transaction(async (tx) => {
-          const [message] = await tx
-            .select()
-            .from(messages)
-            .where(and(eq(messages.providerMessageId, emailId), eq(messages.provider, 'resend')));
-          if (!message) return;
-          const where = and(eq(messages.workspaceId, message.workspaceId), eq(messages.id, message.id));
-          if (event.type === 'email.delivered' && message.status === 'sent') {
-            await tx.update(messages).set({ status: 'delivered', deliveredAt: at }).where(where);
-          } else if (event.type === 'email.bounced' && message.status !== 'failed') {
-            await tx
-              .update(messages)
-              .set({ status: 'failed', failedAt: at, lastError: 'Resend reports a bounce' })
-              .where(where);
-          } else if (event.type === 'email.complained' && message.participantId) {
-            // A spam complaint is the strongest unsubscribe there is.
-            await tx
-              .update(participants)
-              .set({ emailMarketingConsent: false, updatedAt: at })
-              .where(
-                and(eq(participants.workspaceId, message.workspaceId), eq(participants.id, message.participantId)),
-              );
-          } else {
-            return;
-          }
-          await recordAudit(tx, systemActor(message.workspaceId, 'Resend'), at, {
-            action: `message.${event.type?.replace('email.', '')}`,
-            objectType: 'message',
-            objectId: message.id,
-            after: { event: event.type },
-          });
+      const deliveryId = header('svix-id') ?? header('webhook-id') ?? '';
+      const applied = await deps.db.transaction(async (tx) => {
+        // A signed request can be replayed while its timestamp is fresh: each delivery id is
+        // applied once, in the transaction that applies it, remembered in the database (so across
+        // processes and restarts) for a day, far beyond the 5-minute tolerance.
+        await tx
+          .delete(webhookReceipts)
+          .where(lt(webhookReceipts.receivedAt, new Date(at.getTime() - WEBHOOK_RECEIPT_TTL_MS)));
+        const receipt = await tx
+          .insert(webhookReceipts)
+          .values({ provider: 'resend', deliveryId, receivedAt: at })
+          .onConflictDoNothing()
+          .returning({ deliveryId: webhookReceipts.deliveryId });
+        if (receipt.length === 0) return false;
+        if (!emailId || !event?.type) return true;
+        const [message] = await tx
+          .select()
+          .from(messages)
+          .where(and(eq(messages.providerMessageId, emailId), eq(messages.provider, 'resend')));
+        if (!message) return true;
+        const where = and(eq(messages.workspaceId, message.workspaceId), eq(messages.id, message.id));
+        if (event.type === 'email.delivered' && message.status === 'sent') {
+          await tx.update(messages).set({ status: 'delivered', deliveredAt: at }).where(where);
+        } else if (event.type === 'email.bounced' && message.status !== 'failed') {
+          await tx
+            .update(messages)
+            .set({ status: 'failed', failedAt: at, lastError: 'Resend reports a bounce' })
+            .where(where);
+        } else if (event.type === 'email.complained' && message.participantId) {
+          // A spam complaint is the strongest unsubscribe there is.
+          await tx
+            .update(participants)
+            .set({ emailMarketingConsent: false, updatedAt: at })
+            .where(and(eq(participants.workspaceId, message.workspaceId), eq(participants.id, message.participantId)));
+        } else {
+          return true;
+        }
+        await recordAudit(tx, systemActor(message.workspaceId, 'Resend'), at, {
+          action: `message.${event.type?.replace('email.', '')}`,
+          objectType: 'message',
+          objectId: message.id,
+          after: { event: event.type },
         });
-      }
+        return true;
+      });
+      // A replay is answered as a success (the sender must stop retrying) and changes nothing.
+      if (!applied) return reply.code(200).send({ duplicate: true, deliveryId });
       return reply.code(204).send();
     });
 
