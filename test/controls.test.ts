@@ -1,7 +1,17 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoApproveDueClaims } from '../src/scheduler.js';
-import { type Api, json, newClaim, newParticipant, newReferral, startTestApp, type TestApp } from './support/app.js';
+import {
+  type Api,
+  createTestUser,
+  json,
+  newClaim,
+  newParticipant,
+  newReferral,
+  PUBLIC_URL,
+  startTestApp,
+  type TestApp,
+} from './support/app.js';
 
 /**
  * The approval controls, tried from the attacker's side: every way around maker-checker that an
@@ -353,5 +363,77 @@ describe('auto-approval never approves a claim made by the owner who turned it o
     const { reward } = await newClaim(fiona);
     expect(reward.status).toBe('pending');
     expect(reward.approvals[0].kind).toBe('auto');
+  });
+});
+
+describe('a second identity of the same person is still that person', () => {
+  let t: TestApp;
+  let frank: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    frank = await t.as('finance', 'Frank');
+    await createTestUser(t, 'olivia@example.com', 'owner password 1', 'owner');
+    await createTestUser(t, 'fiona@example.com', 'finance password 1', 'finance');
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 600_000, currency: 'USD' }), 200);
+    json(await t.owner.put('/v1/program-rules', { ...baseRules, twoApproversAbove: 500_000 }), 200);
+  });
+  afterAll(() => t.close());
+
+  /** The web app's session for a user, as an Api. */
+  async function session(email: string, password: string): Promise<Api> {
+    const response = await t.app.inject({ method: 'POST', url: '/v1/session', payload: { email, password } });
+    const cookie = String(json(response, 200) && response.headers['set-cookie']).split(';')[0] ?? '';
+    const headers = (extra: Record<string, string> = {}) => ({ cookie, origin: PUBLIC_URL, ...extra });
+    return {
+      key: cookie,
+      get: (url) => t.app.inject({ method: 'GET', url, headers: headers() }),
+      post: (url, body, extra) =>
+        t.app.inject({
+          method: 'POST',
+          url,
+          headers: headers(extra),
+          ...(body === undefined ? {} : { payload: body as object }),
+        }),
+      put: (url, body) => t.app.inject({ method: 'PUT', url, headers: headers(), payload: body as object }),
+      patch: (url, body) => t.app.inject({ method: 'PATCH', url, headers: headers(), payload: body as object }),
+    };
+  }
+
+  const withKey = (key: string, path: string) =>
+    t.app.inject({ method: 'POST', url: path, headers: { authorization: `Bearer ${key}` }, payload: {} });
+
+  it('refuses an approval through a key the claim’s maker minted, or a key minted through it', async () => {
+    const olivia = await session('olivia@example.com', 'owner password 1');
+    const { reward } = await newClaim(olivia);
+    const financeKey = json(await olivia.post('/v1/api-keys', { name: 'My finance key', role: 'finance' }), 201).key;
+    expect(json(await withKey(financeKey, `/v1/rewards/${reward.id}/approve`), 409).code).toBe('maker_checker');
+    const ownerKey = json(await olivia.post('/v1/api-keys', { name: 'My owner key', role: 'owner' }), 201).key;
+    const nested = json(
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: { authorization: `Bearer ${ownerKey}` },
+        payload: { name: 'Through my key', role: 'finance' },
+      }),
+      201,
+    ).key;
+    expect(json(await withKey(nested, `/v1/rewards/${reward.id}/approve`), 409).code).toBe('maker_checker');
+    // Someone else approves it.
+    expect(json(await frank.post(`/v1/rewards/${reward.id}/approve`, {}), 200).approvals).toHaveLength(1);
+  });
+
+  it('counts one person once towards two approvals, whichever credential they use', async () => {
+    const olivia = await session('olivia@example.com', 'owner password 1');
+    const fiona = await session('fiona@example.com', 'finance password 1');
+    const { reward } = await newClaim(t.owner);
+    expect(json(await olivia.post(`/v1/rewards/${reward.id}/approve`, {}), 200).status).toBe('in_review');
+    const oliviasKey = json(await olivia.post('/v1/api-keys', { name: 'Olivia finance', role: 'finance' }), 201).key;
+    expect(json(await withKey(oliviasKey, `/v1/rewards/${reward.id}/approve`), 409).code).toBe('already_approved');
+    const done = json(await fiona.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    expect(done.status).toBe('pending');
+    expect(counted(done)).toHaveLength(2);
+    expect(done.approvals.map((a: { approverId: string }) => a.approverId)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^usr_/)]),
+    );
   });
 });

@@ -8,6 +8,16 @@ export interface Actor {
   role: Role | 'system';
   workspaceId: string;
   requestId?: string | undefined;
+  /**
+   * The person behind an API key minted by a signed-in user (directly, or through keys they
+   * minted): maker-checker treats that key and its creator as one person.
+   */
+  personId?: string | undefined;
+}
+
+/** Who is acting, as maker-checker sees it: the person behind the credential. */
+export function personOf(actor: Pick<Actor, 'id' | 'personId'>): string {
+  return actor.personId ?? actor.id;
 }
 
 export function systemActor(workspaceId: string, name = 'Rewardloop'): Actor {

@@ -1,4 +1,4 @@
-import type { Actor } from '../access/actor.js';
+import { type Actor, personOf } from '../access/actor.js';
 import type { Deps } from '../deps.js';
 import { rulesVersion } from '../policy/policy.repo.js';
 import { rulesTerms } from '../policy/policy.service.js';
@@ -45,7 +45,7 @@ export async function listApprovals(deps: Deps, actor: Actor, query: { limit: nu
       const reward = presented.get(row.id);
       const decision = facts.get(row.id);
       if (!reward || !decision) throw new Error('approval item vanished');
-      const blockers = approvalBlockers(decision, actor.id, now).map((blocker) => blocker.message);
+      const blockers = approvalBlockers(decision, personOf(actor), now).map((blocker) => blocker.message);
       return {
         reward,
         checks: row.reward.checks,

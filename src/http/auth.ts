@@ -87,6 +87,9 @@ export function registerAuth(
       name: found.key.name,
       role: found.key.role,
       workspaceId: found.key.workspaceId,
+      // A key records the person who minted it; a key minted by another key or the system
+      // stands for itself.
+      ...(found.key.createdBy?.startsWith('usr_') ? { personId: found.key.createdBy } : {}),
     };
     if (keyCache.size > 10_000) keyCache.clear();
     keyCache.set(hash, { actor, until: now + KEY_CACHE_MS });

@@ -2,7 +2,7 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Actor } from '../access/actor.js';
+import { type Actor, personOf } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { partnerExceptions } from '../db/schema.js';
 import type { Deps } from '../deps.js';
@@ -112,7 +112,7 @@ async function createException(deps: Deps, actor: Actor, input: z.infer<typeof E
         reason: input.reason,
         expiresAt,
         createdBy: actor.name,
-        createdById: actor.id,
+        createdById: personOf(actor),
         createdAt: at,
       })
       .returning();

@@ -1,4 +1,4 @@
-import type { Actor } from '../access/actor.js';
+import { type Actor, personOf } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { programRules, rewardPolicies } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
@@ -176,7 +176,7 @@ export async function updateRules(deps: Deps, actor: Actor, input: ProgramRulesI
     const enabledBy = enabled
       ? unchanged && previous.autoApproveEnabledBy
         ? previous.autoApproveEnabledBy
-        : actor.id
+        : personOf(actor)
       : null;
     const next = {
       qualifyingTypes: input.qualifyingTypes,

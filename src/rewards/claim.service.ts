@@ -6,7 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { Actor } from '../access/actor.js';
-import { systemActor } from '../access/actor.js';
+import { personOf, systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { findConversion } from '../conversions/conversion.repo.js';
 import type { Tx } from '../db/client.js';
@@ -210,7 +210,7 @@ export async function createClaimForConversion(
     tx,
     workspaceId,
     id,
-    [{ makerId: env.actor.id, makerName: env.actor.name, reason: 'created', round: row.reviewRound }],
+    [{ makerId: personOf(env.actor), makerName: env.actor.name, reason: 'created', round: row.reviewRound }],
     env.at,
   );
   await recordExceptionMakers(tx, env, row, referrerFacts.exceptions);
@@ -457,7 +457,7 @@ export async function reviseClaim(
     tx,
     reward.workspaceId,
     reward.id,
-    [{ makerId: env.actor.id, makerName: env.actor.name, reason: maker.reason, round: row.reviewRound }],
+    [{ makerId: personOf(env.actor), makerName: env.actor.name, reason: maker.reason, round: row.reviewRound }],
     env.at,
   );
   if (reward.status === 'pending') {

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Actor } from '../access/actor.js';
+import { type Actor, personOf } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Tx } from '../db/client.js';
 import { disputes, rewardApprovals, rewardFlags, workspaces } from '../db/schema.js';
@@ -152,7 +152,9 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
     const rules = await rulesOf(tx, reward);
     const facts = (await loadApprovalFacts(tx, actor.workspaceId, [reward], () => rules)).get(reward.id);
     if (!facts) throw new Error('approval facts missing');
-    const [blocker] = approvalBlockers(facts, actor.id, at);
+    // Maker-checker compares people, not credentials: a key someone minted is them.
+    const person = personOf(actor);
+    const [blocker] = approvalBlockers(facts, person, at);
     if (blocker?.code === 'invalid_transition') throw transitionError(reward, 'approve');
     if (blocker) throw new AppError(blocker.code, blocker.message, { details: blocker.details });
     if (approvalNeedsNote(facts) && !input.note) {
@@ -168,7 +170,7 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
       workspaceId: actor.workspaceId,
       id: newId('approval', at.getTime()),
       rewardId: id,
-      approverId: actor.id,
+      approverId: person,
       approverName: actor.name,
       approverRole: actor.role,
       kind: 'manual',
@@ -177,7 +179,7 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
       note: input.note ?? null,
       createdAt: at,
     });
-    const { count, required } = approvalComplete(facts, actor.id);
+    const { count, required } = approvalComplete(facts, person);
     if (count < required) {
       await recordAudit(tx, actor, at, {
         action: 'reward.approval_recorded',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
-import type { Actor } from '../access/actor.js';
+import { type Actor, personOf } from '../access/actor.js';
 import type { Role } from '../access/roles.core.js';
 import { hashPassword, newApiKey } from '../access/secrets.core.js';
 import { recordAudit } from '../audit/audit.repo.js';
@@ -133,7 +133,9 @@ export async function createApiKey(
       role: input.role,
       keyHash: hash,
       keyPrefix: prefix,
-      createdBy: input.actor.id,
+      // The person behind the minting credential, so a key made through another of their keys
+      // is still theirs (maker-checker: one person, however many keys).
+      createdBy: personOf(input.actor),
       createdAt: input.at,
     })
     .returning();
