@@ -225,7 +225,10 @@ describe('logs', () => {
       expect(secret.length, what).toBeGreaterThan(8);
       expect(rest.includes(secret), `${what} appears in the log`).toBe(false);
     }
-    const lines = rest.split('\n').filter((line) => line.trim() !== '');
+    // Node's own process warnings (a driver deprecation on stderr) are not the service's log.
+    const lines = rest
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('(node:') && !line.startsWith('(Use `node --trace-'));
     const entries = lines.map((line) => {
       try {
         return JSON.parse(line) as Record<string, unknown>;
