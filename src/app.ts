@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -25,6 +26,7 @@ import { registerAuth } from './http/auth.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { sendProblem } from './http/problem.js';
 import { requestLimiter } from './http/rate-limit.js';
+import { docsContentSecurityPolicy, securityHeaders } from './http/security-headers.js';
 import { messagingRoutes } from './messaging/messaging.routes.js';
 import { type WebhookSecrets, webhookRoutes } from './messaging/webhook.routes.js';
 import { loggerOptions, type OpsOptions, registerOps } from './ops/index.js';
@@ -126,6 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, securityHeaders(options.publicUrl));
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -147,7 +150,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    transformStaticCSP: docsContentSecurityPolicy,
+  });
 
   registerAuth(app, deps, {
     publicUrl: options.publicUrl,

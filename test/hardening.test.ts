@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestUser, json, newParticipant, startTestApp, type TestApp } from './support/app.js';
 
@@ -203,5 +204,34 @@ describe('workspace names', () => {
     expect(json(await other.get('/v1/workspace'), 200)).toMatchObject({ name: theirs.name, slug: theirs.slug });
     // Renaming to one's own slug-alike is no clash either.
     json(await t.owner.patch('/v1/workspace', { name: theirs.slug }), 200);
+  });
+});
+
+describe('security headers', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('forbid framing and inline scripts everywhere, and allow the public pages’ one stylesheet', async () => {
+    const api = await t.owner.get('/v1/participants');
+    const csp = String(api.headers['content-security-policy']);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(api.headers['x-frame-options']).toBe('DENY');
+    expect(api.headers['x-content-type-options']).toBe('nosniff');
+    // Plain-HTTP installs are not told to upgrade themselves to HTTPS, nor given HSTS.
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(api.headers['strict-transport-security']).toBeUndefined();
+
+    const person = await newParticipant(t.owner);
+    const landing = await t.app.inject({ method: 'GET', url: new URL(person.referralUrl).pathname });
+    expect(landing.statusCode).toBe(200);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(landing.body)?.[1] ?? '';
+    const hash = createHash('sha256').update(style).digest('base64');
+    expect(String(landing.headers['content-security-policy'])).toContain(`'sha256-${hash}'`);
+    expect(landing.body).not.toMatch(/style="/);
   });
 });

@@ -46,6 +46,7 @@ describe('the web app', () => {
   let base: string;
   let browser: Browser;
   let finance: Api;
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -68,6 +69,23 @@ describe('the web app', () => {
         '--no-first-run',
       ],
     });
+    // Every page of every test reports what the Content-Security-Policy blocked (the last test
+    // checks that nothing was): Chromium's console message and the DOM's violation event.
+    const newContext = browser.newContext.bind(browser);
+    browser.newContext = async (options) => {
+      const context = await newContext(options);
+      await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (event) =>
+          console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`),
+        );
+      });
+      context.on('console', (message) => {
+        if (/Content Security Policy|CSP violation/i.test(message.text())) {
+          cspViolations.push(`${message.location().url}: ${message.text()}`);
+        }
+      });
+      return context;
+    };
   });
   afterAll(async () => {
     await browser?.close();
@@ -326,5 +344,34 @@ describe('the web app', () => {
     expect(overflow).toEqual({ extra: 0, wide: [] });
     await shot(page, '14-phone-rewards');
     await page.context().close();
+  });
+
+  it('breaks no Content-Security-Policy rule: the app, the API docs, a landing page, and forbids framing', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const app = await page.goto(base);
+    expect(app?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(app?.headers()['x-content-type-options']).toBe('nosniff');
+
+    await page.goto(`${base}/docs`);
+    await visible(page.locator('.swagger-ui .opblock-tag'));
+    await page.locator('.swagger-ui .opblock-summary').first().click();
+    await visible(page.locator('.swagger-ui .opblock-body'));
+    await shot(page, '15-api-docs');
+
+    const referrer = await newParticipant(t.owner, { name: 'Lena Landing' });
+    const landing = await page.goto(referrer.referralUrl.replace(/^https?:\/\/[^/]+/, base));
+    expect(landing?.status()).toBe(200);
+    await visible(page.getByRole('button', { name: /./ }));
+    // The inline stylesheet applied (allowed by its hash): the button is styled, not the browser default.
+    const background = await page
+      .getByRole('button')
+      .first()
+      .evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(background).toBe('rgb(79, 70, 229)');
+    await shot(page, '16-landing');
+
+    await context.close();
+    expect(cspViolations).toEqual([]);
   });
 });
