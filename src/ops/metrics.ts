@@ -49,7 +49,7 @@ const providerSends = new Counter({
 
 const providerFailures = new Counter({
   name: 'rewardloop_provider_failures_total',
-  help: 'Provider sends that did not succeed, by provider, channel and kind (temporary_failure, permanent_failure, error: the call threw).',
+  help: 'Provider sends that did not succeed, by provider, channel and kind (temporary_failure, permanent_failure, configuration_error, error: the call threw).',
   labelNames: ['provider', 'channel', 'kind'] as const,
   registers: [registry],
 });
