@@ -15,8 +15,7 @@ export function limiter(perMinute: number, capacity = perMinute, maxEntries = 10
       const bucket = buckets.get(who);
       if (!bucket) return { ok: true };
       const tokens = Math.min(capacity, bucket.tokens + (now - bucket.at) * ratePerMs);
-      if (tokens < 1)
-        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / ratePerMs / 1000)) };
+      if (tokens < 1) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / ratePerMs / 1000)) };
       return { ok: true };
     },
     take(who: string, now = Date.now()): { ok: true } | { ok: false; retryAfterSeconds: number } {
