@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messages } from '../../src/db/schema.js';
+import { newId } from '../../src/shared/ids.js';
 import { packageRoot } from '../../src/shared/paths.js';
 import {
   type Api,
@@ -343,6 +345,30 @@ describe('the web app', () => {
     });
     expect(overflow).toEqual({ extra: 0, wide: [] });
     await shot(page, '14-phone-rewards');
+    await page.context().close();
+  });
+
+  it('shows in Settings that emails are on hold because the provider refused the server’s configuration', async () => {
+    // What the dispatcher leaves when the SMTP server refuses our sender (test/email-config.test.ts).
+    await t.database.db.insert(messages).values({
+      workspaceId: t.workspaceId,
+      id: newId('message', Date.now()),
+      kind: 'reward_ready',
+      channel: 'email',
+      status: 'held',
+      toAddress: 'office@example.com',
+      subject: 'A reward is ready to send',
+      bodyText: 'A reward is ready to send.',
+      provider: 'smtp',
+      lastError: '553 Sender address rejected: not owned by you',
+      createdBy: 'test',
+    });
+    const page = await signIn('olivia@example.com', 'owner password 1');
+    await nav(page, 'Settings').click();
+    const banner = page.getByRole('alert', { name: 'Messages on hold' });
+    await hasText(banner, '1 email on hold');
+    await hasText(banner, '553 Sender address rejected');
+    await shot(page, '17-settings-held');
     await page.context().close();
   });
 
