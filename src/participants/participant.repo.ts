@@ -1,6 +1,7 @@
-import { and, desc, eq, ilike, inArray, lt, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { participantSignals, participants, referrals, rewards } from '../db/schema.js';
+import { STATUS_SETS } from '../rewards/lifecycle.core.js';
 import type { Cursor } from '../shared/pagination.js';
 
 export type ParticipantRow = typeof participants.$inferSelect;
@@ -124,7 +125,7 @@ export async function statsFor(db: Executor, workspaceId: string, ids: string[])
       and(
         eq(rewards.workspaceId, workspaceId),
         inArray(rewards.referrerId, ids),
-        notInArray(rewards.status, ['reversed', 'rejected']),
+        inArray(rewards.status, [...STATUS_SETS.countsTowardTier]),
       ),
     )
     .groupBy(rewards.referrerId);

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Actor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
@@ -12,7 +12,7 @@ import { isReversal } from '../policy/rules.core.js';
 import { type ClaimEnv, createClaimForConversion, openDispute, recheckReward } from '../rewards/claim.service.js';
 import { latestDispute, referralsOfCustomer } from '../rewards/claim-context.repo.js';
 import { isOpen } from '../rewards/lifecycle.core.js';
-import { findLiveRewardForReferred } from '../rewards/reward.repo.js';
+import { findLiveRewardForReferred, statusIn } from '../rewards/reward.repo.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
@@ -181,11 +181,7 @@ async function referralRows(
     .innerJoin(referredP, and(eq(referredP.workspaceId, referrals.workspaceId), eq(referredP.id, referrals.referredId)))
     .leftJoin(
       rewards,
-      and(
-        eq(rewards.workspaceId, referrals.workspaceId),
-        eq(rewards.referralId, referrals.id),
-        ne(rewards.status, 'reversed'),
-      ),
+      and(eq(rewards.workspaceId, referrals.workspaceId), eq(rewards.referralId, referrals.id), statusIn('live')),
     )
     .where(and(...conditions))
     .orderBy(desc(referrals.createdAt), desc(referrals.id))

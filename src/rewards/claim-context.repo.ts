@@ -28,6 +28,7 @@ import type {
 import type { ParticipantRow } from '../participants/participant.repo.js';
 import type { ProgramRulesTerms } from '../policy/rules.core.js';
 import type { RewardStatus } from './lifecycle.core.js';
+import { statusList } from './reward.repo.js';
 
 export type ReferralRow = typeof referrals.$inferSelect;
 export type ConversionRow = typeof conversions.$inferSelect;
@@ -109,7 +110,7 @@ export async function loadCustomerFacts(
       select
         (select jsonb_build_object('id', r.id, 'status', r.status, 'conversion_id', r.conversion_id) from rewards r
           where r.workspace_id = ${ws} and r.program_id = ${programId} and r.referred_id = ${referredId}
-            and r.status <> 'reversed' limit 1) as live_reward,
+            and r.status in (${statusList('live')}) limit 1) as live_reward,
         (select coalesce(jsonb_agg(jsonb_build_object('referral', to_jsonb(f), 'referrerName', p.name, 'referrerKind', p.kind)
                   order by f.referred_at, f.created_at, f.id), '[]'::jsonb)
           from referrals f join participants p on p.workspace_id = f.workspace_id and p.id = f.referrer_id
@@ -192,9 +193,9 @@ export async function loadReferrerFacts(
     await db.execute(sql`
       select
         (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
-          and r.referrer_id = ${referrerId} and r.status not in ('reversed', 'rejected') and r.id <> ${exclude})::int as lifetime,
+          and r.referrer_id = ${referrerId} and r.status in (${statusList('countsTowardTier')}) and r.id <> ${exclude})::int as lifetime,
         (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
-          and r.referrer_id = ${referrerId} and r.status not in ('reversed', 'rejected') and r.id <> ${exclude}
+          and r.referrer_id = ${referrerId} and r.status in (${statusList('countsTowardTier')}) and r.id <> ${exclude}
           and r.created_at >= ${month}::timestamptz)::int as same_month,
         (select count(*) from rewards r where r.workspace_id = ${ws} and r.referrer_id = ${referrerId}
           and r.created_at >= ${windowStart}::timestamptz and r.id <> ${exclude})::int as claims_in_window,

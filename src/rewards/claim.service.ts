@@ -44,7 +44,7 @@ import {
   type ReferralWithReferrer,
   reversalsOf,
 } from './claim-context.repo.js';
-import { isOpen, isPaid, recoveryKindFor } from './lifecycle.core.js';
+import { inSet, isOpen, isPaid, recoveryKindFor } from './lifecycle.core.js';
 import {
   findLiveRewardForReferred,
   flagsFor,
@@ -56,9 +56,9 @@ import {
   recordMakers,
   rewardsForConversion,
   updateReward,
-  updateRewardFrom,
 } from './reward.repo.js';
 import { computeRewardAmount } from './reward-amount.core.js';
+import { transitionReward } from './transition.service.js';
 
 export type ClaimOutcome =
   | 'reward_created'
@@ -409,22 +409,12 @@ async function cancelReadyNotice(tx: Tx, reward: RewardRow, why: string) {
 
 /** An approved claim goes back to review; approvals of the earlier round no longer count. */
 export async function reopenReward(tx: Tx, env: ClaimEnv, reward: RewardRow, why: string) {
-  const row = await updateRewardFrom(tx, reward.workspaceId, reward.id, ['pending'], {
-    status: 'in_review',
-    reviewRound: reward.reviewRound + 1,
-    approvedAt: null,
-    approvalRecord: null,
-    updatedAt: env.at,
+  if (reward.status !== 'pending') return;
+  const row = await transitionReward(tx, env, reward, 'reopen', {
+    changes: { reviewRound: reward.reviewRound + 1, approvedAt: null, approvalRecord: null },
+    audit: { reviewRound: reward.reviewRound + 1, why },
   });
-  if (!row) return;
-  await cancelReadyNotice(tx, reward, why);
-  await recordAudit(tx, env.actor, env.at, {
-    action: 'reward.reopened',
-    objectType: 'reward',
-    objectId: reward.id,
-    before: { status: 'pending' },
-    after: { status: 'in_review', reviewRound: row.reviewRound, why },
-  });
+  await cancelReadyNotice(tx, row, why);
 }
 
 /**
@@ -439,20 +429,11 @@ export async function reviseClaim(
   changes: Partial<RewardInsert>,
   maker: { reason: 'amount_changed' | 'payee_changed'; why: string },
 ): Promise<RewardRow> {
-  const row = await updateRewardFrom(tx, reward.workspaceId, reward.id, ['in_review', 'pending'], {
-    ...changes,
-    status: 'in_review',
-    reviewRound: reward.reviewRound + 1,
-    approvedAt: null,
-    approvalRecord: null,
-    updatedAt: env.at,
+  const row = await transitionReward(tx, env, reward, 'revise', {
+    changes: { ...changes, reviewRound: reward.reviewRound + 1, approvedAt: null, approvalRecord: null },
+    audit: { reviewRound: reward.reviewRound + 1, why: maker.why },
+    auditAction: reward.status === 'pending' ? 'reward.reopened' : 'reward.revised',
   });
-  if (!row) {
-    throw new AppError(
-      'invalid_transition',
-      `This reward is ${reward.status.replace('_', ' ')}: only claims in review or approved and not yet sent can change.`,
-    );
-  }
   await recordMakers(
     tx,
     reward.workspaceId,
@@ -460,16 +441,7 @@ export async function reviseClaim(
     [{ makerId: personOf(env.actor), makerName: env.actor.name, reason: maker.reason, round: row.reviewRound }],
     env.at,
   );
-  if (reward.status === 'pending') {
-    await cancelReadyNotice(tx, reward, maker.why);
-    await recordAudit(tx, env.actor, env.at, {
-      action: 'reward.reopened',
-      objectType: 'reward',
-      objectId: reward.id,
-      before: { status: 'pending' },
-      after: { status: 'in_review', reviewRound: row.reviewRound, why: maker.why },
-    });
-  }
+  if (reward.status === 'pending') await cancelReadyNotice(tx, reward, maker.why);
   return row;
 }
 
@@ -514,13 +486,6 @@ export async function tryAutoApprove(tx: Tx, env: ClaimEnv, reward: RewardRow, r
     rulesVersion: rules.version,
     enabledBy: decision.approverId,
   };
-  const row = await updateRewardFrom(tx, reward.workspaceId, reward.id, ['in_review'], {
-    status: 'pending',
-    approvedAt: env.at,
-    approvalRecord: record,
-    updatedAt: env.at,
-  });
-  if (!row) return false;
   await tx.insert(rewardApprovals).values({
     workspaceId: reward.workspaceId,
     id: newId('approval', env.at.getTime()),
@@ -534,13 +499,16 @@ export async function tryAutoApprove(tx: Tx, env: ClaimEnv, reward: RewardRow, r
     note: `Clean claim of ${formatMoney(reward.amount, reward.currency)}, at or under the auto-approval limit of ${formatMoney(rules.autoApproveMaxAmount, rules.currency)}.`,
     createdAt: env.at,
   });
-  await recordAudit(tx, { ...system, requestId: env.actor.requestId }, env.at, {
-    action: 'reward.approved',
-    objectType: 'reward',
-    objectId: reward.id,
-    before: { status: 'in_review' },
-    after: { status: 'pending', approval: record },
-  });
+  const row = await transitionReward(
+    tx,
+    { ...env, actor: { ...system, requestId: env.actor.requestId } },
+    reward,
+    'approve',
+    {
+      changes: { approvedAt: env.at, approvalRecord: record },
+      audit: { approval: record },
+    },
+  );
   await notifyRewardReady(tx, env, row);
   return true;
 }
@@ -580,18 +548,18 @@ export async function applyReversals(tx: Tx, env: ClaimEnv, original: Conversion
   const affected: string[] = [];
   for (const reward of await rewardsForConversion(tx, workspaceId, original.id)) {
     const locked = await lockReward(tx, workspaceId, reward.id);
-    if (!locked || locked.status === 'reversed' || locked.status === 'rejected' || locked.status === 'declined')
-      continue;
+    if (!locked || inSet('closedUnpaid', locked.status)) continue;
     const what = `${trigger.type} ${trigger.source}/${trigger.externalId} (${formatMoney(refunded, original.currency)} of ${formatMoney(original.amount, original.currency)} reversed)`;
     if (full) {
       const paid = isPaid(locked.status);
-      const row = await updateRewardFrom(tx, workspaceId, locked.id, [locked.status], {
-        status: 'reversed',
-        closedAt: env.at,
-        closedReason: paid ? `reversed after payment: ${what}` : `voided before payment: ${what}`,
-        updatedAt: env.at,
+      await transitionReward(tx, env, locked, 'reverse', {
+        changes: {
+          closedAt: env.at,
+          closedReason: paid ? `reversed after payment: ${what}` : `voided before payment: ${what}`,
+        },
+        audit: { reason: what, refundId: trigger.id },
+        auditAction: paid ? 'reward.reversed' : 'reward.voided',
       });
-      if (!row) continue;
       if (paid) {
         await createRecoveryTask(tx, env, locked, trigger, recoveryKindFor(locked.rewardType), locked.amount, what);
       } else {
@@ -602,13 +570,6 @@ export async function applyReversals(tx: Tx, env: ClaimEnv, original: Conversion
             and(eq(messages.workspaceId, workspaceId), eq(messages.rewardId, locked.id), eq(messages.status, 'queued')),
           );
       }
-      await recordAudit(tx, env.actor, env.at, {
-        action: paid ? 'reward.reversed' : 'reward.voided',
-        objectType: 'reward',
-        objectId: locked.id,
-        before: { status: locked.status },
-        after: { status: 'reversed', reason: what, refundId: trigger.id },
-      });
       affected.push(locked.id);
     } else if (isPaid(locked.status)) {
       await createRecoveryTask(

@@ -7,7 +7,10 @@
  *    reject→ rejected     │   ╲─mark_failed→ failed ─retry→ pending │
  *                         └─reopen→ in_review     (failed ─mark_sent→ sent)
  *   any unpaid state ─reverse→ reversed (void);  sent/thanked ─reverse→ reversed (+ recovery task)
+ *   in_review/pending ─revise→ in_review (a new amount or payee: a new review round)
  */
+import { AppError } from '../shared/errors.js';
+
 export const REWARD_STATUSES = [
   'in_review',
   'pending',
@@ -30,6 +33,7 @@ export const REWARD_ACTIONS = [
   'retry',
   'thank',
   'reverse',
+  'revise',
 ] as const;
 export type RewardAction = (typeof REWARD_ACTIONS)[number];
 
@@ -43,6 +47,7 @@ const MOVES: Record<RewardAction, Partial<Record<RewardStatus, RewardStatus>>> =
   retry: { failed: 'pending' },
   thank: { sent: 'thanked' },
   reverse: { in_review: 'reversed', pending: 'reversed', failed: 'reversed', sent: 'reversed', thanked: 'reversed' },
+  revise: { in_review: 'in_review', pending: 'in_review' },
 };
 
 /** The status an action leads to, or null when the action is not possible from `from`. */
@@ -54,21 +59,67 @@ export function statusesAllowing(action: RewardAction): RewardStatus[] {
   return Object.keys(MOVES[action]) as RewardStatus[];
 }
 
-/** Every (from → to) pair the lifecycle allows: what the database trigger must also allow. */
+/** Every (from → to) change of status the lifecycle allows: what the database trigger must also allow. */
 export function allowedTransitions(): [RewardStatus, RewardStatus][] {
   const pairs = new Set<string>();
   for (const action of REWARD_ACTIONS) {
-    for (const [from, to] of Object.entries(MOVES[action])) pairs.add(`${from}>${to}`);
+    for (const [from, to] of Object.entries(MOVES[action])) if (from !== to) pairs.add(`${from}>${to}`);
   }
   return [...pairs].map((pair) => pair.split('>') as [RewardStatus, RewardStatus]);
 }
 
+/**
+ * The named sets of statuses, each defined once; SQL uses them through `statusList` in
+ * reward.repo.ts, never a literal of its own.
+ */
+export const STATUS_SETS = {
+  /** Holds the referred customer's one reward (the unique index `rewards_one_per_referred_uq`). */
+  live: REWARD_STATUSES.filter((status) => status !== 'reversed'),
+  /** Counts toward the referrer's tier ordinal, caps and closed referrals. */
+  countsTowardTier: REWARD_STATUSES.filter((status) => status !== 'reversed' && status !== 'rejected'),
+  /** Not yet paid nor closed: checks may still run, flags may still be raised. */
+  open: ['in_review', 'pending', 'failed'],
+  /** Fulfilled: a reversal needs a clawback or recovery task. */
+  paid: ['sent', 'thanked'],
+  /** Closed without payment: a refund has nothing left to undo. */
+  closedUnpaid: ['reversed', 'rejected', 'declined'],
+} as const satisfies Record<string, readonly RewardStatus[]>;
+export type StatusSet = keyof typeof STATUS_SETS;
+
+export function inSet(set: StatusSet, status: RewardStatus): boolean {
+  return (STATUS_SETS[set] as readonly RewardStatus[]).includes(status);
+}
+
 export function isPaid(status: RewardStatus): boolean {
-  return status === 'sent' || status === 'thanked';
+  return inSet('paid', status);
 }
 
 export function isOpen(status: RewardStatus): boolean {
-  return status === 'in_review' || status === 'pending' || status === 'failed';
+  return inSet('open', status);
+}
+
+export const ACTION_WORDS: Record<RewardAction, string> = {
+  approve: 'approved',
+  reject: 'rejected',
+  reopen: 'sent back to review',
+  mark_sent: 'marked sent',
+  decline: 'declined',
+  mark_failed: 'marked failed',
+  retry: 'retried',
+  thank: 'thanked',
+  reverse: 'reversed',
+  revise: 'changed',
+};
+
+/** The 409 for an action the claim's status does not allow, saying what would. */
+export function transitionError(status: RewardStatus, action: RewardAction): AppError {
+  const from = statusesAllowing(action).join(' or ');
+  const hint = action === 'mark_sent' && status === 'in_review' ? ' It must be approved first.' : '';
+  return new AppError(
+    'invalid_transition',
+    `This reward is ${status.replace('_', ' ')}; only a reward that is ${from.replaceAll('_', ' ')} can be ${ACTION_WORDS[action]}.${hint}`,
+    { details: { currentStatus: status, action } },
+  );
 }
 
 /** Cash-like rewards are clawed back; gift cards, codes and credits need a recovery task. */

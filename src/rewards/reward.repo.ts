@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db/client.js';
 import {
@@ -13,12 +13,24 @@ import {
 import { countRewardTransition } from '../ops/index.js';
 import type { Cursor } from '../shared/pagination.js';
 import type { ApprovalFacts, ExceptionAuthorFact, MakerFact, MakerReason } from './approval.core.js';
-import type { RewardStatus } from './lifecycle.core.js';
+import { type RewardStatus, STATUS_SETS, type StatusSet } from './lifecycle.core.js';
 
 export type RewardRow = typeof rewards.$inferSelect;
 export type RewardInsert = typeof rewards.$inferInsert;
 export type FlagRow = typeof rewardFlags.$inferSelect;
 export type ApprovalRow = typeof rewardApprovals.$inferSelect;
+
+/**
+ * A named status set (lifecycle.core.ts) as an SQL list for hand-written queries. The values are
+ * the core's constants, never input, so they are inlined as literals (the planner sees them).
+ */
+export function statusList(set: StatusSet): SQL {
+  return sql.raw(STATUS_SETS[set].map((status) => `'${status}'`).join(', '));
+}
+
+export function statusIn(set: StatusSet) {
+  return inArray(rewards.status, [...STATUS_SETS[set]]);
+}
 
 const byId = (workspaceId: string, id: string) => and(eq(rewards.workspaceId, workspaceId), eq(rewards.id, id));
 
@@ -53,7 +65,7 @@ export async function findLiveRewardForReferred(
         eq(rewards.workspaceId, workspaceId),
         eq(rewards.programId, programId),
         eq(rewards.referredId, referredId),
-        ne(rewards.status, 'reversed'),
+        statusIn('live'),
       ),
     )
     .limit(1);

@@ -25,12 +25,10 @@ import {
   addRewardNote,
   adjustReward,
   approveReward,
-  declineReward,
+  closeReward,
   getReward,
   listRewards,
-  markRewardFailed,
   markRewardSent,
-  rejectReward,
   resolveFlag,
 } from './reward.service.js';
 
@@ -91,7 +89,7 @@ export function rewardRoutes(deps: Deps) {
         body: RejectSchema,
         response: detail,
       },
-      handler: async (request) => rejectReward(deps, requireActor(request), request.params.id, request.body),
+      handler: async (request) => closeReward(deps, requireActor(request), request.params.id, 'reject', request.body),
     });
     r.post('/v1/rewards/:id/mark-sent', {
       config: { permission: 'rewards:fulfil' },
@@ -113,7 +111,7 @@ export function rewardRoutes(deps: Deps) {
         body: DeclineSchema,
         response: detail,
       },
-      handler: async (request) => declineReward(deps, requireActor(request), request.params.id, request.body),
+      handler: async (request) => closeReward(deps, requireActor(request), request.params.id, 'decline', request.body),
     });
     r.post('/v1/rewards/:id/mark-failed', {
       config: { permission: 'rewards:fulfil' },
@@ -124,7 +122,8 @@ export function rewardRoutes(deps: Deps) {
         body: MarkFailedSchema,
         response: detail,
       },
-      handler: async (request) => markRewardFailed(deps, requireActor(request), request.params.id, request.body),
+      handler: async (request) =>
+        closeReward(deps, requireActor(request), request.params.id, 'mark_failed', request.body),
     });
     r.post('/v1/rewards/:id/notes', {
       config: { permission: 'rewards:note' },

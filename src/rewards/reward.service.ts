@@ -14,7 +14,7 @@ import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 import { approvalBlockers, approvalComplete, approvalNeedsNote } from './approval.core.js';
 import { type ClaimEnv, notifyRewardReady, recheckReward, reviseClaim } from './claim.service.js';
-import { nextStatus, type RewardAction, type RewardStatus, statusesAllowing } from './lifecycle.core.js';
+import { nextStatus, type RewardAction, transitionError } from './lifecycle.core.js';
 import { changePayee } from './payee.service.js';
 import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
@@ -29,63 +29,13 @@ import {
   updateRewardFrom,
 } from './reward.repo.js';
 import type { Reward } from './reward.schema.js';
+import { transitionReward } from './transition.service.js';
 
-const ACTION_WORDS: Record<RewardAction, string> = {
-  approve: 'approved',
-  reject: 'rejected',
-  reopen: 'sent back to review',
-  mark_sent: 'marked sent',
-  decline: 'declined',
-  mark_failed: 'marked failed',
-  retry: 'retried',
-  thank: 'thanked',
-  reverse: 'reversed',
-};
-
-function transitionError(reward: RewardRow, action: RewardAction): AppError {
-  const from = statusesAllowing(action).join(' or ');
-  const hint = action === 'mark_sent' && reward.status === 'in_review' ? ' It must be approved first.' : '';
-  return new AppError(
-    'invalid_transition',
-    `This reward is ${reward.status.replace('_', ' ')}; only a reward that is ${from.replaceAll('_', ' ')} can be ${ACTION_WORDS[action]}.${hint}`,
-    { details: { currentStatus: reward.status, action } },
-  );
-}
-
-/** Locks the claim and checks the action is possible from its status. */
-async function lockForAction(tx: Tx, actor: Actor, id: string, action: RewardAction) {
+/** Locks the claim for an action; a missing claim is a 404. */
+async function lockOrThrow(tx: Tx, actor: Actor, id: string) {
   const reward = await lockReward(tx, actor.workspaceId, id);
   if (!reward) throw notFound('Reward');
-  const to = nextStatus(reward.status, action);
-  if (!to) throw transitionError(reward, action);
-  return { reward, to };
-}
-
-/** Moves the claim (conditionally, so a concurrent mover makes this one fail) and audits it. */
-async function move(
-  tx: Tx,
-  actor: Actor,
-  at: Date,
-  reward: RewardRow,
-  action: RewardAction,
-  to: RewardStatus,
-  changes: Partial<RewardRow>,
-  audit: Record<string, unknown> = {},
-) {
-  const row = await updateRewardFrom(tx, actor.workspaceId, reward.id, [reward.status], {
-    ...changes,
-    status: to,
-    updatedAt: at,
-  });
-  if (!row) throw transitionError(reward, action);
-  await recordAudit(tx, actor, at, {
-    action: `reward.${action === 'mark_sent' ? 'sent' : ACTION_WORDS[action].replaceAll(' ', '_')}`,
-    objectType: 'reward',
-    objectId: reward.id,
-    before: { status: reward.status },
-    after: { status: to, ...audit },
-  });
-  return row;
+  return reward;
 }
 
 function appendNote(existing: string | null, actor: Actor, at: Date, note: string | undefined): string | null {
@@ -147,15 +97,14 @@ async function rulesOf(tx: Tx, reward: RewardRow) {
 export async function approveReward(deps: Deps, actor: Actor, id: string, input: { note?: string | undefined }) {
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
-    const reward = await lockReward(tx, actor.workspaceId, id);
-    if (!reward) throw notFound('Reward');
+    const reward = await lockOrThrow(tx, actor, id);
     const rules = await rulesOf(tx, reward);
     const facts = (await loadApprovalFacts(tx, actor.workspaceId, [reward], () => rules)).get(reward.id);
     if (!facts) throw new Error('approval facts missing');
     // Maker-checker compares people, not credentials: a key someone minted is them.
     const person = personOf(actor);
     const [blocker] = approvalBlockers(facts, person, at);
-    if (blocker?.code === 'invalid_transition') throw transitionError(reward, 'approve');
+    if (blocker?.code === 'invalid_transition') throw transitionError(reward.status, 'approve');
     if (blocker) throw new AppError(blocker.code, blocker.message, { details: blocker.details });
     if (approvalNeedsNote(facts) && !input.note) {
       throw new AppError(
@@ -202,39 +151,41 @@ export async function approveReward(deps: Deps, actor: Actor, id: string, input:
       })),
       rulesVersion: reward.rulesVersion,
     };
-    const row = await move(
-      tx,
-      actor,
-      at,
-      reward,
-      'approve',
-      'pending',
-      {
-        approvedAt: at,
-        approvalRecord: record,
-        notes: appendNote(reward.notes, actor, at, input.note),
-      },
-      { approvers: record.approvers.map((a) => a.name), round: reward.reviewRound },
-    );
+    const row = await transitionReward(tx, { actor, at }, reward, 'approve', {
+      changes: { approvedAt: at, approvalRecord: record, notes: appendNote(reward.notes, actor, at, input.note) },
+      audit: { approvers: record.approvers.map((a) => a.name), round: reward.reviewRound },
+    });
     await notifyRewardReady(tx, { actor, at, publicUrl: deps.publicUrl }, row);
   });
   return detail(deps, actor, id);
 }
 
-export async function rejectReward(deps: Deps, actor: Actor, id: string, input: { reason: string }) {
+/**
+ * The ways a claim closes with a reason — rejected in review, declined by the referrer, failed
+ * fulfilment — as one table: what each records on the claim.
+ */
+const CLOSINGS = {
+  reject: (_reward: RewardRow, _actor: Actor, at: Date, reason: string) => ({ closedAt: at, closedReason: reason }),
+  decline: (_reward: RewardRow, _actor: Actor, at: Date, reason: string) => ({ closedAt: at, closedReason: reason }),
+  mark_failed: (reward: RewardRow, actor: Actor, at: Date, reason: string) => ({
+    notes: appendNote(reward.notes, actor, at, `Fulfilment failed: ${reason}`),
+  }),
+} satisfies Partial<Record<RewardAction, (...args: [RewardRow, Actor, Date, string]) => Partial<RewardRow>>>;
+
+export async function closeReward(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  action: keyof typeof CLOSINGS,
+  input: { reason: string },
+) {
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
-    const { reward, to } = await lockForAction(tx, actor, id, 'reject');
-    await move(
-      tx,
-      actor,
-      at,
-      reward,
-      'reject',
-      to,
-      { closedAt: at, closedReason: input.reason },
-      { reason: input.reason },
-    );
+    const reward = await lockOrThrow(tx, actor, id);
+    await transitionReward(tx, { actor, at }, reward, action, {
+      changes: CLOSINGS[action](reward, actor, at, input.reason),
+      audit: { reason: input.reason },
+    });
   });
   return detail(deps, actor, id);
 }
@@ -252,7 +203,8 @@ export async function markRewardSent(
 ) {
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
-    const { reward, to } = await lockForAction(tx, actor, id, 'mark_sent');
+    const reward = await lockOrThrow(tx, actor, id);
+    if (!nextStatus(reward.status, 'mark_sent')) throw transitionError(reward.status, 'mark_sent');
     const open = await openFlagsFor(tx, actor.workspaceId, id);
     if (open.length > 0) {
       throw new AppError(
@@ -260,22 +212,16 @@ export async function markRewardSent(
         `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`,
       );
     }
-    const row = await move(
-      tx,
-      actor,
-      at,
-      reward,
-      'mark_sent',
-      to,
-      {
+    const row = await transitionReward(tx, { actor, at }, reward, 'mark_sent', {
+      changes: {
         sentAt: at,
         sentBy: actor.id,
         sentByName: actor.name,
         sentReference: input.reference ?? null,
         notes: appendNote(reward.notes, actor, at, input.note),
       },
-      { reference: input.reference ?? null, amount: reward.amount, currency: reward.currency },
-    );
+      audit: { reference: input.reference ?? null, amount: reward.amount, currency: reward.currency },
+    });
     await queueAfterSent(tx, { actor, at, publicUrl: deps.publicUrl }, row);
   });
   return detail(deps, actor, id);
@@ -307,44 +253,6 @@ async function queueAfterSent(tx: Tx, env: ClaimEnv, reward: RewardRow) {
     objectId: reward.id,
     after: { channels: outcomes.map((o) => ({ channel: o.channel, status: o.status, skipReason: o.skipReason })) },
   });
-}
-
-export async function declineReward(deps: Deps, actor: Actor, id: string, input: { reason: string }) {
-  const at = deps.clock.now();
-  await inTransaction(deps.db, async (tx) => {
-    const { reward, to } = await lockForAction(tx, actor, id, 'decline');
-    await move(
-      tx,
-      actor,
-      at,
-      reward,
-      'decline',
-      to,
-      { closedAt: at, closedReason: input.reason },
-      { reason: input.reason },
-    );
-  });
-  return detail(deps, actor, id);
-}
-
-export async function markRewardFailed(deps: Deps, actor: Actor, id: string, input: { reason: string }) {
-  const at = deps.clock.now();
-  await inTransaction(deps.db, async (tx) => {
-    const { reward, to } = await lockForAction(tx, actor, id, 'mark_failed');
-    await move(
-      tx,
-      actor,
-      at,
-      reward,
-      'mark_failed',
-      to,
-      { notes: appendNote(reward.notes, actor, at, `Fulfilment failed: ${input.reason}`) },
-      {
-        reason: input.reason,
-      },
-    );
-  });
-  return detail(deps, actor, id);
 }
 
 export async function addRewardNote(deps: Deps, actor: Actor, id: string, input: { note: string }) {
