@@ -24,6 +24,7 @@ import type { Deps } from './deps.js';
 import { disputeRoutes } from './disputes/dispute.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerIdempotency } from './http/idempotency.js';
+import { withProblemResponses } from './http/openapi-errors.js';
 import { sendProblem } from './http/problem.js';
 import { requestLimiter } from './http/rate-limit.js';
 import { docsContentSecurityPolicy, securityHeaders } from './http/security-headers.js';
@@ -148,7 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => withProblemResponses(jsonSchemaTransformObject(input), routeCatalog),
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',

@@ -41,7 +41,7 @@ const value = fc.letrec((tie) => ({
 
 describe('fuzzing every operation in /openapi.json', () => {
   let t: TestApp;
-  let operations: { method: string; path: string; fields: string[] }[];
+  let operations: { method: string; path: string; fields: string[]; documented: string[] }[];
   let rewardId: string;
   beforeAll(async () => {
     t = await startTestApp();
@@ -50,7 +50,13 @@ describe('fuzzing every operation in /openapi.json', () => {
     operations = Object.entries(
       doc.paths as Record<
         string,
-        Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: object } }> } }>
+        Record<
+          string,
+          {
+            requestBody?: { content?: Record<string, { schema?: { properties?: object } }> };
+            responses?: Record<string, unknown>;
+          }
+        >
       >,
     )
       .filter(([path]) => path.startsWith('/v1/'))
@@ -59,6 +65,7 @@ describe('fuzzing every operation in /openapi.json', () => {
           method: method.toUpperCase(),
           path,
           fields: Object.keys(op.requestBody?.content?.['application/json']?.schema?.properties ?? {}),
+          documented: Object.keys(op.responses ?? {}),
         })),
       );
   });
@@ -96,8 +103,14 @@ describe('fuzzing every operation in /openapi.json', () => {
           });
           answers.push(response.statusCode);
           expect(response.statusCode, `${operation.method} ${path}: ${response.body.slice(0, 300)}`).toBeLessThan(500);
-          if (response.statusCode >= 400)
+          if (response.statusCode >= 400) {
             expect(response.headers['content-type']).toContain('application/problem+json');
+            // The document promises generated clients every error shape they can meet.
+            expect(
+              operation.documented,
+              `${operation.method} ${operation.path} answered ${response.statusCode}`,
+            ).toContain(String(response.statusCode));
+          }
         },
       ),
       { numRuns: 1500 },
