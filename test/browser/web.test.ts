@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../../src/db/schema.js';
 import { newId } from '../../src/shared/ids.js';
 import { packageRoot } from '../../src/shared/paths.js';
@@ -40,8 +41,23 @@ async function enabled(locator: Locator, on: boolean) {
   await expect.poll(() => locator.isEnabled(), { timeout: 10_000 }).toBe(on);
 }
 
+/** The app shows these answers to the person (a wrong password, a session that ended); Chromium logs them. */
+function expectedRefusal(text: string): boolean {
+  return /Failed to load resource: the server responded with a status of 4\d\d/.test(text);
+}
+
 const SHOTS = join(packageRoot, 'test-results', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// axe-core's source, put into each page by the test itself (no network).
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
 
 describe('the web app', () => {
   let t: TestApp;
@@ -49,6 +65,10 @@ describe('the web app', () => {
   let browser: Browser;
   let finance: Api;
   const cspViolations: string[] = [];
+  // Uncaught exceptions and console errors of every page, collected from its first navigation.
+  const pageErrors: string[] = [];
+  // Every screen's axe-core findings (all impacts), written to test-results/axe.json for a person to read.
+  const axeResults: Record<string, { id: string; impact: string | null; nodes: number }[]> = {};
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -84,12 +104,19 @@ describe('the web app', () => {
       context.on('console', (message) => {
         if (/Content Security Policy|CSP violation/i.test(message.text())) {
           cspViolations.push(`${message.location().url}: ${message.text()}`);
+        } else if (message.type() === 'error' && !expectedRefusal(message.text())) {
+          pageErrors.push(`${message.location().url}: ${message.text()}`);
         }
       });
+      context.on('weberror', (error) => pageErrors.push(`uncaught: ${error.error().message}`));
       return context;
     };
   });
+  afterEach(() => {
+    expect(pageErrors.splice(0), 'uncaught errors and console errors in the page').toEqual([]);
+  });
   afterAll(async () => {
+    writeFileSync(join(packageRoot, 'test-results', 'axe.json'), `${JSON.stringify(axeResults, null, 2)}\n`);
     await browser?.close();
     await t?.close();
   });
@@ -110,6 +137,43 @@ describe('the web app', () => {
     page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  /**
+   * axe-core on the page as it is now (WCAG 2.1 A and AA rules); a serious or critical violation
+   * fails the test, softly, so one run names every screen that has one.
+   */
+  async function checkA11y(page: Page, name: string) {
+    // Not addScriptTag({ content }): the app's CSP (script-src 'self') refuses an inline script, as
+    // it should. Evaluating through the DevTools protocol needs no network and no loosened policy.
+    await page.evaluate(AXE_SOURCE);
+    const violations = await page.evaluate(
+      async (tags) =>
+        (
+          await (
+            window as unknown as {
+              axe: { run(context: Document, options: unknown): Promise<{ violations: AxeViolation[] }> };
+            }
+          ).axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+        ).violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          help: v.help,
+          nodes: v.nodes.map((node) => ({ target: node.target, failureSummary: node.failureSummary })),
+        })),
+      WCAG_21_AA,
+    );
+    axeResults[name] = violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+    const severe = violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+    expect.soft(severe, `axe-core on ${name}`).toEqual([]);
+  }
+
+  /** A screen as a person sees it: photographed, and checked for accessibility. */
+  async function screen(page: Page, name: string) {
+    await shot(page, name);
+    await checkA11y(page, name);
+  }
 
   /** A referral converted and approved by finance: a reward in the Pending queue. */
   async function pendingReward(referrer: Record<string, unknown>, referredName: string) {
@@ -136,7 +200,7 @@ describe('the web app', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(base);
-    await shot(page, '01-sign-in');
+    await screen(page, '01-sign-in');
     await page.getByLabel('Email').fill('olivia@example.com');
     await page.getByLabel('Password').fill('not it');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -145,7 +209,7 @@ describe('the web app', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Rewards' }).waitFor();
     await visible(page.getByText('Nothing to send right now'));
-    await shot(page, '02-rewards-empty');
+    await screen(page, '02-rewards-empty');
     await context.close();
   });
 
@@ -169,7 +233,7 @@ describe('the web app', () => {
       thankChannel: 'email_and_sms',
       tiers: [{ fromReferral: 3, amount: 10_000 }],
     });
-    await shot(page, '03-policy-saved');
+    await screen(page, '03-policy-saved');
     await page.context().close();
   });
 
@@ -184,7 +248,7 @@ describe('the web app', () => {
     await hasText(card, 'Gift card, 50.00 USD via Tremendous');
     await hasText(card, 'Deal confirmed in the CRM');
     await hasText(page.getByRole('tab', { name: /Pending/ }), '1');
-    await shot(page, '04-rewards-pending');
+    await screen(page, '04-rewards-pending');
 
     await card.getByLabel('Reference').fill('TREM-4471');
     await card.getByRole('button', { name: 'Mark reward sent' }).click();
@@ -200,12 +264,12 @@ describe('the web app', () => {
     const outcome = sent.getByLabel('Thank-you outcome');
     await hasText(outcome, 'Email: queued');
     await hasText(outcome, 'SMS: skipped (no consent)');
-    await shot(page, '05-rewards-sent');
+    await screen(page, '05-rewards-sent');
 
     await sent.getByRole('link', { name: 'Details →' }).click();
     await visible(page.getByRole('heading', { name: /Gift card, 50.00 USD/ }));
     await visible(page.getByText('Thank you queued'));
-    await shot(page, '06-reward-detail');
+    await screen(page, '06-reward-detail');
     expect(json(await t.owner.get(`/v1/rewards/${claim.id}`), 200).status).toBe('sent');
     await page.context().close();
   });
@@ -233,7 +297,7 @@ describe('the web app', () => {
     await hasText(card, 'look like the same person');
     await enabled(card.getByRole('button', { name: 'Approve' }), false);
     await hasText(card, 'Cannot approve yet');
-    await shot(page, '07-approvals-flagged');
+    await screen(page, '07-approvals-flagged');
 
     await card
       .getByLabel('Resolution for Self-referral')
@@ -258,7 +322,7 @@ describe('the web app', () => {
     await gone(page.getByRole('button', { name: 'Edit policy' }));
     await nav(page, /Approvals/).click();
     await visible(page.getByText('Approvals are for finance and the program owner'));
-    await shot(page, '08-approvals-viewer');
+    await screen(page, '08-approvals-viewer');
     const status = await page.evaluate(async (rewardId) => {
       const response = await fetch(`/v1/rewards/${rewardId}/approve`, {
         method: 'POST',
@@ -306,25 +370,25 @@ describe('the web app', () => {
     await attribute.getByRole('button', { name: 'Record referral' }).click();
     await hasText(page.getByRole('status'), 'Jessica Alvarez referred Morgan Newlead');
     await visible(page.getByText('Morgan said Jessica sent her'));
-    await shot(page, '09-participant');
+    await screen(page, '09-participant');
 
     await nav(page, 'Participants').click();
     await visible(page.getByRole('cell', { name: /Jessica Alvarez/ }));
-    await shot(page, '10-participants');
+    // The toast was about the last screen: it does not follow the person here.
+    await gone(page.getByRole('status'));
+    await screen(page, '10-participants');
     await nav(page, 'Conversions').click();
     await visible(page.getByRole('heading', { name: 'Recent events' }));
-    await shot(page, '11-conversions');
+    await screen(page, '11-conversions');
     await nav(page, 'Dashboard').click();
     await visible(page.getByText('Claims created'));
     await visible(page.getByText('Eligibility accuracy'));
-    await shot(page, '12-dashboard');
+    await screen(page, '12-dashboard');
     await nav(page, 'Settings').click();
     await visible(page.getByRole('form', { name: 'Program rules' }));
-    await shot(page, '13-settings');
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
+    await screen(page, '13-settings');
     await nav(page, 'Rewards').click();
-    expect(errors).toEqual([]);
+    await visible(page.getByRole('heading', { name: 'Rewards' }));
     await page.context().close();
   });
 
@@ -344,7 +408,7 @@ describe('the web app', () => {
       return { extra: document.documentElement.scrollWidth - window.innerWidth, wide: wide.slice(0, 5) };
     });
     expect(overflow).toEqual({ extra: 0, wide: [] });
-    await shot(page, '14-phone-rewards');
+    await screen(page, '14-phone-rewards');
     await page.context().close();
   });
 
@@ -368,7 +432,7 @@ describe('the web app', () => {
     const banner = page.getByRole('alert', { name: 'Messages on hold' });
     await hasText(banner, '1 email on hold');
     await hasText(banner, '553 Sender address rejected');
-    await shot(page, '17-settings-held');
+    await screen(page, '17-settings-held');
     await page.context().close();
   });
 
@@ -395,7 +459,7 @@ describe('the web app', () => {
       .first()
       .evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(background).toBe('rgb(79, 70, 229)');
-    await shot(page, '16-landing');
+    await screen(page, '16-landing');
 
     await context.close();
     expect(cspViolations).toEqual([]);

@@ -44,13 +44,15 @@ export function PersonPicker({
     );
   }
   const options = (results.data?.items ?? []).filter((person) => person.id !== exclude);
+  const listShown = open && options.length > 0;
   return (
     <label className="field" htmlFor={id} style={{ position: 'relative' }}>
       {label}
       <input
         id={id}
         aria-autocomplete="list"
-        aria-controls={`${id}-list`}
+        // Only while the list is there: aria-controls must name an element that exists.
+        aria-controls={listShown ? `${id}-list` : undefined}
         placeholder="Type a name, email or code"
         value={text}
         onChange={(e) => {
@@ -65,7 +67,7 @@ export function PersonPicker({
           }
         }}
       />
-      {open && options.length > 0 ? (
+      {listShown ? (
         <ul id={`${id}-list`} aria-label={`${label} suggestions`} className="card picker-list">
           {options.map((person) => (
             <li key={person.id}>

@@ -2,6 +2,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import type { FlagType } from '../../src/eligibility/eligibility.types.js';
 import { ApiError } from './api';
 import { FLAG_LABEL, humanize, SKIP_LABEL, STATUS_LABEL } from './format';
+import { useLocation } from './router';
 
 const STATUS_TONE: Record<string, string> = {
   in_review: 'warn',
@@ -138,23 +139,27 @@ function EvidenceRow({ name, value }: { name: string; value: unknown }) {
 
 let showToast: (text: string) => void = () => {};
 
+/** A short message about what just happened on this screen; it goes when the person moves on. */
 export function toast(text: string) {
   showToast(text);
 }
 
 export function Toaster() {
-  const [text, setText] = useState<string | null>(null);
+  const { path } = useLocation();
+  // The screen a toast was raised on: a "Recorded: …" from one screen is no news on the next.
+  const [shown, setShown] = useState<{ text: string; path: string } | null>(null);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout>;
-    showToast = (next) => {
-      setText(next);
+    showToast = (text) => {
+      setShown({ text, path: window.location.pathname });
       clearTimeout(timer);
-      timer = setTimeout(() => setText(null), 3500);
+      timer = setTimeout(() => setShown(null), 3500);
     };
+    return () => clearTimeout(timer);
   }, []);
-  return text ? (
+  return shown && shown.path === path ? (
     <div className="toast" role="status">
-      {text}
+      {shown.text}
     </div>
   ) : null;
 }

@@ -30,8 +30,9 @@ function AddParticipant({ onDone }: { onDone: (p: Participant) => void }) {
       }),
     onSuccess: (person) => {
       client.invalidateQueries({ queryKey: ['participants'] });
-      toast(`${person.name} added with code ${person.referralCode}`);
+      // The new person's page first: the toast belongs to the screen it is shown on.
       onDone(person);
+      toast(`${person.name} added with code ${person.referralCode}`);
     },
   });
   const set = (key: string, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }));
