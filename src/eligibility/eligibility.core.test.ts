@@ -434,3 +434,68 @@ describe('velocity and disposable email', () => {
     expect(outcome.flag === 'disposable_email').toBe(flagged);
   });
 });
+
+describe('existing customers claimed through a referral', () => {
+  const HOUR = 3_600_000;
+  const recorded = new Date('2026-05-01T09:00:00Z');
+  const known = (hoursBefore: number, byId = 'usr_owner') => ({
+    knownSince: new Date(recorded.getTime() - hoursBefore * HOUR),
+    knownVia: 'api',
+    knownById: byId,
+    knownByName: 'Owner',
+    earlierConversions: [],
+  });
+  const viaLink = (createdById: string) =>
+    referral({ source: 'link', createdAt: recorded, referredAt: recorded, createdById });
+
+  it.each([
+    // [source, recorded by, known hours before, flagged]
+    ['link', 'system', 0, false], // the lead form made them in the same request
+    ['link', 'system', 0.01, true], // the lead form found someone already there
+    ['code', 'system', 48, true],
+    ['code', 'key_crm', 0.5, false], // an integration registering, then naming the code
+    ['code', 'key_crm', 2, true],
+    ['manual', 'usr_staff', 500, false], // staff attribute existing people by hand, with evidence
+  ] as const)('%s recorded by %s, known %sh before → flagged %s', (source, by, hours, flagged) => {
+    const outcome = run('existing_customer', {
+      ...context(),
+      referral: { ...viaLink(by), source },
+      customerHistory: known(hours),
+    });
+    expect(outcome.flag === 'existing_customer').toBe(flagged);
+  });
+
+  it('names when and how they became known, and what they bought before', () => {
+    const earlier = {
+      id: 'cnv_0',
+      externalId: 'inv-7',
+      source: 'stripe',
+      type: 'invoice_paid',
+      amount: 9900,
+      currency: 'USD',
+      occurredAt: new Date('2026-04-01T00:00:00Z'),
+    };
+    const outcome = run('existing_customer', {
+      ...context(),
+      referral: referral({ source: 'manual', referredAt: recorded, createdAt: recorded }),
+      customerHistory: { ...known(0), earlierConversions: [earlier] },
+    });
+    expect(outcome.flag).toBe('existing_customer');
+    expect(outcome.reason).toContain('bought before being referred (invoice_paid stripe/inv-7 on 2026-04-01)');
+    expect(outcome.evidence).toMatchObject({
+      knownVia: 'api',
+      earlierConversions: [{ externalId: 'inv-7', amount: 9900 }],
+    });
+  });
+
+  it('flags a link claim for a sale made before the link named them', () => {
+    const ctx = context();
+    const outcome = run('existing_customer', {
+      ...ctx,
+      referral: viaLink('system'),
+      customerHistory: known(0),
+      conversion: { ...ctx.conversion, occurredAt: new Date(recorded.getTime() - HOUR) },
+    });
+    expect(outcome.flag).toBe('existing_customer');
+  });
+});
