@@ -15,6 +15,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { accessRoutes } from './access/access.routes.js';
+import { registerAuth } from './access/authenticate.hook.js';
 import type { Permission } from './access/roles.core.js';
 import { approvalRoutes } from './approvals/approval.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
@@ -22,7 +23,6 @@ import { conversionRoutes } from './conversions/conversion.routes.js';
 import type { Database } from './db/client.js';
 import type { Deps } from './deps.js';
 import { disputeRoutes } from './disputes/dispute.routes.js';
-import { registerAuth } from './http/auth.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { withProblemResponses } from './http/openapi-errors.js';
 import { sendProblem } from './http/problem.js';

@@ -5,7 +5,6 @@
  */
 import { lt, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
-import { systemActor } from './access/actor.js';
 import type { Db } from './db/client.js';
 import { rowsOf } from './db/json-rows.js';
 import { sessions } from './db/schema.js';
@@ -15,6 +14,7 @@ import { rulesVersion } from './policy/policy.repo.js';
 import { rulesTerms } from './policy/policy.service.js';
 import { tryAutoApprove } from './rewards/claim.service.js';
 import { lockReward } from './rewards/reward.repo.js';
+import { systemActor } from './shared/actor.js';
 import type { Clock } from './shared/clock.js';
 
 export async function autoApproveDueClaims(deps: { db: Db; clock: Clock; publicUrl: string }): Promise<number> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { can, PERMISSIONS, ROLES } from '../src/access/roles.core.js';
+import { can, PERMISSIONS } from '../src/access/roles.core.js';
+import { ROLES } from '../src/shared/vocabulary.js';
 import { type Api, json, newClaim, newParticipant, startTestApp, type TestApp } from './support/app.js';
 import { tableCounts } from './support/counts.js';
 

@@ -45,3 +45,53 @@ export async function listKeys(db: Executor, workspaceId: string) {
 export async function listUsers(db: Executor, workspaceId: string) {
   return db.select().from(users).where(eq(users.workspaceId, workspaceId)).orderBy(users.createdAt);
 }
+
+export async function insertSession(
+  db: Executor,
+  row: { workspaceId: string; id: string; userId: string; tokenHash: string; createdAt: Date; expiresAt: Date },
+) {
+  await db.insert(sessions).values(row);
+}
+
+export async function deleteSessionByHash(db: Executor, tokenHash: string) {
+  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+}
+
+export async function deleteSessionsOfUser(db: Executor, workspaceId: string, userId: string) {
+  await db.delete(sessions).where(and(eq(sessions.workspaceId, workspaceId), eq(sessions.userId, userId)));
+}
+
+/** Revokes a key that is still active; undefined when there is none by that id. */
+export async function revokeKey(db: Executor, workspaceId: string, id: string, at: Date) {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: at })
+    .where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning();
+  return row;
+}
+
+/** Disables a user who is still active; undefined when there is none by that id. */
+export async function disableUserRow(db: Executor, workspaceId: string, id: string, at: Date) {
+  const [row] = await db
+    .update(users)
+    .set({ disabledAt: at })
+    .where(and(eq(users.workspaceId, workspaceId), eq(users.id, id), isNull(users.disabledAt)))
+    .returning();
+  return row;
+}
+
+export async function insertApiKey(db: Executor, row: typeof apiKeys.$inferInsert) {
+  const [inserted] = await db.insert(apiKeys).values(row).returning();
+  if (!inserted) throw new Error('api key insert returned nothing');
+  return inserted;
+}
+
+export async function insertUser(db: Executor, row: typeof users.$inferInsert) {
+  const [inserted] = await db.insert(users).values(row).returning();
+  if (!inserted) throw new Error('user insert returned nothing');
+  return inserted;
+}
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type UserRow = typeof users.$inferSelect;

@@ -1,22 +1,28 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit.repo.js';
-import { apiKeys, sessions, users } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { forgetRevokedKey, requireActor, SESSION_COOKIE } from '../http/auth.js';
+import { requireActor } from '../http/auth.js';
 import { limiter } from '../http/rate-limit.js';
-import { AppError, notFound } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { AppError } from '../shared/errors.js';
 import { EmailSchema, IdSchema, NameSchema, TimestampSchema, text } from '../shared/schemas.js';
-import { createApiKey, createUser, getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
-import { findUsersByEmail, listKeys, listUsers } from './access.repo.js';
-import { ROLES } from './roles.core.js';
-import { hashPassword, hashToken, newSessionToken, verifyPassword } from './secrets.core.js';
-
-const SESSION_TTL_MS = 7 * 86_400_000;
+import { ROLES } from '../shared/vocabulary.js';
+import {
+  addUser,
+  describeMe,
+  disableUser,
+  endSession,
+  listApiKeys,
+  listPeople,
+  mintApiKey,
+  revokeApiKey,
+  SESSION_TTL_MS,
+  signInCandidates,
+  startSession,
+} from './access.service.js';
+import { SESSION_COOKIE } from './authenticate.hook.js';
+import { hashPassword, verifyPassword } from './secrets.core.js';
 
 const MeSchema = z.object({
   actor: z.object({ type: z.string(), id: z.string(), name: z.string(), role: z.string() }),
@@ -41,18 +47,6 @@ const UserSchema = z.object({
   createdAt: TimestampSchema,
   disabledAt: TimestampSchema.nullable(),
 });
-
-function presentKey(row: typeof apiKeys.$inferSelect) {
-  return {
-    id: row.id,
-    name: row.name,
-    role: row.role,
-    prefix: row.keyPrefix,
-    createdAt: row.createdAt.toISOString(),
-    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
-    revokedAt: row.revokedAt?.toISOString() ?? null,
-  };
-}
 
 let dummy: Promise<string> | undefined;
 const dummyHash = () => {
@@ -117,9 +111,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       },
       handler: async (request, reply) => {
         const { email, password, workspace } = request.body;
-        const candidates = (await findUsersByEmail(deps.db, email)).filter(
-          (row) => !workspace || row.workspace.slug === workspace || row.workspace.name === workspace,
-        );
+        const candidates = await signInCandidates(deps, email, workspace);
         const who = email.trim().toLowerCase();
         const device = knownDevice(request.cookies?.[DEVICE_COOKIE], candidates);
         const buckets = device
@@ -152,16 +144,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
           for (const { limit, key } of buckets) limit.take(key);
           throw new AppError('unauthorized', 'Email or password is not right.', { field: 'password' });
         }
-        const at = deps.clock.now();
-        const { token, hash } = newSessionToken();
-        await deps.db.insert(sessions).values({
-          workspaceId: match.user.workspaceId,
-          id: newId('session', at.getTime()),
-          userId: match.user.id,
-          tokenHash: hash,
-          createdAt: at,
-          expiresAt: new Date(at.getTime() + SESSION_TTL_MS),
-        });
+        const token = await startSession(deps, match.user);
         reply.setCookie(SESSION_COOKIE, token, {
           path: '/',
           httpOnly: true,
@@ -188,7 +171,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       schema: { tags, summary: 'Sign out', response: { 204: z.null() } },
       handler: async (request, reply) => {
         const token = request.cookies?.[SESSION_COOKIE];
-        if (token) await deps.db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token)));
+        if (token) await endSession(deps, token);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.code(204).send(null);
       },
@@ -196,14 +179,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
 
     r.get('/v1/me', {
       schema: { tags, summary: 'Who am I (role, workspace)', response: { 200: MeSchema } },
-      handler: async (request) => {
-        const actor = requireActor(request);
-        const workspace = await getWorkspaceOrThrow(deps.db, actor.workspaceId);
-        return {
-          actor: { type: actor.type, id: actor.id, name: actor.name, role: actor.role },
-          workspace: { id: workspace.id, name: workspace.name, slug: workspace.slug },
-        };
-      },
+      handler: async (request) => describeMe(deps, requireActor(request)),
     });
 
     r.get('/v1/api-keys', {
@@ -213,10 +189,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
         summary: 'API keys of the workspace (never the keys themselves)',
         response: { 200: z.object({ items: z.array(ApiKeySchema) }) },
       },
-      handler: async (request) => {
-        const rows = await listKeys(deps.db, requireActor(request).workspaceId);
-        return { items: rows.map(presentKey) };
-      },
+      handler: async (request) => ({ items: await listApiKeys(deps, requireActor(request)) }),
     });
 
     r.post('/v1/api-keys', {
@@ -227,20 +200,8 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
         body: z.strictObject({ name: NameSchema, role: z.enum(ROLES) }),
         response: { 201: ApiKeySchema.extend({ key: z.string() }) },
       },
-      handler: async (request, reply) => {
-        const actor = requireActor(request);
-        const at = deps.clock.now();
-        const { key, record } = await deps.db.transaction((tx) =>
-          createApiKey(tx, {
-            workspaceId: actor.workspaceId,
-            role: request.body.role,
-            name: request.body.name,
-            actor,
-            at,
-          }),
-        );
-        return reply.code(201).send({ ...presentKey(record), key });
-      },
+      handler: async (request, reply) =>
+        reply.code(201).send(await mintApiKey(deps, requireActor(request), request.body)),
     });
 
     r.post('/v1/api-keys/:id/revoke', {
@@ -251,45 +212,13 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
         params: z.strictObject({ id: IdSchema }),
         response: { 200: ApiKeySchema },
       },
-      handler: async (request) => {
-        const actor = requireActor(request);
-        const at = deps.clock.now();
-        const row = await deps.db.transaction(async (tx) => {
-          const [updated] = await tx
-            .update(apiKeys)
-            .set({ revokedAt: at })
-            .where(
-              and(
-                eq(apiKeys.workspaceId, actor.workspaceId),
-                eq(apiKeys.id, request.params.id),
-                isNull(apiKeys.revokedAt),
-              ),
-            )
-            .returning();
-          if (!updated) throw notFound('Active API key');
-          await recordAudit(tx, actor, at, { action: 'api_key.revoked', objectType: 'api_key', objectId: updated.id });
-          return updated;
-        });
-        forgetRevokedKey(row.id);
-        return presentKey(row);
-      },
-    });
-
-    const presentUser = (row: typeof users.$inferSelect) => ({
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      role: row.role,
-      createdAt: row.createdAt.toISOString(),
-      disabledAt: row.disabledAt?.toISOString() ?? null,
+      handler: async (request) => revokeApiKey(deps, requireActor(request), request.params.id),
     });
 
     r.get('/v1/users', {
       config: { permission: 'access:manage' },
       schema: { tags, summary: 'People who can sign in', response: { 200: z.object({ items: z.array(UserSchema) }) } },
-      handler: async (request) => ({
-        items: (await listUsers(deps.db, requireActor(request).workspaceId)).map(presentUser),
-      }),
+      handler: async (request) => ({ items: await listPeople(deps, requireActor(request)) }),
     });
 
     r.post('/v1/users', {
@@ -305,14 +234,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
         }),
         response: { 201: UserSchema },
       },
-      handler: async (request, reply) => {
-        const actor = requireActor(request);
-        const at = deps.clock.now();
-        const row = await deps.db.transaction((tx) =>
-          createUser(tx, { workspaceId: actor.workspaceId, ...request.body, actor, at }),
-        );
-        return reply.code(201).send(presentUser(row));
-      },
+      handler: async (request, reply) => reply.code(201).send(await addUser(deps, requireActor(request), request.body)),
     });
 
     r.post('/v1/users/:id/disable', {
@@ -323,27 +245,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
         params: z.strictObject({ id: IdSchema }),
         response: { 200: UserSchema },
       },
-      handler: async (request) => {
-        const actor = requireActor(request);
-        if (request.params.id === actor.id) throw new AppError('unprocessable', 'You cannot disable yourself.');
-        const at = deps.clock.now();
-        const row = await deps.db.transaction(async (tx) => {
-          const [updated] = await tx
-            .update(users)
-            .set({ disabledAt: at })
-            .where(
-              and(eq(users.workspaceId, actor.workspaceId), eq(users.id, request.params.id), isNull(users.disabledAt)),
-            )
-            .returning();
-          if (!updated) throw notFound('Active user');
-          await tx
-            .delete(sessions)
-            .where(and(eq(sessions.workspaceId, actor.workspaceId), eq(sessions.userId, updated.id)));
-          await recordAudit(tx, actor, at, { action: 'user.disabled', objectType: 'user', objectId: updated.id });
-          return updated;
-        });
-        return presentUser(row);
-      },
+      handler: async (request) => disableUser(deps, requireActor(request), request.params.id),
     });
   };
 }

@@ -2,8 +2,9 @@
  * The role matrix: who may do what. Routes name a permission; a caller whose role lacks it gets
  * 403. Kept as one table so the whole policy can be read (and tested) at a glance.
  */
-export const ROLES = ['owner', 'finance', 'staff', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../shared/vocabulary.js';
+
+export { ROLES, type Role } from '../shared/vocabulary.js';
 
 export const PERMISSIONS = {
   read: ['owner', 'finance', 'staff', 'viewer'],

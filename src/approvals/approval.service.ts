@@ -1,10 +1,10 @@
-import { type Actor, personOf } from '../access/actor.js';
 import type { Deps } from '../deps.js';
 import { rulesVersion } from '../policy/policy.repo.js';
 import { rulesTerms } from '../policy/policy.service.js';
 import { approvalBlockers } from '../rewards/approval.core.js';
 import { presentRewards } from '../rewards/reward.presenter.js';
 import { listRewardRows, loadApprovalFacts } from '../rewards/reward.repo.js';
+import { type Actor, personOf } from '../shared/actor.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 
 /**

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
-import type { Actor } from '../access/actor.js';
 import type { Executor } from '../db/client.js';
 import { auditEvents } from '../db/schema.js';
+import type { Actor } from '../shared/actor.js';
 import { newId } from '../shared/ids.js';
 
 export interface AuditEntry {

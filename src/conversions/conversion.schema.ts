@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { CONVERSION_TYPES } from '../policy/rules.core.js';
 import { RewardSchema } from '../rewards/reward.schema.js';
 import {
   AmountSchema,
@@ -10,6 +9,7 @@ import {
   TimestampSchema,
   text,
 } from '../shared/schemas.js';
+import { CONVERSION_TYPES } from '../shared/vocabulary.js';
 
 const REVERSALS = ['refund', 'chargeback'];
 

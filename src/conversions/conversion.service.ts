@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import type { Actor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { lockName } from '../db/advisory-lock.js';
 import type { Tx } from '../db/client.js';
@@ -17,13 +16,14 @@ import {
 import type { ParticipantCreate, ParticipantUpdate } from '../participants/participant.schema.js';
 import { insertParticipant, presentParticipant, updateParticipant } from '../participants/participant.service.js';
 import { getDefaultProgram } from '../policy/policy.repo.js';
-import { isReversal } from '../policy/rules.core.js';
 import { applyReversals, type ClaimEnv, createClaimForConversion } from '../rewards/claim.service.js';
 import { presentRewardsByIds } from '../rewards/reward.presenter.js';
 import { findLiveRewardForReferred } from '../rewards/reward.repo.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
+import { isReversal } from '../shared/vocabulary.js';
 import { getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
 import {
   type ConversionRow,

@@ -1,5 +1,4 @@
 import { and, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
-import type { Actor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Executor } from '../db/client.js';
 import { disputes, linkClicks, rewardFlags } from '../db/schema.js';
@@ -11,6 +10,7 @@ import { type ClaimEnv, openDispute, recheckReward } from '../rewards/claim.serv
 import { referralsOfCustomer } from '../rewards/claim-context.repo.js';
 import { changePayee } from '../rewards/payee.service.js';
 import { findLiveRewardForReferred, findReward, lockReward } from '../rewards/reward.repo.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 import type { Dispute } from './dispute.schema.js';

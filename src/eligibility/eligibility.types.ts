@@ -1,5 +1,6 @@
 import type { ReferralEvidence } from '../db/schema.js';
-import type { ConversionType, ParticipantKind, ProgramRulesTerms } from '../policy/rules.core.js';
+import type { ProgramRulesTerms } from '../policy/rules.core.js';
+import type { ConversionType, ParticipantKind } from '../shared/vocabulary.js';
 
 export const FLAG_TYPES = [
   'self_referral',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { escapeHtml } from '../messaging/templates.core.js';
+import { escapeHtml } from '../shared/html.js';
 
 // The one stylesheet of the public pages, inline so a page is one request; the Content-Security-
 // Policy allows exactly this text by its hash (see security-headers.ts), no other inline style.

@@ -9,12 +9,12 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
-import { systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Db } from '../db/client.js';
 import { fromJsonRow, rowsOf } from '../db/json-rows.js';
 import { messageAttempts, messages, participants, rewards, workspaces } from '../db/schema.js';
 import { observeProviderSend } from '../ops/index.js';
+import { systemActor } from '../shared/actor.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import { type Channel, decideChannel, type SkipReason } from './consent.core.js';

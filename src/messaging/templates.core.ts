@@ -2,6 +2,7 @@
  * Message templates with a closed set of variables. Values are HTML-escaped in HTML bodies; an
  * unknown variable is refused when a template is saved, so a typo never reaches a referrer.
  */
+import { escapeHtml } from '../shared/html.js';
 export const MESSAGE_KINDS = ['thank_you', 'reward_ready', 'reward_issued'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
@@ -77,15 +78,6 @@ const PLACEHOLDER = /\{\{\s*([a-zA-Z]+)\s*\}\}/g;
 export function unknownVariables(template: string): string[] {
   const known = new Set<string>(TEMPLATE_VARIABLES);
   return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '').filter((name) => !known.has(name));
-}
-
-export function escapeHtml(value: string): string {
-  return value
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
 }
 
 export function renderTemplate(template: string, values: TemplateValues, html = false): string {

@@ -1,16 +1,16 @@
 import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Executor } from '../db/client.js';
 import { auditEvents, messages, participants, webhookReceipts, workspaces } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { sendProblem } from '../http/problem.js';
 import { publicPage } from '../http/public-page.js';
+import { systemActor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
+import { escapeHtml } from '../shared/html.js';
 import { smsKeyword } from './consent.core.js';
 import { readUnsubscribeToken, verifyUnsubscribeToken } from './outbox.service.js';
-import { escapeHtml } from './templates.core.js';
 import { secretList, verifySvix, verifyTwilio } from './webhook-signatures.core.js';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PARTICIPANT_KINDS } from '../policy/rules.core.js';
 import { EmailSchema, IdSchema, NameSchema, PageQuerySchema, TimestampSchema, text } from '../shared/schemas.js';
+import { PARTICIPANT_KINDS } from '../shared/vocabulary.js';
 
 const SignalsSchema = z.strictObject({
   ip: z.union([z.ipv4(), z.ipv6()], { error: 'Must be an IPv4 or IPv6 address.' }).optional(),

@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
-import type { Actor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { isUniqueViolation, type Tx } from '../db/client.js';
 import { participants } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId, newReferralCode } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';

@@ -2,13 +2,13 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type Actor, personOf } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { partnerExceptions } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { EXCLUDABLE_CHECKS } from '../eligibility/eligibility.core.js';
 import { requireActor } from '../http/auth.js';
 import { findParticipant } from '../participants/participant.repo.js';
+import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import {

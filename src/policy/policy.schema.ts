@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AmountSchema, CurrencySchema, DateTimeSchema, TimestampSchema, text } from '../shared/schemas.js';
+import { PARTICIPANT_KINDS, QUALIFYING_CANDIDATES } from '../shared/vocabulary.js';
 import { REWARD_TYPES, THANK_CHANNELS } from './policy.core.js';
-import { PARTICIPANT_KINDS, QUALIFYING_CANDIDATES } from './rules.core.js';
 
 const TierSchema = z.strictObject({
   fromReferral: z.int('Must be a whole number.').min(1, 'Tiers start from the 1st referral or later.').max(10_000),

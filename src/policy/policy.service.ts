@@ -1,8 +1,8 @@
-import { type Actor, personOf } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { programRules, rewardPolicies } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
+import { type Actor, personOf } from '../shared/actor.js';
 import { describePolicy, type PolicyTerms } from './policy.core.js';
 import { currentPolicy, currentRules, getDefaultProgram, type PolicyRow, type RulesRow } from './policy.repo.js';
 import type { ProgramRules, ProgramRulesInput, RewardPolicy, RewardPolicyInput } from './policy.schema.js';

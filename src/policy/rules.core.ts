@@ -1,10 +1,4 @@
-export const CONVERSION_TYPES = ['deal_won', 'job_invoiced', 'invoice_paid', 'refund', 'chargeback'] as const;
-export type ConversionType = (typeof CONVERSION_TYPES)[number];
-export const QUALIFYING_CANDIDATES = ['deal_won', 'job_invoiced', 'invoice_paid'] as const;
-export const REVERSAL_TYPES: readonly ConversionType[] = ['refund', 'chargeback'];
-
-export const PARTICIPANT_KINDS = ['customer', 'partner', 'employee'] as const;
-export type ParticipantKind = (typeof PARTICIPANT_KINDS)[number];
+import type { ConversionType, ParticipantKind } from '../shared/vocabulary.js';
 
 /** What the checks and approval need of a program-rules version. */
 export interface ProgramRulesTerms {
@@ -56,10 +50,6 @@ export const DEFAULT_RULES: Omit<ProgramRulesTerms, 'version'> = {
   velocityMaxReferrals: 10,
   velocityMaxConversions: 5,
 };
-
-export function isReversal(type: ConversionType): boolean {
-  return REVERSAL_TYPES.includes(type);
-}
 
 /** The hold period ends this long after the conversion happened (sized to the refund window). */
 export function holdUntil(occurredAt: Date, holdDays: number): Date {

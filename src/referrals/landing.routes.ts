@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { systemActor } from '../access/actor.js';
 import { linkClicks, referrals } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { publicPage } from '../http/public-page.js';
-import { escapeHtml } from '../messaging/templates.core.js';
 import { firstName, normalizeEmail, normalizePhone } from '../participants/identity.core.js';
 import {
   addSignals,
@@ -16,7 +14,9 @@ import {
   findParticipantByPhone,
 } from '../participants/participant.repo.js';
 import { insertParticipant } from '../participants/participant.service.js';
+import { systemActor } from '../shared/actor.js';
 import { isAppError } from '../shared/errors.js';
+import { escapeHtml } from '../shared/html.js';
 import { newId, REFERRAL_CODE_SHAPE } from '../shared/ids.js';
 import { EmailSchema, NameSchema, text } from '../shared/schemas.js';
 import { findWorkspaceBySlug, type Workspace } from '../workspaces/workspace.service.js';

@@ -1,6 +1,5 @@
 import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Actor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { type Executor, isUniqueViolation, type Tx } from '../db/client.js';
 import { conversions, disputes, participants, referrals, rewards } from '../db/schema.js';
@@ -8,14 +7,15 @@ import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { addSignals, findParticipant, lockParticipant } from '../participants/participant.repo.js';
 import { getDefaultProgram } from '../policy/policy.repo.js';
-import { isReversal } from '../policy/rules.core.js';
 import { type ClaimEnv, createClaimForConversion, openDispute, recheckReward } from '../rewards/claim.service.js';
 import { latestDispute, referralsOfCustomer } from '../rewards/claim-context.repo.js';
 import { isOpen } from '../rewards/lifecycle.core.js';
 import { findLiveRewardForReferred, statusIn } from '../rewards/reward.repo.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
+import { isReversal } from '../shared/vocabulary.js';
 import type { Referral, ReferralCreate } from './referral.schema.js';
 
 type ReferralRow = typeof referrals.$inferSelect;

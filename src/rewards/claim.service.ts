@@ -5,8 +5,6 @@
  * so two events about one customer never interleave.
  */
 import { and, eq } from 'drizzle-orm';
-import type { Actor } from '../access/actor.js';
-import { personOf, systemActor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { findConversion } from '../conversions/conversion.repo.js';
 import type { Tx } from '../db/client.js';
@@ -26,6 +24,8 @@ import { findParticipant, lockParticipant, type ParticipantRow } from '../partic
 import { rulesVersion } from '../policy/policy.repo.js';
 import { policyTerms, rulesTerms } from '../policy/policy.service.js';
 import { holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
+import type { Actor } from '../shared/actor.js';
+import { personOf, systemActor } from '../shared/actor.js';
 import { canonicalJson } from '../shared/canonical.js';
 import { formatMoney } from '../shared/currency.js';
 import { AppError } from '../shared/errors.js';

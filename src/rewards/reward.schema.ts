@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { FLAG_TYPES } from '../eligibility/eligibility.types.js';
 import { REWARD_TYPES } from '../policy/policy.core.js';
-import { PARTICIPANT_KINDS } from '../policy/rules.core.js';
 import {
   AmountSchema,
   IdSchema,
@@ -11,6 +10,7 @@ import {
   TimestampSchema,
   text,
 } from '../shared/schemas.js';
+import { PARTICIPANT_KINDS } from '../shared/vocabulary.js';
 import { MAKER_REASONS } from './approval.core.js';
 import { REWARD_STATUSES } from './lifecycle.core.js';
 

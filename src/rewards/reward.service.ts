@@ -1,5 +1,4 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { type Actor, personOf } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Tx } from '../db/client.js';
 import { disputes, rewardApprovals, rewardFlags, workspaces } from '../db/schema.js';
@@ -9,6 +8,7 @@ import { queueReferrerMessages } from '../messaging/outbox.service.js';
 import { findParticipant } from '../participants/participant.repo.js';
 import { currentPolicy, rulesVersion } from '../policy/policy.repo.js';
 import { rulesTerms } from '../policy/policy.service.js';
+import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';

@@ -1,6 +1,6 @@
-import type { Actor } from '../access/actor.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Tx } from '../db/client.js';
+import type { Actor } from '../shared/actor.js';
 import { nextStatus, type RewardAction, transitionError } from './lifecycle.core.js';
 import { type RewardInsert, type RewardRow, updateRewardFrom } from './reward.repo.js';
 

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
-import { type Actor, personOf } from '../access/actor.js';
-import type { Role } from '../access/roles.core.js';
-import { hashPassword, newApiKey } from '../access/secrets.core.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Db, Executor } from '../db/client.js';
 import { isUniqueViolation } from '../db/client.js';
-import { apiKeys, programRules, programs, rewardPolicies, users, workspaces } from '../db/schema.js';
+import { programRules, programs, rewardPolicies, workspaces } from '../db/schema.js';
 import { DEFAULT_POLICY } from '../policy/policy.core.js';
 import { DEFAULT_RULES } from '../policy/rules.core.js';
+import { systemActor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 
@@ -86,7 +84,7 @@ export async function createWorkspace(db: Db, input: { name: string; at: Date })
           createdBy: 'system',
           createdAt: input.at,
         });
-        const actor: Actor = { type: 'system', id: 'system', name: 'Rewardloop', role: 'system', workspaceId: id };
+        const actor = systemActor(id);
         await recordAudit(tx, actor, input.at, {
           action: 'workspace.created',
           objectType: 'workspace',
@@ -116,79 +114,4 @@ export async function ensureWorkspace(db: Db, nameOrSlug: string, at: Date) {
   }
   if (byName[0]) return { workspace: byName[0], created: false };
   return { workspace: await createWorkspace(db, { name: nameOrSlug, at }), created: true };
-}
-
-export async function createApiKey(
-  db: Executor,
-  input: { workspaceId: string; role: Role; name: string; actor: Actor; at: Date },
-) {
-  const { key, hash, prefix } = newApiKey();
-  const id = newId('apiKey', input.at.getTime());
-  const [row] = await db
-    .insert(apiKeys)
-    .values({
-      workspaceId: input.workspaceId,
-      id,
-      name: input.name,
-      role: input.role,
-      keyHash: hash,
-      keyPrefix: prefix,
-      // The person behind the minting credential, so a key made through another of their keys
-      // is still theirs (maker-checker: one person, however many keys).
-      createdBy: personOf(input.actor),
-      createdAt: input.at,
-    })
-    .returning();
-  await recordAudit(db, input.actor, input.at, {
-    action: 'api_key.created',
-    objectType: 'api_key',
-    objectId: id,
-    after: { name: input.name, role: input.role, prefix },
-  });
-  if (!row) throw new Error('api key insert returned nothing');
-  return { key, record: row };
-}
-
-export async function createUser(
-  db: Executor,
-  input: {
-    workspaceId: string;
-    email: string;
-    password: string;
-    name?: string | undefined;
-    role: Role;
-    actor: Actor;
-    at: Date;
-  },
-) {
-  const id = newId('user', input.at.getTime());
-  try {
-    const [row] = await db
-      .insert(users)
-      .values({
-        workspaceId: input.workspaceId,
-        id,
-        email: input.email.trim(),
-        name: input.name?.trim() || input.email.split('@')[0] || input.email,
-        role: input.role,
-        passwordHash: await hashPassword(input.password),
-        createdAt: input.at,
-      })
-      .returning();
-    await recordAudit(db, input.actor, input.at, {
-      action: 'user.created',
-      objectType: 'user',
-      objectId: id,
-      after: { email: input.email, role: input.role },
-    });
-    if (!row) throw new Error('user insert returned nothing');
-    return row;
-  } catch (error) {
-    if (isUniqueViolation(error, 'users_email_uq')) {
-      throw new AppError('already_exists', `A user with the email ${input.email} already exists in this workspace.`, {
-        field: 'email',
-      });
-    }
-    throw error;
-  }
 }

@@ -1,12 +1,13 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import type { Actor } from '../../src/access/actor.js';
-import type { Role } from '../../src/access/roles.core.js';
+import { createApiKey, createUser } from '../../src/access/access.service.js';
 import { buildApp } from '../../src/app.js';
 import type { Database } from '../../src/db/client.js';
 import type { Deps } from '../../src/deps.js';
+import type { Actor } from '../../src/shared/actor.js';
 import { manualClock } from '../../src/shared/clock.js';
-import { createApiKey, createUser, createWorkspace } from '../../src/workspaces/workspace.service.js';
+import type { Role } from '../../src/shared/vocabulary.js';
+import { createWorkspace } from '../../src/workspaces/workspace.service.js';
 import { freshDatabase } from './db.js';
 
 export const PUBLIC_URL = 'http://rewardloop.test';

@@ -4,7 +4,7 @@
  * API uses, so what it exercises is the claim engine itself. Inputs go through the API's own zod
  * schemas, so defaults and validation are the real ones.
  */
-import type { Actor } from '../../src/access/actor.js';
+
 import { recordConversion } from '../../src/conversions/conversion.service.js';
 import type { Database } from '../../src/db/client.js';
 import { inTransaction } from '../../src/db/transaction.js';
@@ -17,6 +17,7 @@ import { updatePolicy, updateRules } from '../../src/policy/policy.service.js';
 import { type ReferralCreate, ReferralCreateSchema } from '../../src/referrals/referral.schema.js';
 import { insertReferral } from '../../src/referrals/referral.service.js';
 import { findReward, type RewardRow } from '../../src/rewards/reward.repo.js';
+import type { Actor } from '../../src/shared/actor.js';
 import { manualClock } from '../../src/shared/clock.js';
 import { createWorkspace, getWorkspaceOrThrow } from '../../src/workspaces/workspace.service.js';
 import { PUBLIC_URL } from './app.js';

@@ -1,6 +1,10 @@
-import type { Role } from './roles.core.js';
+import type { Role } from './vocabulary.js';
 
-/** Who is acting: a signed-in user, an API key, or the system itself (workers, auto-approval). */
+/**
+ * Who is acting: a signed-in user, an API key, or the system itself (workers, auto-approval).
+ * Every layer speaks it (services, the audit trail, the HTTP layer), so it lives below them all;
+ * access/ decides who a request's actor is and what its role may do.
+ */
 export interface Actor {
   type: 'user' | 'api_key' | 'system';
   id: string;
