@@ -1,21 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
-import { CheckResultSchema, RewardSchema } from '../rewards/reward.schema.js';
 import { PageQuerySchema, pageSchema } from '../shared/schemas.js';
+import { ApprovalItemSchema } from './approval.schema.js';
 import { listApprovals } from './approval.service.js';
-
-const ApprovalItemSchema = z
-  .object({
-    reward: RewardSchema,
-    checks: z.array(CheckResultSchema),
-    fraudSignals: z.array(z.object({ signal: z.string(), points: z.number(), detail: z.string() })),
-    canApprove: z.boolean(),
-    blockers: z.array(z.string()),
-  })
-  .meta({ id: 'ApprovalItem' });
 
 export function approvalRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {

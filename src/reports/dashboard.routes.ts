@@ -5,43 +5,7 @@ import { z } from 'zod';
 import { rowsOf } from '../db/json-rows.js';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
-
-/**
- * The program's measurements: claims created, approved, flagged, disputed, duplicates, time from
- * conversion to sent, reward cost against referred revenue — as totals and week by week.
- */
-const Money = z.array(z.object({ currency: z.string(), amount: z.number() }));
-
-const DashboardSchema = z
-  .object({
-    weeks: z.number(),
-    since: z.string(),
-    totals: z.object({
-      claimsCreated: z.number(),
-      approved: z.number(),
-      flagged: z.number(),
-      disputed: z.number(),
-      duplicates: z.number(),
-      exceptions: z.number(),
-      sent: z.number(),
-      reversed: z.number(),
-      medianHoursToSent: z.number().nullable(),
-      rewardCost: Money,
-      referredRevenue: Money,
-      openRecoveryTasks: z.number(),
-    }),
-    weekly: z.array(
-      z.object({
-        weekStart: z.string(),
-        created: z.number(),
-        approved: z.number(),
-        sent: z.number(),
-        flagged: z.number(),
-        rewardCost: Money,
-      }),
-    ),
-  })
-  .meta({ id: 'Dashboard' });
+import { DashboardSchema } from './report.schema.js';
 
 function money(value: unknown): { currency: string; amount: number }[] {
   return ((value as { currency: string; amount: number | string }[] | null) ?? []).map((row) => ({

@@ -6,35 +6,7 @@ import { rowsOf } from '../db/json-rows.js';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { DateTimeSchema } from '../shared/schemas.js';
-
-/**
- * Eligibility accuracy, the audit figure: of the rewards sent in a period, the share carrying
- * attribution evidence, a qualifying event, the program terms version, the fraud checks, the
- * payout calculation and an approval record. The database refuses to mark a reward sent without
- * them, so this should read 100%; the report checks rather than trusts that.
- */
-export const ACCURACY_CRITERIA = [
-  'attribution_evidence',
-  'qualifying_event',
-  'program_terms',
-  'fraud_check',
-  'payout_calculation',
-  'approval_record',
-] as const;
-
-const ReportSchema = z
-  .object({
-    from: z.string().nullable(),
-    to: z.string().nullable(),
-    rewardsSent: z.number(),
-    complete: z.number(),
-    accuracyPercent: z.number().nullable(),
-    criteria: z.array(z.enum(ACCURACY_CRITERIA)),
-    incomplete: z.array(
-      z.object({ rewardId: z.string(), sentAt: z.string(), lacks: z.array(z.enum(ACCURACY_CRITERIA)) }),
-    ),
-  })
-  .meta({ id: 'EligibilityAccuracyReport' });
+import { ACCURACY_CRITERIA, EligibilityAccuracyReportSchema } from './report.schema.js';
 
 export function reportRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {
@@ -43,7 +15,7 @@ export function reportRoutes(deps: Deps) {
         tags: ['Reports'],
         summary: 'Share of sent rewards with complete eligibility evidence (target 100%)',
         querystring: z.strictObject({ from: DateTimeSchema.optional(), to: DateTimeSchema.optional() }),
-        response: { 200: ReportSchema },
+        response: { 200: EligibilityAccuracyReportSchema },
       },
       handler: async (request) => {
         const actor = requireActor(request);

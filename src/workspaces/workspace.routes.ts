@@ -1,43 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { getCountries } from 'libphonenumber-js';
-import { z } from 'zod';
 import { recordAudit } from '../audit/audit.repo.js';
 import { workspaces } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
-import { EmailSchema, NameSchema, text } from '../shared/schemas.js';
+import { WorkspaceSettingsInputSchema, WorkspaceSettingsSchema } from './workspace.schema.js';
 import { getWorkspaceOrThrow, type Workspace } from './workspace.service.js';
-
-const COUNTRIES = new Set<string>(getCountries());
-
-const SettingsSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    slug: z.string(),
-    senderName: z.string().nullable(),
-    companyName: z.string().nullable(),
-    defaultCountry: z.string(),
-    notifyEmails: z.array(z.string()),
-    smsDailyCap: z.number(),
-    notifyRewardIssued: z.boolean(),
-  })
-  .meta({ id: 'WorkspaceSettings' });
-
-const SettingsInputSchema = z.strictObject({
-  name: NameSchema.optional(),
-  senderName: text(100).nullable().optional(),
-  companyName: text(200).nullable().optional(),
-  defaultCountry: z
-    .string()
-    .refine((code) => COUNTRIES.has(code), 'Must be an ISO 3166 country code in capitals, e.g. US, GB, DE.')
-    .optional(),
-  notifyEmails: z.array(EmailSchema).max(20).optional(),
-  smsDailyCap: z.int().min(0).max(50).optional(),
-  notifyRewardIssued: z.boolean().optional(),
-});
 
 function present(row: Workspace) {
   return {
@@ -58,7 +27,7 @@ export function workspaceRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get('/v1/workspace', {
-      schema: { tags: ['Settings'], summary: 'Workspace settings', response: { 200: SettingsSchema } },
+      schema: { tags: ['Settings'], summary: 'Workspace settings', response: { 200: WorkspaceSettingsSchema } },
       handler: async (request) => present(await getWorkspaceOrThrow(deps.db, requireActor(request).workspaceId)),
     });
     r.patch('/v1/workspace', {
@@ -66,8 +35,8 @@ export function workspaceRoutes(deps: Deps) {
       schema: {
         tags: ['Settings'],
         summary: 'Change workspace settings',
-        body: SettingsInputSchema,
-        response: { 200: SettingsSchema },
+        body: WorkspaceSettingsInputSchema,
+        response: { 200: WorkspaceSettingsSchema },
       },
       handler: async (request) => {
         const actor = requireActor(request);

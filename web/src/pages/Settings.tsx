@@ -620,8 +620,8 @@ function Access() {
       <section className="card stack" aria-label="API keys">
         <h2>API keys</h2>
         <p className="faint">
-          A key you create here acts for you in maker-checker: it cannot approve claims you made, and your
-          approval through it counts as yours. Give other people a sign-in of their own.
+          A key you create here acts for you in maker-checker: it cannot approve claims you made, and your approval
+          through it counts as yours. Give other people a sign-in of their own.
         </p>
         {newKey ? (
           <div className="banner ok">
