@@ -20,6 +20,7 @@ import type { Permission } from './access/roles.core.js';
 import { approvalRoutes } from './approvals/approval.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { conversionRoutes } from './conversions/conversion.routes.js';
+import { linkAwaitingConversions } from './conversions/conversion.service.js';
 import type { Database } from './db/client.js';
 import type { Deps } from './deps.js';
 import { disputeRoutes } from './disputes/dispute.routes.js';
@@ -181,7 +182,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(accessRoutes(deps, { secureCookies: options.publicUrl.startsWith('https://') }));
   await app.register(policyRoutes(deps));
-  await app.register(participantRoutes(deps));
+  await app.register(participantRoutes(deps, { linkAwaitingConversions }));
   await app.register(referralRoutes(deps));
   await app.register(conversionRoutes(deps));
   await app.register(rewardRoutes(deps));

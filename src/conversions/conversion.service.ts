@@ -13,8 +13,6 @@ import {
   lockParticipant,
   type ParticipantRow,
 } from '../participants/participant.repo.js';
-import type { ParticipantCreate, ParticipantUpdate } from '../participants/participant.schema.js';
-import { insertParticipant, presentParticipant, updateParticipant } from '../participants/participant.service.js';
 import { getDefaultProgram } from '../policy/policy.repo.js';
 import { applyReversals, type ClaimEnv, createClaimForConversion } from '../rewards/claim.service.js';
 import { presentRewardsByIds } from '../rewards/reward.presenter.js';
@@ -24,7 +22,6 @@ import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 import { isReversal } from '../shared/vocabulary.js';
-import { getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
 import {
   type ConversionRow,
   conversionsAwaiting,
@@ -238,8 +235,12 @@ export async function recordConversion(
   }).then(observeConversion); // counted after commit
 }
 
-/** Events that named a customer by the CRM's id before we knew them are applied once they appear. */
-async function linkAwaitingConversions(tx: Tx, env: ClaimEnv, participant: ParticipantRow) {
+/**
+ * Events that named a customer by the CRM's id before we knew them are applied once they appear.
+ * participants/ calls this when a participant gets an external id (passed in by the app, since
+ * conversions depends on participants and not the other way round).
+ */
+export async function linkAwaitingConversions(tx: Tx, env: ClaimEnv, participant: ParticipantRow) {
   if (!participant.externalId) return;
   for (const row of await conversionsAwaiting(tx, env.actor.workspaceId, participant.externalId)) {
     await tx
@@ -252,26 +253,6 @@ async function linkAwaitingConversions(tx: Tx, env: ClaimEnv, participant: Parti
       .set({ outcome })
       .where(and(eq(conversions.workspaceId, row.workspaceId), eq(conversions.id, row.id)));
   }
-}
-
-export async function createParticipantAndLink(deps: Deps, actor: Actor, input: ParticipantCreate) {
-  const at = deps.clock.now();
-  return inTransaction(deps.db, async (tx) => {
-    const workspace = await getWorkspaceOrThrow(tx, actor.workspaceId);
-    if (input.externalId) await lockName(tx, `participant-external:${actor.workspaceId}:${input.externalId}`);
-    const row = await insertParticipant(tx, workspace, actor, input, at);
-    await linkAwaitingConversions(tx, { actor, at, publicUrl: deps.publicUrl }, row);
-    return presentParticipant(row, { publicUrl: deps.publicUrl, workspace });
-  });
-}
-
-export async function updateParticipantAndLink(deps: Deps, actor: Actor, id: string, input: ParticipantUpdate) {
-  return updateParticipant(deps, actor, id, input, async (tx, row, before) => {
-    if (row.externalId && row.externalId !== before.externalId) {
-      await lockName(tx, `participant-external:${actor.workspaceId}:${row.externalId}`);
-      await linkAwaitingConversions(tx, { actor, at: deps.clock.now(), publicUrl: deps.publicUrl }, row);
-    }
-  });
 }
 
 export async function listConversions(

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { createParticipantAndLink, updateParticipantAndLink } from '../conversions/conversion.service.js';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { pageSchema } from '../shared/schemas.js';
@@ -11,9 +10,15 @@ import {
   ParticipantSchema,
   ParticipantUpdateSchema,
 } from './participant.schema.js';
-import { getParticipant, listParticipants } from './participant.service.js';
+import {
+  createParticipantAndLink,
+  getParticipant,
+  type LinkAwaitingConversions,
+  listParticipants,
+  updateParticipantAndLink,
+} from './participant.service.js';
 
-export function participantRoutes(deps: Deps) {
+export function participantRoutes(deps: Deps, options: { linkAwaitingConversions: LinkAwaitingConversions }) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['Participants'];
@@ -28,7 +33,12 @@ export function participantRoutes(deps: Deps) {
         response: { 201: ParticipantSchema },
       },
       handler: async (request, reply) => {
-        const participant = await createParticipantAndLink(deps, requireActor(request), request.body);
+        const participant = await createParticipantAndLink(
+          deps,
+          requireActor(request),
+          request.body,
+          options.linkAwaitingConversions,
+        );
         return reply.code(201).send(participant);
       },
     });
@@ -63,7 +73,13 @@ export function participantRoutes(deps: Deps) {
         response: { 200: ParticipantSchema },
       },
       handler: async (request) =>
-        updateParticipantAndLink(deps, requireActor(request), request.params.id, request.body),
+        updateParticipantAndLink(
+          deps,
+          requireActor(request),
+          request.params.id,
+          request.body,
+          options.linkAwaitingConversions,
+        ),
     });
   };
 }

@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/audit.repo.js';
+import { lockName } from '../db/advisory-lock.js';
 import { isUniqueViolation, type Tx } from '../db/client.js';
 import { participants } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
@@ -229,4 +230,46 @@ export async function listParticipants(
   return toPage(rows, query.limit, (row) =>
     presentParticipant(row, { publicUrl: deps.publicUrl, workspace, stats: stats.get(row.id) }),
   );
+}
+
+/**
+ * Conversions that named a participant by the CRM's id before the participant existed are applied
+ * when the participant gets that id. That is conversions/' work; the app passes it in, because
+ * conversions depends on participants and not the other way round.
+ */
+export type LinkAwaitingConversions = (
+  tx: Tx,
+  env: { actor: Actor; at: Date; publicUrl: string },
+  participant: ParticipantRow,
+) => Promise<void>;
+
+export async function createParticipantAndLink(
+  deps: Deps,
+  actor: Actor,
+  input: ParticipantCreate,
+  linkAwaitingConversions: LinkAwaitingConversions,
+) {
+  const at = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => {
+    const workspace = await getWorkspaceOrThrow(tx, actor.workspaceId);
+    if (input.externalId) await lockName(tx, `participant-external:${actor.workspaceId}:${input.externalId}`);
+    const row = await insertParticipant(tx, workspace, actor, input, at);
+    await linkAwaitingConversions(tx, { actor, at, publicUrl: deps.publicUrl }, row);
+    return presentParticipant(row, { publicUrl: deps.publicUrl, workspace });
+  });
+}
+
+export async function updateParticipantAndLink(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  input: ParticipantUpdate,
+  linkAwaitingConversions: LinkAwaitingConversions,
+) {
+  return updateParticipant(deps, actor, id, input, async (tx, row, before) => {
+    if (row.externalId && row.externalId !== before.externalId) {
+      await lockName(tx, `participant-external:${actor.workspaceId}:${row.externalId}`);
+      await linkAwaitingConversions(tx, { actor, at: deps.clock.now(), publicUrl: deps.publicUrl }, row);
+    }
+  });
 }

@@ -32,6 +32,20 @@ import { statusList } from './reward.repo.js';
 
 export type ReferralRow = typeof referrals.$inferSelect;
 export type ConversionRow = typeof conversions.$inferSelect;
+
+/** The conversion a claim was made for (a claim fact; conversions/ keeps its own queries). */
+export async function findConversion(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+): Promise<ConversionRow | undefined> {
+  const rows = await db
+    .select()
+    .from(conversionsTable)
+    .where(and(eq(conversionsTable.workspaceId, workspaceId), eq(conversionsTable.id, id)))
+    .limit(1);
+  return rows[0];
+}
 type PolicyRow = typeof rewardPolicies.$inferSelect;
 type RulesRow = typeof programRules.$inferSelect;
 type DisputeRow = typeof disputes.$inferSelect;

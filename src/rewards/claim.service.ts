@@ -6,7 +6,6 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/audit.repo.js';
-import { findConversion } from '../conversions/conversion.repo.js';
 import type { Tx } from '../db/client.js';
 import {
   conversions,
@@ -36,6 +35,7 @@ import {
   type ConversionRow,
   clickKeys,
   exceptionFacts,
+  findConversion,
   latestDispute,
   loadCustomerFacts,
   loadProgramTerms,

@@ -1,5 +1,4 @@
 import { recordAudit } from '../audit/audit.repo.js';
-import { findConversion } from '../conversions/conversion.repo.js';
 import type { Tx } from '../db/client.js';
 import { activeExceptions } from '../eligibility/eligibility.types.js';
 import { lockParticipant } from '../participants/participant.repo.js';
@@ -7,7 +6,13 @@ import { policyVersion } from '../policy/policy.repo.js';
 import { policyTerms } from '../policy/policy.service.js';
 import { AppError } from '../shared/errors.js';
 import { type ClaimEnv, recordExceptionMakers, reviseClaim } from './claim.service.js';
-import { exceptionFacts, loadReferrerFacts, monthStart, referralsOfCustomer } from './claim-context.repo.js';
+import {
+  exceptionFacts,
+  findConversion,
+  loadReferrerFacts,
+  monthStart,
+  referralsOfCustomer,
+} from './claim-context.repo.js';
 import type { RewardRow } from './reward.repo.js';
 import { computeRewardAmount } from './reward-amount.core.js';
 
