@@ -6,8 +6,18 @@ import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { limiter } from '../http/rate-limit.js';
 import { AppError } from '../shared/errors.js';
-import { EmailSchema, IdSchema, NameSchema, TimestampSchema, text } from '../shared/schemas.js';
-import { ROLES } from '../shared/vocabulary.js';
+import { IdSchema } from '../shared/schemas.js';
+import {
+  ApiKeyCreateSchema,
+  ApiKeyListSchema,
+  ApiKeySchema,
+  CreatedApiKeySchema,
+  MeSchema,
+  SignInSchema,
+  UserCreateSchema,
+  UserListSchema,
+  UserSchema,
+} from './access.schema.js';
 import {
   addUser,
   describeMe,
@@ -23,30 +33,6 @@ import {
 } from './access.service.js';
 import { SESSION_COOKIE } from './authenticate.hook.js';
 import { hashPassword, verifyPassword } from './secrets.core.js';
-
-const MeSchema = z.object({
-  actor: z.object({ type: z.string(), id: z.string(), name: z.string(), role: z.string() }),
-  workspace: z.object({ id: z.string(), name: z.string(), slug: z.string() }),
-});
-
-const ApiKeySchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  role: z.enum(ROLES),
-  prefix: z.string(),
-  createdAt: TimestampSchema,
-  lastUsedAt: TimestampSchema.nullable(),
-  revokedAt: TimestampSchema.nullable(),
-});
-
-const UserSchema = z.object({
-  id: z.string(),
-  email: z.string(),
-  name: z.string(),
-  role: z.enum(ROLES),
-  createdAt: TimestampSchema,
-  disabledAt: TimestampSchema.nullable(),
-});
 
 let dummy: Promise<string> | undefined;
 const dummyHash = () => {
@@ -102,11 +88,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       schema: {
         tags,
         summary: 'Sign in to the web app (sets a session cookie)',
-        body: z.strictObject({
-          email: EmailSchema,
-          password: z.string().min(1).max(200),
-          workspace: text(200).optional(),
-        }),
+        body: SignInSchema,
         response: { 200: MeSchema },
       },
       handler: async (request, reply) => {
@@ -187,7 +169,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       schema: {
         tags,
         summary: 'API keys of the workspace (never the keys themselves)',
-        response: { 200: z.object({ items: z.array(ApiKeySchema) }) },
+        response: { 200: ApiKeyListSchema },
       },
       handler: async (request) => ({ items: await listApiKeys(deps, requireActor(request)) }),
     });
@@ -197,8 +179,8 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       schema: {
         tags,
         summary: 'Create an API key (shown once)',
-        body: z.strictObject({ name: NameSchema, role: z.enum(ROLES) }),
-        response: { 201: ApiKeySchema.extend({ key: z.string() }) },
+        body: ApiKeyCreateSchema,
+        response: { 201: CreatedApiKeySchema },
       },
       handler: async (request, reply) =>
         reply.code(201).send(await mintApiKey(deps, requireActor(request), request.body)),
@@ -217,7 +199,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
 
     r.get('/v1/users', {
       config: { permission: 'access:manage' },
-      schema: { tags, summary: 'People who can sign in', response: { 200: z.object({ items: z.array(UserSchema) }) } },
+      schema: { tags, summary: 'People who can sign in', response: { 200: UserListSchema } },
       handler: async (request) => ({ items: await listPeople(deps, requireActor(request)) }),
     });
 
@@ -226,12 +208,7 @@ export function accessRoutes(deps: Deps, options: { secureCookies: boolean }) {
       schema: {
         tags,
         summary: 'Add a person who can sign in',
-        body: z.strictObject({
-          email: EmailSchema,
-          name: NameSchema.optional(),
-          role: z.enum(ROLES),
-          password: z.string().min(10, 'Use at least 10 characters.').max(200),
-        }),
+        body: UserCreateSchema,
         response: { 201: UserSchema },
       },
       handler: async (request, reply) => reply.code(201).send(await addUser(deps, requireActor(request), request.body)),

@@ -15,7 +15,14 @@ import { RewardDetailSchema, RewardParamsSchema } from '../rewards/reward.schema
 import { getReward } from '../rewards/reward.service.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
-import { IdSchema, NoteSchema, TimestampSchema, text } from '../shared/schemas.js';
+import { IdSchema, NoteSchema } from '../shared/schemas.js';
+import {
+  MessageViewListSchema,
+  OutboxStatusSchema,
+  type TemplateInput,
+  TemplateInputSchema,
+  TemplateListSchema,
+} from './messaging.schema.js';
 import { queueReferrerMessages } from './outbox.service.js';
 import { outboxStatus } from './outbox-status.repo.js';
 import {
@@ -29,24 +36,6 @@ import {
   unknownVariables,
 } from './templates.core.js';
 
-const TemplateSchema = z
-  .object({
-    kind: z.enum(MESSAGE_KINDS),
-    channel: z.enum(['email', 'sms']),
-    subject: z.string().nullable(),
-    bodyText: z.string(),
-    bodyHtml: z.string().nullable(),
-    custom: z.boolean(),
-    variables: z.array(z.string()),
-  })
-  .meta({ id: 'MessageTemplate' });
-
-const TemplateInputSchema = z.strictObject({
-  subject: text(200).nullable().optional(),
-  bodyText: text(5000, 1),
-  bodyHtml: text(20_000).nullable().optional(),
-});
-
 // The longest a variable can plausibly render: the SMS length guard checks the worst case.
 const WORST_CASE: TemplateValues = {
   referrerFirstName: 'Maximiliana',
@@ -59,23 +48,6 @@ const WORST_CASE: TemplateValues = {
   rewardUrl: 'https://rewards.example.com/rewards/rwd_01M81KDCFGRAZF706V3TFP1Y74',
   unsubscribeUrl: 'https://rewards.example.com/u/d3NfMDFNODFLRDU3UVlGTlRFM05OVFhNMVBCUUs6cGFyXzAx.x',
 };
-
-const MessageViewSchema = z.object({
-  messageId: z.string(),
-  rewardId: z.string().nullable(),
-  kind: z.string(),
-  channel: z.enum(['email', 'sms']),
-  status: z.string(),
-  skipReason: z.string().nullable(),
-  to: z.string().nullable(),
-  subject: z.string().nullable(),
-  bodyText: z.string(),
-  attempts: z.number(),
-  sentAt: TimestampSchema.nullable(),
-  deliveredAt: TimestampSchema.nullable(),
-  lastError: z.string().nullable(),
-  createdAt: TimestampSchema,
-});
 
 async function templatesOf(deps: Deps, workspaceId: string) {
   const custom = await deps.db.select().from(messageTemplates).where(eq(messageTemplates.workspaceId, workspaceId));
@@ -104,7 +76,7 @@ async function saveTemplate(
   actor: Actor,
   kind: MessageKind,
   channel: 'email' | 'sms',
-  input: z.infer<typeof TemplateInputSchema>,
+  input: TemplateInput,
 ) {
   if (!DEFAULT_TEMPLATES[kind][channel]) throw notFound(`A ${channel} template for ${kind}`);
   const fields = { subject: input.subject ?? null, bodyText: input.bodyText, bodyHtml: input.bodyHtml ?? null };
@@ -233,7 +205,7 @@ export function messagingRoutes(deps: Deps) {
       schema: {
         tags,
         summary: 'Message templates (the workspace’s own, or the defaults)',
-        response: { 200: z.object({ items: z.array(TemplateSchema) }) },
+        response: { 200: TemplateListSchema },
       },
       handler: async (request) => ({ items: await templatesOf(deps, requireActor(request).workspaceId) }),
     });
@@ -244,7 +216,7 @@ export function messagingRoutes(deps: Deps) {
         summary: 'Save a template (variables are checked; SMS must fit two segments)',
         params: KindChannel,
         body: TemplateInputSchema,
-        response: { 200: z.object({ items: z.array(TemplateSchema) }) },
+        response: { 200: TemplateListSchema },
       },
       handler: async (request) => {
         const actor = requireActor(request);
@@ -258,7 +230,7 @@ export function messagingRoutes(deps: Deps) {
         tags,
         summary: 'Go back to the default template',
         params: KindChannel,
-        response: { 200: z.object({ items: z.array(TemplateSchema) }) },
+        response: { 200: TemplateListSchema },
       },
       handler: async (request) => {
         const actor = requireActor(request);
@@ -291,19 +263,11 @@ export function messagingRoutes(deps: Deps) {
       handler: async (request) => thankByHand(deps, requireActor(request), request.params.id, request.body),
     });
 
-    const ChannelOutboxSchema = z.object({
-      waiting: z.number().meta({ description: 'Queued or being sent.' }),
-      held: z.number().meta({
-        description:
-          'Refused because of the server’s configuration (sender address, credentials); they go out once it is fixed.',
-      }),
-      heldBecause: z.string().nullable().meta({ description: 'The provider’s latest answer for a held message.' }),
-    });
     r.get('/v1/messaging/outbox', {
       schema: {
         tags,
         summary: 'What waits in this workspace’s outbox, per channel, and why held messages are held',
-        response: { 200: z.object({ email: ChannelOutboxSchema, sms: ChannelOutboxSchema }) },
+        response: { 200: OutboxStatusSchema },
       },
       handler: async (request) => outboxStatus(deps.db, requireActor(request).workspaceId),
     });
@@ -313,7 +277,7 @@ export function messagingRoutes(deps: Deps) {
         tags: ['Participants'],
         summary: 'Everything sent (or skipped) to a participant, newest first',
         params: z.strictObject({ id: IdSchema }),
-        response: { 200: z.object({ items: z.array(MessageViewSchema) }) },
+        response: { 200: MessageViewListSchema },
       },
       handler: async (request) => {
         const actor = requireActor(request);

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { pageSchema } from '../shared/schemas.js';
@@ -16,6 +15,7 @@ import {
   NoteBodySchema,
   RejectSchema,
   ResolveFlagSchema,
+  RewardCountsSchema,
   RewardDetailSchema,
   RewardListQuerySchema,
   RewardParamsSchema,
@@ -53,7 +53,7 @@ export function rewardRoutes(deps: Deps) {
       schema: {
         tags,
         summary: 'How many rewards are in each status (the queue’s tab counts)',
-        response: { 200: z.record(z.string(), z.number()) },
+        response: { 200: RewardCountsSchema },
       },
       handler: async (request) => {
         const counts = await countByStatus(deps.db, requireActor(request).workspaceId);

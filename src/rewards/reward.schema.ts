@@ -188,6 +188,9 @@ export const RewardListQuerySchema = PageQuerySchema.extend({
   participantId: IdSchema.optional(),
 });
 
+/** How many rewards are in each status: the queue's tab counts. */
+export const RewardCountsSchema = z.record(z.string(), z.number());
+
 export const RewardParamsSchema = z.strictObject({ id: IdSchema });
 export const FlagParamsSchema = z.strictObject({ id: IdSchema, flagId: IdSchema });
 
@@ -207,3 +210,4 @@ export const AdjustSchema = z
 
 export type Reward = z.infer<typeof RewardSchema>;
 export type RewardDetail = z.infer<typeof RewardDetailSchema>;
+export type RewardCounts = z.infer<typeof RewardCountsSchema>;
