@@ -6,6 +6,7 @@ import type { Tx } from '../db/client.js';
 import { conversions } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
+import { openDispute } from '../disputes/dispute.service.js';
 import { observeConversion } from '../ops/index.js';
 import {
   addSignals,
@@ -113,7 +114,7 @@ async function applyConversion(
       .set({ reversesConversionId: row.id, outcome: 'reversal_applied' })
       .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, reversal.id)));
   }
-  return createClaimForConversion(tx, env, row, lockedReferred);
+  return createClaimForConversion(tx, { ...env, openDispute }, row, lockedReferred);
 }
 
 export async function recordConversion(

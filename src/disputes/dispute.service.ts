@@ -1,17 +1,18 @@
 import { and, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { recordAudit } from '../audit/audit.repo.js';
-import type { Executor } from '../db/client.js';
+import type { Executor, Tx } from '../db/client.js';
 import { disputes, linkClicks, rewardFlags } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { findParticipant, lockParticipant } from '../participants/participant.repo.js';
 import { getDefaultProgram } from '../policy/policy.repo.js';
-import { type ClaimEnv, openDispute, recheckReward } from '../rewards/claim.service.js';
-import { referralsOfCustomer } from '../rewards/claim-context.repo.js';
+import { type ClaimEnv, recheckReward } from '../rewards/claim.service.js';
+import { latestDispute, referralsOfCustomer } from '../rewards/claim-context.repo.js';
 import { changePayee } from '../rewards/payee.service.js';
 import { findLiveRewardForReferred, findReward, lockReward } from '../rewards/reward.repo.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 import type { Dispute } from './dispute.schema.js';
 
@@ -57,6 +58,32 @@ async function presentDispute(db: Executor, row: DisputeRow): Promise<Dispute> {
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+/** Opens an attribution dispute for a referred customer, or answers the one already open. */
+export async function openDispute(tx: Tx, env: ClaimEnv, referredId: string, reason: string) {
+  const [row] = await tx
+    .insert(disputes)
+    .values({
+      workspaceId: env.actor.workspaceId,
+      id: newId('dispute', env.at.getTime()),
+      referredId,
+      status: 'open',
+      openedBy: env.actor.id,
+      openedByName: env.actor.name,
+      reason,
+      createdAt: env.at,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) return latestDispute(tx, env.actor.workspaceId, referredId);
+  await recordAudit(tx, env.actor, env.at, {
+    action: 'dispute.opened',
+    objectType: 'dispute',
+    objectId: row.id,
+    after: { referredId, reason },
+  });
+  return row;
 }
 
 export async function listDisputes(

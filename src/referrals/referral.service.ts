@@ -5,9 +5,10 @@ import { type Executor, isUniqueViolation, type Tx } from '../db/client.js';
 import { conversions, disputes, participants, referrals, rewards } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
+import { openDispute } from '../disputes/dispute.service.js';
 import { addSignals, findParticipant, lockParticipant } from '../participants/participant.repo.js';
 import { getDefaultProgram } from '../policy/policy.repo.js';
-import { type ClaimEnv, createClaimForConversion, openDispute, recheckReward } from '../rewards/claim.service.js';
+import { type ClaimEnv, createClaimForConversion, recheckReward } from '../rewards/claim.service.js';
 import { latestDispute, referralsOfCustomer } from '../rewards/claim-context.repo.js';
 import { isOpen } from '../rewards/lifecycle.core.js';
 import { findLiveRewardForReferred, statusIn } from '../rewards/reward.repo.js';
@@ -64,7 +65,7 @@ export async function attributeCustomer(tx: Tx, env: ClaimEnv, referredId: strin
       .filter((row) => row.reversesConversionId === sale.id)
       .reduce((sum, row) => sum + row.amount, 0);
     if (refunded > 0 && refunded >= sale.amount) continue;
-    const result = await createClaimForConversion(tx, env, sale);
+    const result = await createClaimForConversion(tx, { ...env, openDispute }, sale);
     if (
       result.outcome === 'reward_created' ||
       result.outcome === 'already_rewarded' ||

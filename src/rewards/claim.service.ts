@@ -36,7 +36,6 @@ import {
   clickKeys,
   exceptionFacts,
   findConversion,
-  latestDispute,
   loadCustomerFacts,
   loadProgramTerms,
   loadReferrerFacts,
@@ -76,6 +75,21 @@ export interface ClaimEnv {
   publicUrl: string;
 }
 
+/**
+ * Opens an attribution dispute, or answers the one already open. disputes/ does it; a claim
+ * creator passes it in, since disputes depends on rewards (resolution changes the payee).
+ */
+export type OpenDispute = (
+  tx: Tx,
+  env: ClaimEnv,
+  referredId: string,
+  reason: string,
+) => Promise<typeof disputes.$inferSelect | undefined>;
+
+export interface ClaimCreationEnv extends ClaimEnv {
+  openDispute: OpenDispute;
+}
+
 async function workspaceRow(tx: Tx, workspaceId: string) {
   const [row] = await tx.select().from(workspaces).where(eq(workspaces.id, workspaceId));
   if (!row) throw new AppError('not_found', 'Workspace not found.');
@@ -94,7 +108,7 @@ function chooseReferral(referralsOf: ReferralWithReferrer[], winningReferralId: 
  */
 export async function createClaimForConversion(
   tx: Tx,
-  env: ClaimEnv,
+  env: ClaimCreationEnv,
   conversion: ConversionRow,
   /** The referred customer's row, when the caller already holds its lock. */
   lockedReferred?: ParticipantRow,
@@ -135,7 +149,8 @@ export async function createClaimForConversion(
     !(resolvedAt && customer.referrals.every((row) => row.referral.createdAt <= resolvedAt));
   if (unsettled && dispute?.status !== 'open') {
     dispute =
-      (await openDispute(tx, env, referred.id, `${customer.referrals.length} referrers claim this customer`)) ?? null;
+      (await env.openDispute(tx, env, referred.id, `${customer.referrals.length} referrers claim this customer`)) ??
+      null;
     customer.dispute = dispute;
   }
 
@@ -290,31 +305,6 @@ async function insertFlags(
       createdAt: at,
     })),
   );
-}
-
-export async function openDispute(tx: Tx, env: ClaimEnv, referredId: string, reason: string) {
-  const [row] = await tx
-    .insert(disputes)
-    .values({
-      workspaceId: env.actor.workspaceId,
-      id: newId('dispute', env.at.getTime()),
-      referredId,
-      status: 'open',
-      openedBy: env.actor.id,
-      openedByName: env.actor.name,
-      reason,
-      createdAt: env.at,
-    })
-    .onConflictDoNothing()
-    .returning();
-  if (!row) return latestDispute(tx, env.actor.workspaceId, referredId);
-  await recordAudit(tx, env.actor, env.at, {
-    action: 'dispute.opened',
-    objectType: 'dispute',
-    objectId: row.id,
-    after: { referredId, reason },
-  });
-  return row;
 }
 
 /**
