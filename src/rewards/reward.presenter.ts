@@ -3,6 +3,7 @@ import { historyOf } from '../audit/audit.repo.js';
 import type { Executor } from '../db/client.js';
 import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
 import { type auditEvents, recoveryTasks } from '../db/schema.js';
+import { presentMessage } from '../messaging/message.presenter.js';
 import type { MessageRow } from '../messaging/outbox.service.js';
 import { approvalsRequired, makersOf } from './approval.core.js';
 import { latestDispute } from './claim-context.repo.js';
@@ -28,22 +29,6 @@ export function presentFlag(row: FlagRow) {
     resolvedAt: iso(row.resolvedAt),
     resolvedBy: row.resolvedByName,
     resolution: row.resolution,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
-
-export function presentMessage(row: MessageRow) {
-  return {
-    messageId: row.id,
-    kind: row.kind,
-    channel: row.channel,
-    status: row.status,
-    skipReason: row.skipReason,
-    to: row.toAddress,
-    attempts: row.attempts,
-    sentAt: iso(row.sentAt),
-    deliveredAt: iso(row.deliveredAt),
-    lastError: row.lastError,
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
-import { pageSchema } from '../shared/schemas.js';
+import { NoteSchema, pageSchema } from '../shared/schemas.js';
 import { REWARD_STATUSES } from './lifecycle.core.js';
 import { countByStatus } from './reward.repo.js';
 import {
@@ -31,6 +32,7 @@ import {
   markRewardSent,
   resolveFlag,
 } from './reward.service.js';
+import { thankByHand } from './thank-you.service.js';
 
 export function rewardRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {
@@ -158,6 +160,22 @@ export function rewardRoutes(deps: Deps) {
       },
       handler: async (request) =>
         resolveFlag(deps, requireActor(request), request.params.id, request.params.flagId, request.body),
+    });
+
+    r.post('/v1/rewards/:id/thank-you', {
+      config: { permission: 'messages:send' },
+      schema: {
+        tags: ['Rewards'],
+        summary: 'Send a thank-you by hand, or record one given another way',
+        params: RewardParamsSchema,
+        body: z.strictObject({
+          action: z.enum(['send', 'mark']),
+          channel: z.enum(['email', 'sms', 'email_and_sms']).optional(),
+          note: NoteSchema.optional(),
+        }),
+        response: { 200: RewardDetailSchema },
+      },
+      handler: async (request) => thankByHand(deps, requireActor(request), request.params.id, request.body),
     });
   };
 }

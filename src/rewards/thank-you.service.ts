@@ -1,0 +1,83 @@
+import { recordAudit } from '../audit/audit.repo.js';
+import { inTransaction } from '../db/transaction.js';
+import type { Deps } from '../deps.js';
+import { queueReferrerMessages } from '../messaging/outbox.service.js';
+import { findParticipant } from '../participants/participant.repo.js';
+import { currentPolicy } from '../policy/policy.repo.js';
+import type { Actor } from '../shared/actor.js';
+import { AppError, notFound } from '../shared/errors.js';
+import { getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
+import { lockReward, updateRewardFrom } from './reward.repo.js';
+import { getReward } from './reward.service.js';
+
+/**
+ * Staff send a thank-you by hand (consent still applies), or record one given another way
+ * (a call, a card), which moves the reward to thanked.
+ */
+export async function thankByHand(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  input: {
+    action: 'send' | 'mark';
+    channel?: 'email' | 'sms' | 'email_and_sms' | undefined;
+    note?: string | undefined;
+  },
+) {
+  const at = deps.clock.now();
+  await inTransaction(deps.db, async (tx) => {
+    const reward = await lockReward(tx, actor.workspaceId, id);
+    if (!reward) throw notFound('Reward');
+    if (reward.status !== 'sent' && reward.status !== 'thanked') {
+      throw new AppError(
+        'invalid_transition',
+        `This reward is ${reward.status.replace('_', ' ')}; thank the referrer once it is sent.`,
+      );
+    }
+    if (input.action === 'mark') {
+      if (reward.status === 'thanked') throw new AppError('invalid_transition', 'This reward is already thanked.');
+      const row = await updateRewardFrom(tx, actor.workspaceId, id, ['sent'], {
+        status: 'thanked',
+        thankedAt: at,
+        updatedAt: at,
+      });
+      if (!row) throw new AppError('invalid_transition', 'The reward changed meanwhile; reload it.');
+      await recordAudit(tx, actor, at, {
+        action: 'reward.thanked',
+        objectType: 'reward',
+        objectId: id,
+        before: { status: 'sent' },
+        after: { status: 'thanked', by: 'hand', note: input.note ?? null },
+      });
+      return;
+    }
+    const workspace = await getWorkspaceOrThrow(tx, actor.workspaceId);
+    const referrer = await findParticipant(tx, actor.workspaceId, reward.referrerId);
+    if (!referrer) throw notFound('Referrer');
+    const policy = await currentPolicy(tx, actor.workspaceId, reward.programId);
+    const outcomes = await queueReferrerMessages(tx, {
+      kind: 'thank_you',
+      workspace,
+      rewardId: id,
+      rewardSummary: reward.summary,
+      referrer,
+      thankChannel: input.channel ?? policy.thankChannel,
+      publicUrl: deps.publicUrl,
+      actor,
+      at,
+    });
+    if (outcomes.length === 0) {
+      throw new AppError('already_exists', 'A thank-you for this reward is already queued or sent on that channel.');
+    }
+    await recordAudit(tx, actor, at, {
+      action: 'thank_you.queued',
+      objectType: 'reward',
+      objectId: id,
+      after: {
+        by: 'hand',
+        channels: outcomes.map((o) => ({ channel: o.channel, status: o.status, skipReason: o.skipReason })),
+      },
+    });
+  });
+  return getReward(deps, actor, id);
+}
