@@ -1,14 +1,31 @@
-import type { Config } from '../../config.js';
 import type { Channel } from '../consent.core.js';
+import type { Sender } from '../sender.core.js';
 import type { Provider } from './provider.js';
 import { resendProvider } from './resend.provider.js';
 import { smtpProvider } from './smtp.provider.js';
 import { twilioProvider } from './twilio.provider.js';
 
+/** What the providers need of the server's configuration (config.ts's Config has it). */
+export interface ProvidersConfig {
+  publicUrl: string;
+  email: {
+    smtpUrl: string | undefined;
+    from: Sender | undefined;
+    resendApiKey: string | undefined;
+    resendApiUrl: string;
+    /** Read by the webhook route, not by the providers. */
+    resendWebhookSecret?: string | undefined;
+  };
+  sms: {
+    accountSid: string | undefined;
+    authToken: string | undefined;
+    from: string | undefined;
+    apiUrl: string;
+  };
+}
+
 /** The providers the environment configures; a channel without one keeps its messages queued. */
-export function providersFromConfig(
-  config: Pick<Config, 'email' | 'sms' | 'publicUrl'>,
-): Partial<Record<Channel, Provider>> {
+export function providersFromConfig(config: ProvidersConfig): Partial<Record<Channel, Provider>> {
   const providers: Partial<Record<Channel, Provider>> = {};
   const from = config.email.from;
   if (config.email.resendApiKey && from) {
@@ -35,7 +52,7 @@ export function providersFromConfig(
 
 /** What /healthz says about messaging: which provider sends each channel, or why nothing does. */
 export function describeProviders(
-  config: Pick<Config, 'email' | 'sms'>,
+  config: Pick<ProvidersConfig, 'email' | 'sms'>,
   providers: Partial<Record<Channel, Provider>>,
 ) {
   const email =
