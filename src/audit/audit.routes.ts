@@ -3,9 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
-import { decodeCursor, toPage } from '../shared/pagination.js';
 import { PageQuerySchema, pageSchema, TimestampSchema, text } from '../shared/schemas.js';
-import { listAuditEvents } from './audit.repo.js';
+import { listAuditLog } from './audit.service.js';
 
 const AuditEventSchema = z
   .object({
@@ -34,22 +33,7 @@ export function auditRoutes(deps: Deps) {
         }),
         response: { 200: pageSchema(AuditEventSchema) },
       },
-      handler: async (request) => {
-        const actor = requireActor(request);
-        const { limit, cursor, ...filter } = request.query;
-        const rows = await listAuditEvents(deps.db, actor.workspaceId, filter, { limit, after: decodeCursor(cursor) });
-        return toPage(rows, limit, (row) => ({
-          id: row.id,
-          action: row.action,
-          objectType: row.objectType,
-          objectId: row.objectId,
-          actor: { type: row.actorType, id: row.actorId, name: row.actorName, role: row.actorRole },
-          before: row.before,
-          after: row.after,
-          requestId: row.requestId,
-          at: row.createdAt.toISOString(),
-        }));
-      },
+      handler: async (request) => listAuditLog(deps, requireActor(request), request.query),
     });
   };
 }

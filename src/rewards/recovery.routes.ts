@@ -1,13 +1,10 @@
-import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit.repo.js';
-import { recoveryTasks } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
-import { AppError, notFound } from '../shared/errors.js';
 import { IdSchema, ReasonSchema } from '../shared/schemas.js';
+import { listTasks, resolveTask } from './recovery.service.js';
 import { RecoveryTaskSchema } from './reward.schema.js';
 
 /**
@@ -17,22 +14,6 @@ import { RecoveryTaskSchema } from './reward.schema.js';
 const TaskSchema = RecoveryTaskSchema.extend({ rewardId: z.string(), conversionId: z.string() }).meta({
   id: 'RecoveryTask',
 });
-
-function present(row: typeof recoveryTasks.$inferSelect) {
-  return {
-    id: row.id,
-    rewardId: row.rewardId,
-    conversionId: row.conversionId,
-    kind: row.kind,
-    amount: row.amount,
-    currency: row.currency,
-    reason: row.reason,
-    status: row.status,
-    resolution: row.resolution,
-    createdAt: row.createdAt.toISOString(),
-    resolvedAt: row.resolvedAt?.toISOString() ?? null,
-  };
-}
 
 export function recoveryRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {
@@ -45,21 +26,7 @@ export function recoveryRoutes(deps: Deps) {
         querystring: z.strictObject({ status: z.enum(['open', 'done', 'waived']).optional() }),
         response: { 200: z.object({ items: z.array(TaskSchema) }) },
       },
-      handler: async (request) => {
-        const actor = requireActor(request);
-        const rows = await deps.db
-          .select()
-          .from(recoveryTasks)
-          .where(
-            and(
-              eq(recoveryTasks.workspaceId, actor.workspaceId),
-              ...(request.query.status ? [eq(recoveryTasks.status, request.query.status)] : []),
-            ),
-          )
-          .orderBy(desc(recoveryTasks.createdAt))
-          .limit(500);
-        return { items: rows.map(present) };
-      },
+      handler: async (request) => ({ items: await listTasks(deps, requireActor(request), request.query) }),
     });
     r.post('/v1/recovery-tasks/:id/resolve', {
       config: { permission: 'recovery:resolve' },
@@ -70,33 +37,7 @@ export function recoveryRoutes(deps: Deps) {
         body: z.strictObject({ status: z.enum(['done', 'waived']), note: ReasonSchema }),
         response: { 200: TaskSchema },
       },
-      handler: async (request) => {
-        const actor = requireActor(request);
-        const at = deps.clock.now();
-        return deps.db.transaction(async (tx) => {
-          const [task] = await tx
-            .select()
-            .from(recoveryTasks)
-            .where(and(eq(recoveryTasks.workspaceId, actor.workspaceId), eq(recoveryTasks.id, request.params.id)))
-            .for('update');
-          if (!task) throw notFound('Recovery task');
-          if (task.status !== 'open') throw new AppError('invalid_transition', `This task is already ${task.status}.`);
-          const [row] = await tx
-            .update(recoveryTasks)
-            .set({ status: request.body.status, resolution: request.body.note, resolvedBy: actor.id, resolvedAt: at })
-            .where(and(eq(recoveryTasks.workspaceId, actor.workspaceId), eq(recoveryTasks.id, task.id)))
-            .returning();
-          if (!row) throw notFound('Recovery task');
-          await recordAudit(tx, actor, at, {
-            action: `recovery_task.${request.body.status}`,
-            objectType: 'recovery_task',
-            objectId: row.id,
-            before: { status: 'open' },
-            after: { status: row.status, note: request.body.note },
-          });
-          return present(row);
-        });
-      },
+      handler: async (request) => resolveTask(deps, requireActor(request), request.params.id, request.body),
     });
   };
 }

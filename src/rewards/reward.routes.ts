@@ -4,8 +4,6 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { NoteSchema, pageSchema } from '../shared/schemas.js';
-import { REWARD_STATUSES } from './lifecycle.core.js';
-import { countByStatus } from './reward.repo.js';
 import {
   AdjustSchema,
   ApproveSchema,
@@ -27,6 +25,7 @@ import {
   adjustReward,
   approveReward,
   closeReward,
+  countRewards,
   getReward,
   listRewards,
   markRewardSent,
@@ -57,10 +56,7 @@ export function rewardRoutes(deps: Deps) {
         summary: 'How many rewards are in each status (the queue’s tab counts)',
         response: { 200: RewardCountsSchema },
       },
-      handler: async (request) => {
-        const counts = await countByStatus(deps.db, requireActor(request).workspaceId);
-        return Object.fromEntries(REWARD_STATUSES.map((status) => [status, counts[status] ?? 0]));
-      },
+      handler: async (request) => countRewards(deps, requireActor(request)),
     });
     r.get('/v1/rewards/:id', {
       schema: {

@@ -14,11 +14,18 @@ import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 import { approvalBlockers, approvalComplete, approvalNeedsNote } from './approval.core.js';
 import { type ClaimEnv, notifyRewardReady, recheckReward, reviseClaim } from './claim.service.js';
-import { nextStatus, type RewardAction, transitionError } from './lifecycle.core.js';
+import {
+  nextStatus,
+  REWARD_STATUSES,
+  type RewardAction,
+  type RewardStatus,
+  transitionError,
+} from './lifecycle.core.js';
 import { changePayee } from './payee.service.js';
 import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
   approvalsFor,
+  countByStatus,
   listRewardRows,
   loadApprovalFacts,
   lockReward,
@@ -384,4 +391,13 @@ export async function adjustReward(
     await recheckReward(tx, env, id, `adjusted: ${input.reason}`);
   });
   return detail(deps, actor, id);
+}
+
+/** How many rewards are in each status, every status named (the queue's tab counts). */
+export async function countRewards(deps: Deps, actor: Actor) {
+  const counts = await countByStatus(deps.db, actor.workspaceId);
+  return Object.fromEntries(REWARD_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<
+    RewardStatus,
+    number
+  >;
 }

@@ -1,16 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { count, eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/audit.repo.js';
-import type { Db, Executor } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/client.js';
 import { programRules, programs, rewardPolicies, workspaces } from '../db/schema.js';
+import type { Deps } from '../deps.js';
 import { DEFAULT_POLICY } from '../policy/policy.core.js';
 import { DEFAULT_RULES } from '../policy/rules.core.js';
-import { systemActor } from '../shared/actor.js';
+import { type Actor, systemActor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import {
+  findWorkspaceBySlug,
+  findWorkspacesByName,
+  getWorkspaceOrThrow,
+  updateWorkspaceRow,
+  type Workspace,
+} from './workspace.repo.js';
+import type { WorkspaceSettingsInput } from './workspace.schema.js';
 
-export type Workspace = typeof workspaces.$inferSelect;
+export { countWorkspaces, findWorkspaceBySlug, getWorkspaceOrThrow, type Workspace } from './workspace.repo.js';
+
+import { newId } from '../shared/ids.js';
 
 export function slugify(name: string): string {
   const slug = name
@@ -21,27 +30,6 @@ export function slugify(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 40);
   return slug || 'workspace';
-}
-
-/** Workspace names need not be unique (see the schema); this answers up to two, to tell. */
-async function findWorkspacesByName(db: Executor, name: string): Promise<Workspace[]> {
-  return db.select().from(workspaces).where(eq(workspaces.name, name)).orderBy(workspaces.createdAt).limit(2);
-}
-
-export async function findWorkspaceBySlug(db: Executor, slug: string): Promise<Workspace | undefined> {
-  const rows = await db.select().from(workspaces).where(eq(workspaces.slug, slug)).limit(1);
-  return rows[0];
-}
-
-export async function getWorkspaceOrThrow(db: Executor, id: string): Promise<Workspace> {
-  const rows = await db.select().from(workspaces).where(eq(workspaces.id, id)).limit(1);
-  if (!rows[0]) throw new AppError('not_found', 'Workspace not found.');
-  return rows[0];
-}
-
-export async function countWorkspaces(db: Executor): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(workspaces);
-  return Number(row?.n ?? 0);
 }
 
 /**
@@ -114,4 +102,39 @@ export async function ensureWorkspace(db: Db, nameOrSlug: string, at: Date) {
   }
   if (byName[0]) return { workspace: byName[0], created: false };
   return { workspace: await createWorkspace(db, { name: nameOrSlug, at }), created: true };
+}
+
+function presentSettings(row: Workspace) {
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    senderName: row.senderName,
+    companyName: row.companyName,
+    defaultCountry: row.defaultCountry,
+    notifyEmails: row.notifyEmails,
+    smsDailyCap: row.smsDailyCap,
+    notifyRewardIssued: row.notifyRewardIssued,
+  };
+}
+
+export async function getSettings(deps: Deps, actor: Actor) {
+  return presentSettings(await getWorkspaceOrThrow(deps.db, actor.workspaceId));
+}
+
+export async function updateSettings(deps: Deps, actor: Actor, input: WorkspaceSettingsInput) {
+  const at = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const before = await getWorkspaceOrThrow(tx, actor.workspaceId);
+    if (Object.keys(input).length === 0) return presentSettings(before);
+    const row = await updateWorkspaceRow(tx, actor.workspaceId, input);
+    await recordAudit(tx, actor, at, {
+      action: 'workspace.updated',
+      objectType: 'workspace',
+      objectId: row.id,
+      before: presentSettings(before),
+      after: presentSettings(row),
+    });
+    return presentSettings(row);
+  });
 }
