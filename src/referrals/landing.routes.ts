@@ -1,26 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { linkClicks, referrals } from '../db/schema.js';
-import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { publicPage } from '../http/public-page.js';
 import { firstName, normalizeEmail, normalizePhone } from '../participants/identity.core.js';
-import {
-  addSignals,
-  findParticipantByCode,
-  findParticipantByEmail,
-  findParticipantByPhone,
-} from '../participants/participant.repo.js';
-import { insertParticipant } from '../participants/participant.service.js';
-import { systemActor } from '../shared/actor.js';
 import { isAppError } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
-import { newId, REFERRAL_CODE_SHAPE } from '../shared/ids.js';
 import { EmailSchema, NameSchema, text } from '../shared/schemas.js';
-import { findWorkspaceBySlug, type Workspace } from '../workspaces/workspace.service.js';
-import { insertReferral } from './referral.service.js';
+import type { Workspace } from '../workspaces/workspace.service.js';
+import { recordClick, recordLead, resolveLink } from './landing.service.js';
 
 /**
  * The page behind every referral link (`/r/{workspace}/{code}`): the visit is recorded as a
@@ -96,19 +84,11 @@ export function landingRoutes(deps: Deps) {
       },
     );
 
-    async function resolveLink(slug: string, code: string) {
-      if (!REFERRAL_CODE_SHAPE.test(code.toUpperCase())) return undefined;
-      const workspace = await findWorkspaceBySlug(deps.db, slug);
-      if (!workspace) return undefined;
-      const referrer = await findParticipantByCode(deps.db, workspace.id, code.toUpperCase());
-      return referrer ? { workspace, referrer } : undefined;
-    }
-
     app.get<{ Params: { slug: string; code: string } }>(
       '/r/:slug/:code',
       { schema: { hide: true } },
       async (request, reply) => {
-        const link = await resolveLink(request.params.slug, request.params.code);
+        const link = await resolveLink(deps, request.params.slug, request.params.code);
         if (!link) return notFoundPage(reply);
         let deviceId = request.cookies[DEVICE_COOKIE];
         if (!deviceId || !/^[a-f0-9]{32}$/.test(deviceId)) {
@@ -120,15 +100,10 @@ export function landingRoutes(deps: Deps) {
             maxAge: 365 * 86_400,
           });
         }
-        const clickId = newId('click', deps.clock.now().getTime());
-        await deps.db.insert(linkClicks).values({
-          workspaceId: link.workspace.id,
-          id: clickId,
-          referrerId: link.referrer.id,
+        const clickId = await recordClick(deps, link, {
           ip: request.ip,
           deviceId,
           userAgent: (request.headers['user-agent'] ?? '').slice(0, 500) || null,
-          landedAt: deps.clock.now(),
         });
         return reply.type('text/html; charset=utf-8').send(form(link.workspace, link.referrer.name, clickId));
       },
@@ -138,7 +113,7 @@ export function landingRoutes(deps: Deps) {
       '/r/:slug/:code',
       { schema: { hide: true } },
       async (request, reply) => {
-        const link = await resolveLink(request.params.slug, request.params.code);
+        const link = await resolveLink(deps, request.params.slug, request.params.code);
         if (!link) return notFoundPage(reply);
         // The form posts strings; anything else (a JSON body, nested values) is read as text.
         const body = Object.fromEntries(
@@ -184,106 +159,8 @@ export function landingRoutes(deps: Deps) {
               ),
             );
         }
-        const at = deps.clock.now();
-        const actor = systemActor(link.workspace.id, 'Referral link');
         try {
-          await inTransaction(deps.db, async (tx) => {
-            const [click] = lead.clickId
-              ? await tx
-                  .select()
-                  .from(linkClicks)
-                  .where(
-                    and(
-                      eq(linkClicks.workspaceId, link.workspace.id),
-                      eq(linkClicks.id, lead.clickId),
-                      eq(linkClicks.referrerId, link.referrer.id),
-                    ),
-                  )
-              : [];
-            // Someone already known (by email, else by phone) stays who they are; the referral from
-            // this link is recorded, and the claim check `existing_customer` flags it for a person.
-            const existing =
-              (lead.email
-                ? await findParticipantByEmail(tx, link.workspace.id, normalizeEmail(lead.email))
-                : undefined) ??
-              (leadPhone ? await findParticipantByPhone(tx, link.workspace.id, leadPhone) : undefined);
-            const person =
-              existing ??
-              (await insertParticipant(
-                tx,
-                link.workspace,
-                actor,
-                {
-                  name: lead.name,
-                  email: lead.email || null,
-                  phone: lead.phone || null,
-                  kind: 'customer',
-                  emailMarketingConsent: lead.emailConsent === 'on',
-                  smsMarketingConsent: lead.smsConsent === 'on',
-                  doNotContact: false,
-                },
-                at,
-                'referral link',
-              ));
-            // An anonymous form may name someone who already exists: the click is linked, but their
-            // identity signals are not, or anyone could pin their device on an existing customer.
-            if (click && !existing) {
-              await tx
-                .update(linkClicks)
-                .set({ referredId: person.id })
-                .where(and(eq(linkClicks.workspaceId, link.workspace.id), eq(linkClicks.id, click.id)));
-              await addSignals(
-                tx,
-                link.workspace.id,
-                person.id,
-                [
-                  ...(click.ip ? [{ kind: 'ip' as const, value: click.ip, source: `click ${click.id}` }] : []),
-                  ...(click.deviceId
-                    ? [{ kind: 'device' as const, value: click.deviceId, source: `click ${click.id}` }]
-                    : []),
-                ],
-                at,
-              );
-            }
-            const [already] = await tx
-              .select({ id: referrals.id })
-              .from(referrals)
-              .where(
-                and(
-                  eq(referrals.workspaceId, link.workspace.id),
-                  eq(referrals.referrerId, link.referrer.id),
-                  eq(referrals.referredId, person.id),
-                ),
-              );
-            if (already || person.id === link.referrer.id) return;
-            await insertReferral(
-              tx,
-              { actor, at, publicUrl: deps.publicUrl },
-              {
-                referrerId: link.referrer.id,
-                referredId: person.id,
-                source: 'link',
-                evidence: {
-                  ...(click ? { clickId: click.id } : {}),
-                  ...(click?.ip ? { ip: click.ip } : {}),
-                  ...(click?.deviceId ? { deviceId: click.deviceId } : {}),
-                  ...(click?.userAgent ? { userAgent: click.userAgent } : {}),
-                  url: `${deps.publicUrl}/r/${link.workspace.slug}/${link.referrer.referralCode}`,
-                  ...(existing
-                    ? { note: 'Lead form named a participant who already existed; review the attribution.' }
-                    : {}),
-                  form: Object.fromEntries(
-                    Object.entries({
-                      name: lead.name,
-                      email: lead.email ?? '',
-                      phone: lead.phone ?? '',
-                      message: lead.message ?? '',
-                    }).filter(([, value]) => value),
-                  ),
-                },
-              },
-            );
-          });
+          await recordLead(deps, link, lead, leadPhone);
         } catch (error) {
           if (isAppError(error) && error.status < 500) {
             return reply
