@@ -7,6 +7,13 @@ import { sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database, Db } from '../db/client.js';
 import { rowsOf } from '../db/json-rows.js';
+import type { Clock } from '../shared/clock.js';
+
+/** What the ops endpoints need: the database handle (readiness, gauges) and the clock. */
+export interface OpsDeps {
+  database: Database;
+  clock: Clock;
+}
 
 export const registry = new Registry();
 

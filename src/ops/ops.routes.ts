@@ -1,10 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Database } from '../db/client.js';
 import { sendProblem } from '../http/problem.js';
-import type { Clock } from '../shared/clock.js';
 import { AppError } from '../shared/errors.js';
-import { collectProcessMetrics, httpDuration, refreshDatabaseGauges, registry } from './metrics.js';
+import { collectProcessMetrics, httpDuration, type OpsDeps, refreshDatabaseGauges, registry } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 
 export interface OpsOptions {
@@ -40,7 +38,7 @@ function fromThisHost(request: FastifyRequest): boolean {
  * Readiness, metrics and the embedded store's backup. Registered on the root instance (not as
  * an encapsulated plugin) so the request-duration hook sees every route.
  */
-export function registerOps(app: FastifyInstance, deps: { database: Database; clock: Clock }, options: OpsOptions) {
+export function registerOps(app: FastifyInstance, deps: OpsDeps, options: OpsOptions) {
   collectProcessMetrics();
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern (`/v1/rewards/:id`), never the raw URL: one series per route, not per id.
