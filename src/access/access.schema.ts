@@ -46,6 +46,8 @@ export const UserCreateSchema = z.strictObject({
 
 export type Me = z.infer<typeof MeSchema>;
 export type ApiKey = z.infer<typeof ApiKeySchema>;
+export type ApiKeyList = z.infer<typeof ApiKeyListSchema>;
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
 export type User = z.infer<typeof UserSchema>;
+export type UserList = z.infer<typeof UserListSchema>;
 export type UserCreate = z.input<typeof UserCreateSchema>;

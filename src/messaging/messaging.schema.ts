@@ -54,6 +54,8 @@ export const ChannelOutboxSchema = z.object({
 export const OutboxStatusSchema = z.object({ email: ChannelOutboxSchema, sms: ChannelOutboxSchema });
 
 export type MessageTemplate = z.infer<typeof TemplateSchema>;
+export type MessageTemplateList = z.infer<typeof TemplateListSchema>;
 export type TemplateInput = z.infer<typeof TemplateInputSchema>;
 export type MessageView = z.infer<typeof MessageViewSchema>;
+export type MessageViewList = z.infer<typeof MessageViewListSchema>;
 export type OutboxStatus = z.infer<typeof OutboxStatusSchema>;

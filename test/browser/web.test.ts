@@ -215,7 +215,7 @@ describe('the web app', () => {
 
   it('edits the reward policy: saving makes a new version', async () => {
     const page = await signIn('olivia@example.com', 'owner password 1');
-    const card = page.getByRole('form', { name: 'Reward policy' });
+    const card = page.getByRole('region', { name: 'Reward policy' });
     await card.getByRole('button', { name: 'Edit policy' }).click();
     await card.getByLabel('Reward value').fill('50.00');
     await card.getByLabel('Provider (optional)').fill('Tremendous');
@@ -332,6 +332,41 @@ describe('the web app', () => {
       return response.status;
     }, id);
     expect(status).toBe(403);
+    // Settings shows a viewer what is set, not who has access, and changes nothing.
+    await nav(page, 'Settings').click();
+    const settingsNav = page.getByRole('navigation', { name: 'Settings' });
+    await visible(settingsNav.getByRole('link', { name: 'Program rules' }));
+    await gone(settingsNav.getByRole('link', { name: 'Users' }));
+    await gone(settingsNav.getByRole('link', { name: 'API keys' }));
+    await visible(page.getByText('Only the owner can change the rules.'));
+    await enabled(page.getByLabel('Hold period (days)'), false);
+    await page.context().close();
+  });
+
+  it('checks a form with the API’s own input schema and says what is wrong beside the field', async () => {
+    const before = json(await t.owner.get('/v1/program-rules'), 200);
+    const page = await signIn('olivia@example.com', 'owner password 1');
+    await page.goto(`${base}/settings/rules`);
+    const form = page.getByRole('form', { name: 'Program rules' });
+    for (const type of ['Deal won', 'Job invoiced', 'Invoice paid']) {
+      const box = form.getByRole('checkbox', { name: type });
+      if (await box.isChecked()) await box.uncheck();
+    }
+    await form.getByLabel('Hold period (days)').fill('400');
+    await form.getByRole('button', { name: 'Save rules' }).click();
+    await hasText(form.getByRole('group', { name: 'Qualifying events' }), 'At least one conversion type must qualify.');
+    await hasText(form.locator('label', { hasText: 'Hold period (days)' }), 'At most 365 days.');
+    await hasText(form.getByRole('alert'), 'Check the marked fields.');
+    await screen(page, '18-settings-rules-issues');
+    // Refused before sending: the rules are as they were.
+    expect(json(await t.owner.get('/v1/program-rules'), 200).version).toBe(before.version);
+
+    await page.goto(base);
+    const card = page.getByRole('region', { name: 'Reward policy' });
+    await card.getByRole('button', { name: 'Edit policy' }).click();
+    await card.getByLabel('Reward type').selectOption('custom');
+    await card.getByRole('button', { name: 'Save policy' }).click();
+    await hasText(card.locator('label', { hasText: 'Description' }), 'Describe the custom reward');
     await page.context().close();
   });
 
@@ -386,7 +421,25 @@ describe('the web app', () => {
     await screen(page, '12-dashboard');
     await nav(page, 'Settings').click();
     await visible(page.getByRole('form', { name: 'Program rules' }));
-    await screen(page, '13-settings');
+    await screen(page, '13-settings-rules');
+    // Each section is a page of its own, reached from the settings navigation and by its URL.
+    const settingsNav = page.getByRole('navigation', { name: 'Settings' });
+    const sections = [
+      ['Sender and notifications', '/settings/sender', page.getByRole('form', { name: 'Sender and notifications' })],
+      ['Message templates', '/settings/templates', page.getByRole('region', { name: 'Message templates' })],
+      ['Users', '/settings/users', page.getByRole('region', { name: 'Users' })],
+      ['API keys', '/settings/api-keys', page.getByRole('region', { name: 'API keys' })],
+    ] as const;
+    for (const [label, url, section] of sections) {
+      await settingsNav.getByRole('link', { name: label }).click();
+      await visible(section);
+      expect(new URL(page.url()).pathname).toBe(url);
+      await expect.poll(() => settingsNav.getByRole('link', { name: label }).getAttribute('aria-current')).toBe('page');
+      await gone(page.getByRole('form', { name: 'Program rules' }));
+      await screen(page, `13-settings-${url.split('/')[2]}`);
+    }
+    await page.goto(`${base}/settings/templates`);
+    await visible(page.getByRole('region', { name: 'Message templates' }));
     await nav(page, 'Rewards').click();
     await visible(page.getByRole('heading', { name: 'Rewards' }));
     await page.context().close();
@@ -429,6 +482,10 @@ describe('the web app', () => {
     });
     const page = await signIn('olivia@example.com', 'owner password 1');
     await nav(page, 'Settings').click();
+    await page
+      .getByRole('navigation', { name: 'Settings' })
+      .getByRole('link', { name: 'Sender and notifications' })
+      .click();
     const banner = page.getByRole('alert', { name: 'Messages on hold' });
     await hasText(banner, '1 email on hold');
     await hasText(banner, '553 Sender address rejected');

@@ -3,41 +3,58 @@
  * at build time), so the screens and the API cannot drift apart.
  */
 
+import type { z } from 'zod';
+import type { ApiKey, ApiKeyList, CreatedApiKey, Me, User, UserList } from '../../src/access/access.schema.js';
+import type { ApprovalItem } from '../../src/approvals/approval.schema.js';
 import type { ConversionResult } from '../../src/conversions/conversion.schema.js';
 import type { Dispute } from '../../src/disputes/dispute.schema.js';
+import type { describeReferral } from '../../src/eligibility/eligibility.types.js';
+import type {
+  MessageTemplate,
+  MessageTemplateList,
+  MessageView,
+  MessageViewList,
+  OutboxStatus,
+} from '../../src/messaging/messaging.schema.js';
 import type { Participant } from '../../src/participants/participant.schema.js';
 import type { ProgramRules, RewardPolicy } from '../../src/policy/policy.schema.js';
 import type { Referral } from '../../src/referrals/referral.schema.js';
-import type { Reward, RewardDetail } from '../../src/rewards/reward.schema.js';
+import type { Dashboard, EligibilityAccuracyReport } from '../../src/reports/report.schema.js';
+import type { Reward, RewardCounts, RewardDetail } from '../../src/rewards/reward.schema.js';
+import type { pageSchema } from '../../src/shared/schemas.js';
+import type { WorkspaceSettings } from '../../src/workspaces/workspace.schema.js';
 
-export type { ConversionResult, Dispute, Participant, ProgramRules, Referral, Reward, RewardDetail, RewardPolicy };
+export type {
+  ApiKey,
+  ApiKeyList,
+  ApprovalItem,
+  ConversionResult,
+  CreatedApiKey,
+  Dashboard,
+  Dispute,
+  EligibilityAccuracyReport,
+  Me,
+  MessageTemplate,
+  MessageTemplateList,
+  MessageView,
+  MessageViewList,
+  OutboxStatus,
+  Participant,
+  ProgramRules,
+  Referral,
+  Reward,
+  RewardCounts,
+  RewardDetail,
+  RewardPolicy,
+  User,
+  UserList,
+  WorkspaceSettings,
+};
 export type Conversion = ConversionResult['conversion'];
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface Me {
-  actor: { type: string; id: string; name: string; role: 'owner' | 'finance' | 'staff' | 'viewer' };
-  workspace: { id: string; name: string; slug: string };
-}
-
-export interface ApprovalItem {
-  reward: Reward;
-  checks: {
-    check: string;
-    label?: string;
-    passed: boolean;
-    skipped?: boolean;
-    blocking?: boolean;
-    reason: string;
-    evidence: Record<string, unknown>;
-  }[];
-  fraudSignals: { signal: string; points: number; detail: string }[];
-  canApprove: boolean;
-  blockers: string[];
-}
+/** A referral competing for a disputed claim, as the attribution check records it in the flag's evidence. */
+export type CompetingReferral = ReturnType<typeof describeReferral>;
+/** One page of a cursor-paged list, as the server's `pageSchema` answers it. */
+export type Page<T> = z.infer<ReturnType<typeof pageSchema<z.ZodType<T>>>>;
 
 export class ApiError extends Error {
   constructor(

@@ -1,6 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ApiError, api, get, type Me } from './api';
+import { SignInSchema } from '../../src/access/access.schema.js';
+import { can, type Permission } from '../../src/access/roles.core.js';
+import { ApiError, api, get, type Me, type RewardCounts } from './api';
+import { FormReader, type Issues } from './forms';
 import { Approvals } from './pages/Approvals';
 import { Conversions } from './pages/Conversions';
 import { Dashboard } from './pages/Dashboard';
@@ -8,22 +11,20 @@ import { ParticipantDetail } from './pages/ParticipantDetail';
 import { Participants } from './pages/Participants';
 import { RewardDetail } from './pages/RewardDetail';
 import { Rewards } from './pages/Rewards';
-import { Settings } from './pages/Settings';
+import { Settings } from './pages/settings';
 import { Link, match, useLocation } from './router';
-import { ErrorBanner, Loading, Toaster } from './ui';
+import { ErrorBanner, FieldIssue, Loading, Toaster } from './ui';
 
 export function useMe() {
   return useQuery({ queryKey: ['me'], queryFn: () => get<Me>('/v1/me'), retry: false, staleTime: 60_000 });
 }
 
+/** What the signed-in person may do: the server's own role table, so a button shows only where the API allows it. */
 export function useCan() {
   const role = useMe().data?.actor.role;
   return {
     role,
-    approve: role === 'owner' || role === 'finance',
-    fulfil: role === 'owner' || role === 'finance' || role === 'staff',
-    write: role === 'owner' || role === 'finance' || role === 'staff',
-    own: role === 'owner',
+    may: (permission: Permission) => role !== undefined && role !== 'system' && can(role, permission),
   };
 }
 
@@ -31,13 +32,17 @@ function SignIn() {
   const client = useQueryClient();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [issues, setIssues] = useState<Issues>({});
   const signIn = useMutation({
-    mutationFn: () => api('POST', '/v1/session', { email, password }),
+    mutationFn: (body: unknown) => api('POST', '/v1/session', body),
     onSuccess: () => client.invalidateQueries(),
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    signIn.mutate();
+    const form = new FormReader();
+    const body = form.check(SignInSchema, { email, password });
+    setIssues(form.issues);
+    if (body) signIn.mutate(body);
   };
   return (
     <div className="signin">
@@ -57,6 +62,7 @@ function SignIn() {
             onChange={(e) => setEmail(e.target.value)}
             autoFocus
           />
+          <FieldIssue issues={issues} name="email" />
         </label>
         <label className="field">
           Password
@@ -67,6 +73,7 @@ function SignIn() {
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
+          <FieldIssue issues={issues} name="password" />
         </label>
         <button className="primary" type="submit" disabled={signIn.isPending}>
           {signIn.isPending ? 'Signing in…' : 'Sign in'}
@@ -94,7 +101,7 @@ function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
   const client = useQueryClient();
   const counts = useQuery({
     queryKey: ['counts'],
-    queryFn: () => get<Record<string, number>>('/v1/rewards/counts'),
+    queryFn: () => get<RewardCounts>('/v1/rewards/counts'),
     refetchInterval: 30_000,
   });
   const signOut = useMutation({ mutationFn: () => api('DELETE', '/v1/session'), onSuccess: () => client.clear() });
@@ -140,7 +147,7 @@ function Routes() {
   if (participant) return <ParticipantDetail id={participant.id ?? ''} />;
   if (path === '/conversions') return <Conversions />;
   if (path === '/dashboard') return <Dashboard />;
-  if (path === '/settings') return <Settings />;
+  if (path === '/settings' || path.startsWith('/settings/')) return <Settings path={path} />;
   return (
     <div className="card empty">
       <strong>Nothing here</strong>

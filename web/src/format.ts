@@ -1,7 +1,16 @@
 import type { FlagType } from '../../src/eligibility/eligibility.types.js';
+import type { SkipReason } from '../../src/messaging/consent.core.js';
+import type { ThankChannel } from '../../src/policy/policy.core.js';
 import type { MakerReason } from '../../src/rewards/approval.core.js';
+import type { RewardStatus } from '../../src/rewards/lifecycle.core.js';
 import { formatMoney as formatMinor, isCurrency, minorUnits } from '../../src/shared/currency.js';
 
+/**
+ * Labels for the server's closed lists. Each table is keyed by the core's own type, so a value the
+ * server adds is a compile error here until it has a label; where the server already words a value
+ * (reward types), the web app shows the server's words.
+ */
+export { REWARD_TYPE_LABEL } from '../../src/policy/policy.core.js';
 export { isCurrency, minorUnits };
 
 export function money(amount: number, currency: string): string {
@@ -51,7 +60,7 @@ export function ago(iso: string): string {
   return date(iso);
 }
 
-export const STATUS_LABEL: Record<string, string> = {
+export const STATUS_LABEL: Record<RewardStatus, string> = {
   in_review: 'In review',
   pending: 'Pending',
   sent: 'Sent',
@@ -62,12 +71,15 @@ export const STATUS_LABEL: Record<string, string> = {
   reversed: 'Reversed',
 };
 
-export const MAKER_LABEL: Record<MakerReason, string> = {
+const MAKER_WORDS = {
   created: 'created it',
+  attributed: 'recorded the referral that chose its payee',
   amount_changed: 'changed the amount',
   payee_changed: 'changed the payee',
   partner_exception: 'wrote the partner exception',
 };
+/** Checked against the core's MakerReason: a reason it adds without words here fails to compile. */
+export const MAKER_LABEL: Record<MakerReason, string> = MAKER_WORDS;
 
 export const FLAG_LABEL: Record<FlagType, string> = {
   self_referral: 'Self-referral',
@@ -80,7 +92,13 @@ export const FLAG_LABEL: Record<FlagType, string> = {
   existing_customer: 'Existing customer',
 };
 
-export const SKIP_LABEL: Record<string, string> = {
+export const THANK_CHANNEL_LABEL: Record<ThankChannel, string> = {
+  email: 'Email',
+  sms: 'Text message',
+  email_and_sms: 'Email & text',
+};
+
+export const SKIP_LABEL: Record<SkipReason, string> = {
   no_consent: 'no consent',
   do_not_contact: 'do not contact',
   no_address: 'no address',

@@ -1,10 +1,12 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import type { FlagType } from '../../src/eligibility/eligibility.types.js';
-import { ApiError } from './api';
+import type { SkipReason } from '../../src/messaging/consent.core.js';
+import type { RewardStatus } from '../../src/rewards/lifecycle.core.js';
+import { ApiError, type MessageView } from './api';
 import { FLAG_LABEL, humanize, SKIP_LABEL, STATUS_LABEL } from './format';
 import { useLocation } from './router';
 
-const STATUS_TONE: Record<string, string> = {
+const STATUS_TONE: Record<RewardStatus, string> = {
   in_review: 'warn',
   pending: 'info',
   sent: 'good',
@@ -15,8 +17,8 @@ const STATUS_TONE: Record<string, string> = {
   reversed: 'bad',
 };
 
-export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge ${STATUS_TONE[status] ?? ''}`}>{STATUS_LABEL[status] ?? humanize(status)}</span>;
+export function StatusBadge({ status }: { status: RewardStatus }) {
+  return <span className={`badge ${STATUS_TONE[status]}`}>{STATUS_LABEL[status]}</span>;
 }
 
 export function RecommendationBadge({ value }: { value: string }) {
@@ -37,7 +39,7 @@ export function FlagBadge({ type, resolved }: { type: FlagType; resolved?: boole
 export function ChannelOutcome({
   message,
 }: {
-  message: { channel: string; status: string; skipReason: string | null; lastError: string | null };
+  message: Pick<MessageView, 'channel' | 'status' | 'skipReason' | 'lastError'>;
 }) {
   const channel = message.channel === 'sms' ? 'SMS' : 'Email';
   const tone = ['sent', 'delivered'].includes(message.status)
@@ -49,7 +51,7 @@ export function ChannelOutcome({
         : 'info';
   const detail =
     message.status === 'skipped' && message.skipReason
-      ? ` (${SKIP_LABEL[message.skipReason] ?? message.skipReason})`
+      ? ` (${SKIP_LABEL[message.skipReason as SkipReason] ?? message.skipReason})`
       : '';
   return (
     <span className={`badge ${tone}`} title={message.lastError ?? undefined}>
@@ -70,6 +72,29 @@ export function ErrorBanner({ error }: { error: unknown }) {
   return (
     <div className="banner error" role="alert">
       {text}
+    </div>
+  );
+}
+
+/** The API's objection to one field, shown beside it (inside the field's label, so it is read with it). */
+export function FieldIssue({ issues, name }: { issues: Record<string, string>; name: string }) {
+  const message = issues[name];
+  return message ? <span className="field-issue">{message}</span> : null;
+}
+
+/**
+ * A form that could not be sent: a line to say so, and any issue of a field the form does not show
+ * (so no objection goes unseen). `fields` are the paths shown beside their field, with what is under them.
+ */
+export function IssueBanner({ issues, fields }: { issues: Record<string, string>; fields: readonly string[] }) {
+  const keys = Object.keys(issues);
+  if (keys.length === 0) return null;
+  const shown = (key: string) => fields.some((field) => key === field || key.startsWith(`${field}.`));
+  const elsewhere = keys.filter((key) => !shown(key));
+  return (
+    <div className="banner error" role="alert">
+      Check the marked fields.
+      {elsewhere.map((key) => ` ${key}: ${issues[key]}`).join('')}
     </div>
   );
 }

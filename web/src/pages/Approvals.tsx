@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { type ApprovalItem, get, type Page, post } from '../api';
 import { useCan } from '../app';
-import { date, money } from '../format';
+import { date, humanize, money } from '../format';
 import { Link } from '../router';
 import { Empty, ErrorBanner, Loading, LoadMore, RecommendationBadge, toast } from '../ui';
 import { ApprovalActions, ChecksList, FlagList, useRefreshReviews } from './review-parts';
@@ -42,7 +42,7 @@ function ApprovalCard({
             </div>
             <div className="muted">
               referred by <Link to={`/participants/${reward.referrer.id}`}>{reward.referrer.name}</Link> (
-              {reward.referrer.kind}) · {reward.conversion.type.replace('_', ' ')}{' '}
+              {reward.referrer.kind}) · {humanize(reward.conversion.type).toLowerCase()}{' '}
               {money(reward.conversion.amount, reward.conversion.currency)} on {date(reward.conversion.occurredAt)}
             </div>
           </div>
@@ -83,7 +83,7 @@ export function Approvals() {
       get<Page<ApprovalItem>>(`/v1/approvals?limit=20${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
     initialPageParam: '',
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    enabled: can.approve,
+    enabled: can.may('rewards:approve'),
   });
   const bulk = useMutation({
     mutationFn: async (ids: string[]) => {
@@ -107,7 +107,7 @@ export function Approvals() {
       refresh();
     },
   });
-  if (!can.approve) {
+  if (!can.may('rewards:approve')) {
     return (
       <>
         <div className="page-head">

@@ -1,13 +1,18 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { ConversionInputSchema, type ConversionOutcome } from '../../../src/conversions/conversion.schema.js';
+import { CONVERSION_TYPES, type ConversionType, isReversal } from '../../../src/shared/vocabulary.js';
 import { type Conversion, type ConversionResult, get, type Page, type Participant, post } from '../api';
 import { useCan } from '../app';
-import { dateTime, humanize, isCurrency, money, toMinor } from '../format';
+import { dateTime, humanize, money } from '../format';
+import { FormReader, type Issues } from '../forms';
 import { PersonPicker } from '../picker';
 import { Link } from '../router';
-import { Empty, ErrorBanner, Loading, LoadMore, toast } from '../ui';
+import { Empty, ErrorBanner, FieldIssue, IssueBanner, Loading, LoadMore, toast } from '../ui';
 
-const OUTCOME_TONE: Record<string, string> = {
+const FIELDS = ['referredId', 'type', 'amount', 'currency', 'occurredAt', 'externalId', 'originalExternalId'];
+
+const OUTCOME_TONE: Record<ConversionOutcome, string> = {
   reward_created: 'good',
   duplicate_flagged: 'warn',
   already_rewarded: '',
@@ -24,14 +29,14 @@ const OUTCOME_TONE: Record<string, string> = {
 function RecordConversion() {
   const client = useQueryClient();
   const [customer, setCustomer] = useState<Participant | null>(null);
-  const [type, setType] = useState('deal_won');
+  const [type, setType] = useState<ConversionType>('deal_won');
   const [amount, setAmount] = useState('');
   const [currency, setCurrency] = useState('USD');
   const [externalId, setExternalId] = useState('');
   const [occurredOn, setOccurredOn] = useState('');
   const [original, setOriginal] = useState('');
-  const [error, setError] = useState<Error | null>(null);
-  const reversal = type === 'refund' || type === 'chargeback';
+  const [issues, setIssues] = useState<Issues>({});
+  const reversal = isReversal(type);
   const record = useMutation({
     mutationFn: (body: unknown) => post<ConversionResult>('/v1/conversions', body),
     onSuccess: (result) => {
@@ -41,72 +46,75 @@ function RecordConversion() {
       setOriginal('');
       client.invalidateQueries();
     },
-    onError: (e) => setError(e as Error),
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
+    const form = new FormReader();
     const code = currency.toUpperCase();
-    if (!isCurrency(code)) return setError(new Error('Currency: a three-letter ISO code such as USD.'));
-    const minor = toMinor(amount, code);
-    if (minor === null) return setError(new Error(`Amount: write it like 1250.00 (${code}).`));
-    if (!customer && !reversal) return setError(new Error('Pick the referred customer.'));
-    record.mutate({
+    const body = form.check(ConversionInputSchema, {
       externalId: externalId || `manual-${Date.now()}`,
       source: 'manual',
       type,
       ...(customer ? { referredId: customer.id } : {}),
-      amount: minor,
+      amount: form.amount(amount, code, 'amount') ?? 0,
       currency: code,
       ...(occurredOn ? { occurredAt: new Date(`${occurredOn}T12:00:00Z`).toISOString() } : {}),
       ...(reversal && original ? { originalExternalId: original } : {}),
     });
+    setIssues(form.issues);
+    if (body) record.mutate(body);
   };
   return (
     <form className="card stack" onSubmit={submit} aria-label="Record a conversion">
       <h2>Record a conversion by hand</h2>
       <div className="form-grid">
-        <PersonPicker label="Referred customer" value={customer} onChange={setCustomer} />
+        <div>
+          <PersonPicker label="Referred customer" value={customer} onChange={setCustomer} />
+          <FieldIssue issues={issues} name="referredId" />
+        </div>
         <label className="field">
           Event
-          <select value={type} onChange={(e) => setType(e.target.value)}>
-            <option value="deal_won">Deal won</option>
-            <option value="job_invoiced">Job invoiced</option>
-            <option value="invoice_paid">Invoice paid</option>
-            <option value="refund">Refund</option>
-            <option value="chargeback">Chargeback</option>
+          <select
+            value={type}
+            onChange={(e) => setType(CONVERSION_TYPES.find((t) => t === e.target.value) ?? 'deal_won')}
+          >
+            {CONVERSION_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {humanize(t)}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field">
           Amount
-          <input
-            inputMode="decimal"
-            required
-            value={amount}
-            onChange={(e) => setAmount(e.target.value)}
-            placeholder="1250.00"
-          />
+          <input inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} placeholder="1250.00" />
+          <FieldIssue issues={issues} name="amount" />
         </label>
         <label className="field">
           Currency
           <input maxLength={3} value={currency} onChange={(e) => setCurrency(e.target.value.toUpperCase())} />
+          <FieldIssue issues={issues} name="currency" />
         </label>
         <label className="field">
           Date (optional)
           <input type="date" value={occurredOn} onChange={(e) => setOccurredOn(e.target.value)} />
+          <FieldIssue issues={issues} name="occurredAt" />
         </label>
         <label className="field">
           Reference (optional)
           <input value={externalId} onChange={(e) => setExternalId(e.target.value)} placeholder="Invoice 1042" />
+          <FieldIssue issues={issues} name="externalId" />
         </label>
         {reversal ? (
           <label className="field">
             Reverses (reference)
             <input value={original} onChange={(e) => setOriginal(e.target.value)} placeholder="Invoice 1042" />
+            <FieldIssue issues={issues} name="originalExternalId" />
           </label>
         ) : null}
       </div>
-      <ErrorBanner error={error} />
+      <IssueBanner issues={issues} fields={FIELDS} />
+      <ErrorBanner error={record.error} />
       <div>
         <button type="submit" className="primary" disabled={record.isPending}>
           Record conversion
@@ -137,7 +145,7 @@ export function Conversions() {
           </p>
         </div>
       </div>
-      {can.write ? <RecordConversion /> : null}
+      {can.may('conversions:write') ? <RecordConversion /> : null}
       <div className="card" style={{ marginTop: 14 }}>
         <h2>Recent events</h2>
         <ErrorBanner error={list.error} />

@@ -1,40 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
-import { get } from '../api';
+import { type Dashboard as DashboardData, type EligibilityAccuracyReport, get } from '../api';
 import { moneyList } from '../format';
 import { ErrorBanner, Loading } from '../ui';
-
-interface DashboardData {
-  weeks: number;
-  since: string;
-  totals: {
-    claimsCreated: number;
-    approved: number;
-    flagged: number;
-    disputed: number;
-    duplicates: number;
-    exceptions: number;
-    sent: number;
-    reversed: number;
-    medianHoursToSent: number | null;
-    rewardCost: { currency: string; amount: number }[];
-    referredRevenue: { currency: string; amount: number }[];
-    openRecoveryTasks: number;
-  };
-  weekly: {
-    weekStart: string;
-    created: number;
-    approved: number;
-    sent: number;
-    flagged: number;
-    rewardCost: { currency: string; amount: number }[];
-  }[];
-}
-
-interface Accuracy {
-  rewardsSent: number;
-  accuracyPercent: number | null;
-  incomplete: { rewardId: string; lacks: string[] }[];
-}
 
 const SERIES = [
   { key: 'created', label: 'Claims created', color: '#a5b4fc' },
@@ -139,7 +106,7 @@ export function Dashboard() {
   });
   const accuracy = useQuery({
     queryKey: ['accuracy'],
-    queryFn: () => get<Accuracy>('/v1/reports/eligibility-accuracy'),
+    queryFn: () => get<EligibilityAccuracyReport>('/v1/reports/eligibility-accuracy'),
   });
   if (data.isPending) return <Loading />;
   if (data.error) return <ErrorBanner error={data.error} />;

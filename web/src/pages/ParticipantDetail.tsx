@@ -1,39 +1,32 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { get, type Page, type Participant, patch, post, type Referral, type Reward } from '../api';
+import { ReferralCreateSchema } from '../../../src/referrals/referral.schema.js';
+import { REWARD_STATUSES } from '../../../src/rewards/lifecycle.core.js';
+import {
+  get,
+  type MessageViewList,
+  type Page,
+  type Participant,
+  patch,
+  post,
+  type Referral,
+  type Reward,
+} from '../api';
 import { useCan } from '../app';
 import { date, dateTime, humanize, money, moneyList } from '../format';
+import { FormReader, type Issues } from '../forms';
 import { PersonPicker } from '../picker';
 import { Link } from '../router';
-import { ChannelOutcome, ErrorBanner, Loading, StatusBadge, toast } from '../ui';
-
-interface MessageView {
-  messageId: string;
-  rewardId: string | null;
-  kind: string;
-  channel: string;
-  status: string;
-  skipReason: string | null;
-  to: string | null;
-  subject: string | null;
-  bodyText: string;
-  lastError: string | null;
-  createdAt: string;
-}
+import { ChannelOutcome, ErrorBanner, FieldIssue, IssueBanner, Loading, StatusBadge, toast } from '../ui';
 
 /** Staff attribute a referral by hand: "she said Jessica sent her". */
 function Attribute({ person }: { person: Participant }) {
   const client = useQueryClient();
   const [referrer, setReferrer] = useState<Participant | null>(null);
   const [note, setNote] = useState('');
+  const [issues, setIssues] = useState<Issues>({});
   const create = useMutation({
-    mutationFn: () =>
-      post<Referral>('/v1/referrals', {
-        referrerId: referrer?.id,
-        referredId: person.id,
-        source: 'manual',
-        evidence: note ? { note } : undefined,
-      }),
+    mutationFn: (body: unknown) => post<Referral>('/v1/referrals', body),
     onSuccess: (referral) => {
       toast(`Recorded: ${referral.referrer.name} referred ${person.name}`);
       setReferrer(null);
@@ -43,18 +36,32 @@ function Attribute({ person }: { person: Participant }) {
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (referrer) create.mutate();
+    const form = new FormReader();
+    const body = form.check(ReferralCreateSchema, {
+      referrerId: referrer?.id,
+      referredId: person.id,
+      source: 'manual',
+      evidence: note ? { note } : undefined,
+    });
+    setIssues(form.issues);
+    if (body) create.mutate(body);
   };
   return (
     <form className="card stack" onSubmit={submit} aria-label="Attribute a referral">
       <h2>Who referred {person.name}?</h2>
       <div className="form-grid">
-        <PersonPicker label="Referrer" value={referrer} onChange={setReferrer} exclude={person.id} />
+        <div>
+          <PersonPicker label="Referrer" value={referrer} onChange={setReferrer} exclude={person.id} />
+          <FieldIssue issues={issues} name="referrerId" />
+          <FieldIssue issues={issues} name="referredId" />
+        </div>
         <label className="field" style={{ gridColumn: 'span 2' }}>
           Evidence
           <input value={note} onChange={(e) => setNote(e.target.value)} placeholder="She said Jessica sent her" />
+          <FieldIssue issues={issues} name="evidence.note" />
         </label>
       </div>
+      <IssueBanner issues={issues} fields={['referrerId', 'referredId', 'evidence']} />
       <ErrorBanner error={create.error} />
       <div>
         <button className="primary" type="submit" disabled={!referrer || create.isPending}>
@@ -77,7 +84,7 @@ function Consent({ person }: { person: Participant }) {
       <input
         type="checkbox"
         checked={person[key]}
-        disabled={!can.write || update.isPending}
+        disabled={!can.may('participants:write') || update.isPending}
         onChange={(e) => update.mutate({ [key]: e.target.checked })}
       />
       {label}
@@ -91,6 +98,12 @@ function Consent({ person }: { person: Participant }) {
       <ErrorBanner error={update.error} />
     </div>
   );
+}
+
+/** A referral's reward, if it converted: the API names the status in capitals, or NONE. */
+function ReferralOutcome({ rewardStatus }: { rewardStatus: string }) {
+  const status = REWARD_STATUSES.find((candidate) => candidate.toUpperCase() === rewardStatus);
+  return status ? <StatusBadge status={status} /> : <span className="badge">no conversion yet</span>;
 }
 
 /** A section's list while it loads, or why it could not. */
@@ -116,7 +129,7 @@ export function ParticipantDetail({ id }: { id: string }) {
   });
   const messages = useQuery({
     queryKey: ['messages', id],
-    queryFn: () => get<{ items: MessageView[] }>(`/v1/participants/${id}/messages`),
+    queryFn: () => get<MessageViewList>(`/v1/participants/${id}/messages`),
   });
   if (person.isPending) return <Loading />;
   if (person.error) return <ErrorBanner error={person.error} />;
@@ -172,7 +185,7 @@ export function ParticipantDetail({ id }: { id: string }) {
           <Consent person={p} />
         </section>
       </div>
-      {can.write ? (
+      {can.may('referrals:write') ? (
         <div style={{ marginTop: 14 }}>
           <Attribute person={p} />
         </div>
@@ -192,11 +205,7 @@ export function ParticipantDetail({ id }: { id: string }) {
                   ({r.source}, {date(r.referredAt)})
                 </span>
               </span>
-              {r.rewardStatus === 'NONE' ? (
-                <span className="badge">no conversion yet</span>
-              ) : (
-                <StatusBadge status={r.rewardStatus.toLowerCase()} />
-              )}
+              <ReferralOutcome rewardStatus={r.rewardStatus} />
             </div>
           ))}
         </section>

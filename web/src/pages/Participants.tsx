@@ -1,10 +1,29 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
+import { ParticipantCreateSchema } from '../../../src/participants/participant.schema.js';
+import { PARTICIPANT_KINDS } from '../../../src/shared/vocabulary.js';
 import { get, type Page, type Participant, post } from '../api';
 import { useCan } from '../app';
-import { moneyList } from '../format';
+import { humanize, moneyList } from '../format';
+import { FormReader, type Issues } from '../forms';
 import { Link, useLocation } from '../router';
-import { ErrorBanner, Loading, LoadMore, toast } from '../ui';
+import { ErrorBanner, FieldIssue, IssueBanner, Loading, LoadMore, toast } from '../ui';
+
+const ADD_FIELDS = ['name', 'email', 'phone', 'kind', 'externalId'];
+
+/** Kinds as a select shows them ("Customer"), or as a filter of many ("Customers"). */
+function KindOptions({ plural = false }: { plural?: boolean }) {
+  return (
+    <>
+      {PARTICIPANT_KINDS.map((kind) => (
+        <option key={kind} value={kind}>
+          {humanize(kind)}
+          {plural ? 's' : ''}
+        </option>
+      ))}
+    </>
+  );
+}
 
 function AddParticipant({ onDone }: { onDone: (p: Participant) => void }) {
   const client = useQueryClient();
@@ -17,17 +36,9 @@ function AddParticipant({ onDone }: { onDone: (p: Participant) => void }) {
     emailMarketingConsent: false,
     smsMarketingConsent: false,
   });
+  const [issues, setIssues] = useState<Issues>({});
   const create = useMutation({
-    mutationFn: () =>
-      post<Participant>('/v1/participants', {
-        name: form.name,
-        kind: form.kind,
-        emailMarketingConsent: form.emailMarketingConsent,
-        smsMarketingConsent: form.smsMarketingConsent,
-        ...(form.email ? { email: form.email } : {}),
-        ...(form.phone ? { phone: form.phone } : {}),
-        ...(form.externalId ? { externalId: form.externalId } : {}),
-      }),
+    mutationFn: (body: unknown) => post<Participant>('/v1/participants', body),
     onSuccess: (person) => {
       client.invalidateQueries({ queryKey: ['participants'] });
       // The new person's page first: the toast belongs to the screen it is shown on.
@@ -38,7 +49,18 @@ function AddParticipant({ onDone }: { onDone: (p: Participant) => void }) {
   const set = (key: string, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    create.mutate();
+    const reader = new FormReader();
+    const body = reader.check(ParticipantCreateSchema, {
+      name: form.name,
+      kind: form.kind,
+      emailMarketingConsent: form.emailMarketingConsent,
+      smsMarketingConsent: form.smsMarketingConsent,
+      ...(form.email ? { email: form.email } : {}),
+      ...(form.phone ? { phone: form.phone } : {}),
+      ...(form.externalId ? { externalId: form.externalId } : {}),
+    });
+    setIssues(reader.issues);
+    if (body) create.mutate(body);
   };
   return (
     <form className="card stack" onSubmit={submit} aria-label="Add a participant">
@@ -46,11 +68,13 @@ function AddParticipant({ onDone }: { onDone: (p: Participant) => void }) {
       <div className="form-grid">
         <label className="field">
           Name
-          <input required maxLength={200} value={form.name} onChange={(e) => set('name', e.target.value)} autoFocus />
+          <input value={form.name} onChange={(e) => set('name', e.target.value)} autoFocus />
+          <FieldIssue issues={issues} name="name" />
         </label>
         <label className="field">
           Email
           <input type="email" value={form.email} onChange={(e) => set('email', e.target.value)} />
+          <FieldIssue issues={issues} name="email" />
         </label>
         <label className="field">
           Phone
@@ -60,18 +84,18 @@ function AddParticipant({ onDone }: { onDone: (p: Participant) => void }) {
             onChange={(e) => set('phone', e.target.value)}
             placeholder="+1 415 555 0100"
           />
+          <FieldIssue issues={issues} name="phone" />
         </label>
         <label className="field">
           Kind
           <select value={form.kind} onChange={(e) => set('kind', e.target.value)}>
-            <option value="customer">Customer</option>
-            <option value="partner">Partner</option>
-            <option value="employee">Employee</option>
+            <KindOptions />
           </select>
         </label>
         <label className="field">
           CRM id (optional)
           <input value={form.externalId} onChange={(e) => set('externalId', e.target.value)} />
+          <FieldIssue issues={issues} name="externalId" />
         </label>
       </div>
       <div className="row">
@@ -92,6 +116,7 @@ function AddParticipant({ onDone }: { onDone: (p: Participant) => void }) {
           SMS consent
         </label>
       </div>
+      <IssueBanner issues={issues} fields={ADD_FIELDS} />
       <ErrorBanner error={create.error} />
       <div className="row">
         <button className="primary" type="submit" disabled={create.isPending}>
@@ -132,7 +157,7 @@ export function Participants() {
             Everyone who refers or was referred: their permanent link, referrals made and successful, rewards earned.
           </p>
         </div>
-        {can.write ? (
+        {can.may('participants:write') ? (
           <button type="button" className="primary" onClick={() => setAdding((v) => !v)} aria-expanded={adding}>
             {adding ? 'Close' : 'Add participant'}
           </button>
@@ -151,9 +176,7 @@ export function Participants() {
           />
           <select value={kind} onChange={(e) => setKind(e.target.value)} aria-label="Kind">
             <option value="">All kinds</option>
-            <option value="customer">Customers</option>
-            <option value="partner">Partners</option>
-            <option value="employee">Employees</option>
+            <KindOptions plural />
           </select>
         </div>
         <ErrorBanner error={people.error} />

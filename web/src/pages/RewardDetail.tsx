@@ -92,7 +92,7 @@ export function RewardDetail({ id }: { id: string }) {
           <FlagList reward={r} />
         </section>
       ) : null}
-      {r.status === 'in_review' && can.approve ? (
+      {r.status === 'in_review' && can.may('rewards:approve') ? (
         <section className="card">
           <h2>Decision</h2>
           <ApprovalActions reward={r} blockers={r.flags.some((f) => !f.resolved) ? ['resolve the open flags'] : []} />

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { type ApprovalItem, post, type Reward } from '../api';
+import { type ApprovalItem, type CompetingReferral, post, type Reward } from '../api';
 import { useCan } from '../app';
 import { dateTime, FLAG_LABEL, humanize } from '../format';
 import { ErrorBanner, Evidence, toast } from '../ui';
@@ -29,24 +29,13 @@ export function ChecksList({ checks }: { checks: ApprovalItem['checks'] }) {
   );
 }
 
-interface Competitor {
-  referralId: string;
-  referrerName: string;
-  referrerKind: string;
-  source: string;
-  referredAt: string;
-  recordedBy: string;
-  evidence: Record<string, unknown>;
-  clicks: unknown[];
-}
-
 /** A dispute's competing referrals side by side, and the decision (finance or owner). */
 function DisputePanel({ reward, flag }: { reward: Reward; flag: Flag }) {
   const can = useCan();
   const refresh = useRefreshReviews();
   const [reason, setReason] = useState('');
   const disputeId = flag.evidence.disputeId as string | null | undefined;
-  const competing = (flag.evidence.competing as Competitor[] | undefined) ?? [];
+  const competing = (flag.evidence.competing as CompetingReferral[] | undefined) ?? [];
   const resolve = useMutation({
     mutationFn: (winningReferralId: string) => post(`/v1/disputes/${disputeId}/resolve`, { winningReferralId, reason }),
     onSuccess: () => {
@@ -69,7 +58,7 @@ function DisputePanel({ reward, flag }: { reward: Reward; flag: Flag }) {
             </div>
             <Evidence data={{ ...c.evidence, clicks: c.clicks.length || null }} />
             {c.referralId === reward.referralId ? <div className="faint">Provisional payee (first touch)</div> : null}
-            {can.approve && disputeId && !flag.resolved ? (
+            {can.may('disputes:resolve') && disputeId && !flag.resolved ? (
               <button
                 type="button"
                 style={{ marginTop: 8 }}
@@ -83,7 +72,7 @@ function DisputePanel({ reward, flag }: { reward: Reward; flag: Flag }) {
           </div>
         ))}
       </div>
-      {can.approve && disputeId && !flag.resolved ? (
+      {can.may('disputes:resolve') && disputeId && !flag.resolved ? (
         <input
           placeholder="Why this referrer wins (required)"
           aria-label="Dispute decision reason"
@@ -118,7 +107,7 @@ export function FlagList({ reward }: { reward: Reward }) {
             <div className="spread">
               <strong>
                 {flag.resolved ? '✓ ' : '⚑ '}
-                {FLAG_LABEL[flag.type] ?? flag.type}
+                {FLAG_LABEL[flag.type]}
               </strong>
               {flag.resolved ? (
                 <span className="faint">
@@ -133,7 +122,7 @@ export function FlagList({ reward }: { reward: Reward }) {
             ) : (
               <Evidence data={flag.evidence} />
             )}
-            {!flag.resolved && can.approve && !isDispute ? (
+            {!flag.resolved && can.may('flags:resolve') && !isDispute ? (
               <form
                 className="row"
                 style={{ marginTop: 8 }}
@@ -145,7 +134,7 @@ export function FlagList({ reward }: { reward: Reward }) {
                 <input
                   style={{ flex: 1, minWidth: 200 }}
                   placeholder="How you resolved it (required)"
-                  aria-label={`Resolution for ${FLAG_LABEL[flag.type] ?? flag.type}`}
+                  aria-label={`Resolution for ${FLAG_LABEL[flag.type]}`}
                   value={reasons[flag.id] ?? ''}
                   onChange={(e) => setReasons((r) => ({ ...r, [flag.id]: e.target.value }))}
                   required

@@ -1,0 +1,80 @@
+import type { RewardType, ThankChannel } from '../../../../src/policy/policy.core.js';
+import { RewardPolicyInputSchema } from '../../../../src/policy/policy.schema.js';
+import type { RewardPolicy } from '../../api';
+import { fromMinor } from '../../format';
+import { FormReader } from '../../forms';
+
+/** One tier as typed: from which referral, and its amount (or rate, in %, for commission). */
+export type TierDraft = { fromReferral: string; value: string };
+
+/** The reward policy as the form holds it: text as typed. */
+export type PolicyDraft = {
+  rewardType: RewardType;
+  value: string;
+  currency: string;
+  ratePercent: string;
+  discountPercent: string;
+  description: string;
+  provider: string;
+  autoThank: boolean;
+  thankChannel: ThankChannel;
+  tiers: TierDraft[];
+};
+
+/** Basis points as a percentage a person types: 1250 → "12.5". */
+const percent = (bps: number | null | undefined) => (bps ? String(bps / 100) : '');
+
+export function policyToDraft(policy: RewardPolicy): PolicyDraft {
+  const commission = policy.rewardType === 'commission_share';
+  return {
+    rewardType: policy.rewardType,
+    value: fromMinor(policy.amount, policy.currency),
+    currency: policy.currency,
+    ratePercent: percent(policy.commissionRateBps),
+    discountPercent: policy.discountPercent ? String(policy.discountPercent) : '',
+    description: policy.description ?? '',
+    provider: policy.provider ?? '',
+    autoThank: policy.autoThank,
+    thankChannel: policy.thankChannel,
+    tiers: policy.tiers.map((tier) => ({
+      fromReferral: String(tier.fromReferral),
+      value: commission ? percent(tier.commissionRateBps) : fromMinor(tier.amount ?? 0, policy.currency),
+    })),
+  };
+}
+
+/** The next tier a person most likely wants: two referrals after the last one. */
+export function nextTier(tiers: TierDraft[]): TierDraft {
+  const last = Number(tiers.at(-1)?.fromReferral) || 0;
+  return { fromReferral: String(last + (tiers.length ? 2 : 1)), value: '' };
+}
+
+/** The body for PUT /v1/reward-policy, checked by the server's RewardPolicyInputSchema. */
+export function readPolicyDraft(draft: PolicyDraft) {
+  const form = new FormReader();
+  const currency = draft.currency.toUpperCase();
+  const commission = draft.rewardType === 'commission_share';
+  const bps = (text: string, path: string) => {
+    const rate = form.decimal(text, path);
+    return rate === null ? null : Math.round(rate * 100);
+  };
+  const tiers = draft.tiers.map((tier, index) => {
+    const fromReferral = form.whole(tier.fromReferral, `tiers.${index}.fromReferral`);
+    return commission
+      ? { fromReferral, commissionRateBps: bps(tier.value, `tiers.${index}.commissionRateBps`) ?? undefined }
+      : { fromReferral, amount: form.amount(tier.value, currency, `tiers.${index}.amount`) ?? undefined };
+  });
+  const body = form.check(RewardPolicyInputSchema, {
+    rewardType: draft.rewardType,
+    amount: commission || draft.rewardType === 'none' ? 0 : (form.amount(draft.value, currency, 'amount') ?? 0),
+    currency,
+    commissionRateBps: commission ? bps(draft.ratePercent, 'commissionRateBps') : null,
+    discountPercent: draft.rewardType === 'discount_code' ? form.whole(draft.discountPercent, 'discountPercent') : null,
+    description: draft.description || null,
+    provider: draft.provider || null,
+    autoThank: draft.autoThank,
+    thankChannel: draft.thankChannel,
+    tiers,
+  });
+  return { body, issues: form.issues };
+}
