@@ -14,37 +14,31 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { accessRoutes } from './access/access.routes.js';
-import { registerAuth } from './access/authenticate.hook.js';
-import type { Permission } from './access/roles.core.js';
-import { approvalRoutes } from './approvals/approval.routes.js';
-import { auditRoutes } from './audit/audit.routes.js';
-import { conversionRoutes } from './conversions/conversion.routes.js';
-import { linkAwaitingConversions } from './conversions/conversion.service.js';
+import type { Permission } from './access/index.js';
+import { accessRoutes, registerAuth } from './access/index.js';
+import { approvalRoutes } from './approvals/index.js';
+import { auditRoutes } from './audit/index.js';
+import { conversionRoutes, linkAwaitingConversions } from './conversions/index.js';
 import type { Database } from './db/client.js';
 import type { Deps } from './deps.js';
-import { disputeRoutes } from './disputes/dispute.routes.js';
+import { disputeRoutes } from './disputes/index.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { withProblemResponses } from './http/openapi-errors.js';
 import { sendProblem } from './http/problem.js';
 import { requestLimiter } from './http/rate-limit.js';
 import { docsContentSecurityPolicy, securityHeaders } from './http/security-headers.js';
-import { messagingRoutes } from './messaging/messaging.routes.js';
-import { type WebhookSecrets, webhookRoutes } from './messaging/webhook.routes.js';
+import { messagingRoutes, type WebhookSecrets, webhookRoutes } from './messaging/index.js';
 import { loggerOptions, type OpsOptions, registerOps } from './ops/index.js';
-import { participantRoutes } from './participants/participant.routes.js';
-import { exceptionRoutes } from './partners/exception.routes.js';
-import { policyRoutes } from './policy/policy.routes.js';
-import { landingRoutes } from './referrals/landing.routes.js';
-import { referralRoutes } from './referrals/referral.routes.js';
-import { dashboardRoutes } from './reports/dashboard.routes.js';
-import { reportRoutes } from './reports/eligibility-accuracy.routes.js';
-import { recoveryRoutes } from './rewards/recovery.routes.js';
-import { rewardRoutes } from './rewards/reward.routes.js';
+import { participantRoutes } from './participants/index.js';
+import { exceptionRoutes } from './partners/index.js';
+import { policyRoutes } from './policy/index.js';
+import { landingRoutes, referralRoutes } from './referrals/index.js';
+import { dashboardRoutes, reportRoutes } from './reports/index.js';
+import { recoveryRoutes, rewardRoutes } from './rewards/index.js';
 import type { Clock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
 import { packageRoot, webDistFolder } from './shared/paths.js';
-import { workspaceRoutes } from './workspaces/workspace.routes.js';
+import { workspaceRoutes } from './workspaces/index.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 

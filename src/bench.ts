@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { createApiKey } from './access/access.service.js';
+import { createApiKey } from './access/index.js';
 import { openDatabase } from './db/client.js';
 import type { Actor } from './shared/actor.js';
 import { newReferralCode } from './shared/ids.js';
 import { packageRoot } from './shared/paths.js';
-import { createWorkspace } from './workspaces/workspace.service.js';
+import { createWorkspace } from './workspaces/index.js';
 
 interface BenchOptions {
   clients: number;

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createApiKey, createUser } from './access/access.service.js';
+import { createApiKey, createUser } from './access/index.js';
 import { loadConfig } from './config.js';
 import { openConfiguredDatabase } from './runtime.js';
 import type { Actor } from './shared/actor.js';
 import { systemClock } from './shared/clock.js';
 import { isAppError } from './shared/errors.js';
 import { ROLES, type Role } from './shared/vocabulary.js';
-import { ensureWorkspace } from './workspaces/workspace.service.js';
+import { ensureWorkspace } from './workspaces/index.js';
 
 const program = new Command()
   .name('rewardloop')

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseSender, type Sender } from './messaging/sender.core.js';
+import { parseSender, type Sender } from './messaging/index.js';
 
 /**
  * Everything the process reads from its environment, read once at start. Core logic never reads

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createApiKey, createUser } from './access/access.service.js';
+import { createApiKey, createUser } from './access/index.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import type { Actor } from './shared/actor.js';
 import { systemClock } from './shared/clock.js';
-import { countWorkspaces, createWorkspace } from './workspaces/workspace.service.js';
+import { countWorkspaces, createWorkspace } from './workspaces/index.js';
 
 export async function openConfiguredDatabase(config: Config, purpose: string): Promise<Database> {
   const database = await openDatabase({

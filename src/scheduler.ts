@@ -10,10 +10,8 @@ import { rowsOf } from './db/json-rows.js';
 import { sessions } from './db/schema.js';
 import { inTransaction } from './db/transaction.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
-import { rulesVersion } from './policy/policy.repo.js';
-import { rulesTerms } from './policy/policy.service.js';
-import { tryAutoApprove } from './rewards/claim.service.js';
-import { lockReward } from './rewards/reward.repo.js';
+import { rulesTerms, rulesVersion } from './policy/index.js';
+import { lockReward, tryAutoApprove } from './rewards/index.js';
 import { systemActor } from './shared/actor.js';
 import type { Clock } from './shared/clock.js';
 

@@ -1,9 +1,7 @@
 import type { Server } from 'node:http';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { createDispatcher } from './messaging/dispatcher.js';
-import { outboxHealth } from './messaging/outbox-status.repo.js';
-import { describeProviders, providersFromConfig } from './messaging/providers/index.js';
+import { createDispatcher, describeProviders, outboxHealth, providersFromConfig } from './messaging/index.js';
 import { announceServer, closeHttpGracefully, newBackupToken } from './ops/index.js';
 import { openConfiguredDatabase, prepareFirstRun } from './runtime.js';
 import { createScheduler } from './scheduler.js';

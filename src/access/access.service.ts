@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Executor } from '../db/client.js';
 import { isUniqueViolation } from '../db/client.js';
 import type { Deps } from '../deps.js';
@@ -6,7 +6,7 @@ import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Role } from '../shared/vocabulary.js';
-import { getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
+import { getWorkspaceOrThrow } from '../workspaces/index.js';
 import {
   type ApiKeyRow,
   deleteSessionByHash,

@@ -1,9 +1,6 @@
 import type { Deps } from '../deps.js';
-import { rulesVersion } from '../policy/policy.repo.js';
-import { rulesTerms } from '../policy/policy.service.js';
-import { approvalBlockers } from '../rewards/approval.core.js';
-import { presentRewards } from '../rewards/reward.presenter.js';
-import { listRewardRows, loadApprovalFacts } from '../rewards/reward.repo.js';
+import { rulesTerms, rulesVersion } from '../policy/index.js';
+import { approvalBlockers, listRewardRows, loadApprovalFacts, presentRewards } from '../rewards/index.js';
 import { type Actor, personOf } from '../shared/actor.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RewardSchema } from '../rewards/reward.schema.js';
+import { RewardSchema } from '../rewards/index.js';
 import {
   AmountSchema,
   CurrencySchema,

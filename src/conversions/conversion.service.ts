@@ -1,23 +1,27 @@
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import { lockName } from '../db/advisory-lock.js';
 import type { Tx } from '../db/client.js';
 import { conversions } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import { openDispute } from '../disputes/dispute.service.js';
+import { openDispute } from '../disputes/index.js';
 import { observeConversion } from '../ops/index.js';
 import {
   addSignals,
   findParticipantByExternalId,
   lockParticipant,
   type ParticipantRow,
-} from '../participants/participant.repo.js';
-import { getDefaultProgram } from '../policy/policy.repo.js';
-import { applyReversals, type ClaimEnv, createClaimForConversion } from '../rewards/claim.service.js';
-import { presentRewardsByIds } from '../rewards/reward.presenter.js';
-import { findLiveRewardForReferred } from '../rewards/reward.repo.js';
+} from '../participants/index.js';
+import { getDefaultProgram } from '../policy/index.js';
+import {
+  applyReversals,
+  type ClaimEnv,
+  createClaimForConversion,
+  findLiveRewardForReferred,
+  presentRewardsByIds,
+} from '../rewards/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';

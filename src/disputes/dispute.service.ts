@@ -1,15 +1,21 @@
 import { and, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Executor, Tx } from '../db/client.js';
 import { disputes, linkClicks, rewardFlags } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import { findParticipant, lockParticipant } from '../participants/participant.repo.js';
-import { getDefaultProgram } from '../policy/policy.repo.js';
-import { type ClaimEnv, recheckReward } from '../rewards/claim.service.js';
-import { latestDispute, referralsOfCustomer } from '../rewards/claim-context.repo.js';
-import { changePayee } from '../rewards/payee.service.js';
-import { findLiveRewardForReferred, findReward, lockReward } from '../rewards/reward.repo.js';
+import { findParticipant, lockParticipant } from '../participants/index.js';
+import { getDefaultProgram } from '../policy/index.js';
+import {
+  type ClaimEnv,
+  changePayee,
+  findLiveRewardForReferred,
+  findReward,
+  latestDispute,
+  lockReward,
+  recheckReward,
+  referralsOfCustomer,
+} from '../rewards/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';

@@ -9,7 +9,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Db } from '../db/client.js';
 import { fromJsonRow, rowsOf } from '../db/json-rows.js';
 import { messageAttempts, messages, participants, rewards, workspaces } from '../db/schema.js';

@@ -1,6 +1,6 @@
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Deps } from '../deps.js';
-import { findParticipant } from '../participants/participant.repo.js';
+import { findParticipant } from '../participants/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { presentMessage } from './message.presenter.js';

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { messages, messageTemplates, type workspaces } from '../db/schema.js';
-import { firstName } from '../participants/identity.core.js';
+import { firstName } from '../participants/index.js';
 import type { Actor } from '../shared/actor.js';
 import { newId } from '../shared/ids.js';
 import { type Channel, type ContactFacts, channelsFor, decideChannel } from './consent.core.js';

@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Executor } from '../db/client.js';
 import type { Deps } from '../deps.js';
 import { systemActor } from '../shared/actor.js';

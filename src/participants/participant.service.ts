@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import { lockName } from '../db/advisory-lock.js';
 import { isUniqueViolation, type Tx } from '../db/client.js';
 import { participants } from '../db/schema.js';
@@ -9,7 +9,7 @@ import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId, newReferralCode } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
-import { getWorkspaceOrThrow, type Workspace } from '../workspaces/workspace.service.js';
+import { getWorkspaceOrThrow, type Workspace } from '../workspaces/index.js';
 import { normalizeEmail, normalizePhone } from './identity.core.js';
 import {
   addSignals,

@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { publicPage } from '../http/public-page.js';
-import { firstName, normalizeEmail, normalizePhone } from '../participants/identity.core.js';
+import { firstName, normalizeEmail, normalizePhone } from '../participants/index.js';
 import { isAppError } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
 import { EmailSchema, NameSchema, text } from '../shared/schemas.js';
-import type { Workspace } from '../workspaces/workspace.service.js';
+import type { Workspace } from '../workspaces/index.js';
 import { recordClick, recordLead, resolveLink } from './landing.service.js';
 
 /**

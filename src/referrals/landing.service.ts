@@ -1,17 +1,17 @@
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import { normalizeEmail } from '../participants/identity.core.js';
 import {
   addSignals,
   findParticipantByCode,
   findParticipantByEmail,
   findParticipantByPhone,
+  insertParticipant,
+  normalizeEmail,
   type ParticipantRow,
-} from '../participants/participant.repo.js';
-import { insertParticipant } from '../participants/participant.service.js';
+} from '../participants/index.js';
 import { systemActor } from '../shared/actor.js';
 import { newId, REFERRAL_CODE_SHAPE } from '../shared/ids.js';
-import { findWorkspaceBySlug, type Workspace } from '../workspaces/workspace.service.js';
+import { findWorkspaceBySlug, type Workspace } from '../workspaces/index.js';
 import { findClickOfReferrer, findReferralBetween, insertClick, linkClickToReferred } from './landing.repo.js';
 import { insertReferral } from './referral.service.js';
 

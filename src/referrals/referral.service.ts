@@ -1,17 +1,23 @@
 import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import { type Executor, isUniqueViolation, type Tx } from '../db/client.js';
 import { conversions, disputes, participants, referrals, rewards } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import { openDispute } from '../disputes/dispute.service.js';
-import { addSignals, findParticipant, lockParticipant } from '../participants/participant.repo.js';
-import { getDefaultProgram } from '../policy/policy.repo.js';
-import { type ClaimEnv, createClaimForConversion, recheckReward } from '../rewards/claim.service.js';
-import { latestDispute, referralsOfCustomer } from '../rewards/claim-context.repo.js';
-import { isOpen } from '../rewards/lifecycle.core.js';
-import { findLiveRewardForReferred, statusIn } from '../rewards/reward.repo.js';
+import { openDispute } from '../disputes/index.js';
+import { addSignals, findParticipant, lockParticipant } from '../participants/index.js';
+import { getDefaultProgram } from '../policy/index.js';
+import {
+  type ClaimEnv,
+  createClaimForConversion,
+  findLiveRewardForReferred,
+  isOpen,
+  latestDispute,
+  recheckReward,
+  referralsOfCustomer,
+  statusIn,
+} from '../rewards/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/json-rows.js';
-import { statusList } from '../rewards/reward.repo.js';
+import { statusList } from '../rewards/index.js';
 
 /**
  * The dashboard's totals over rewards created since `since`. Reward cost counts live rewards that

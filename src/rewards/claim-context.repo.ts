@@ -17,16 +17,16 @@ import type {
   rewardPolicies,
 } from '../db/schema.js';
 import { conversions as conversionsTable, disputes as disputesTable } from '../db/schema.js';
-import { DISPOSABLE_DOMAINS } from '../eligibility/disposable-domains.js';
 import type {
   DisputeFacts,
   EligibilityContext,
   ExceptionFacts,
   PersonFacts,
   ReferralFacts,
-} from '../eligibility/eligibility.types.js';
-import type { ParticipantRow } from '../participants/participant.repo.js';
-import type { ProgramRulesTerms } from '../policy/rules.core.js';
+} from '../eligibility/index.js';
+import { DISPOSABLE_DOMAINS } from '../eligibility/index.js';
+import type { ParticipantRow } from '../participants/index.js';
+import type { ProgramRulesTerms } from '../policy/index.js';
 import type { RewardStatus } from './lifecycle.core.js';
 import { statusList } from './reward.repo.js';
 

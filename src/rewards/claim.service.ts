@@ -5,7 +5,7 @@
  * so two events about one customer never interleave.
  */
 import { and, eq } from 'drizzle-orm';
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
 import {
   conversions,
@@ -16,13 +16,10 @@ import {
   rewardFlags,
   workspaces,
 } from '../db/schema.js';
-import { evaluateEligibility } from '../eligibility/eligibility.core.js';
-import { activeExceptions, type FlagType } from '../eligibility/eligibility.types.js';
-import { queueRewardReady } from '../messaging/outbox.service.js';
-import { findParticipant, lockParticipant, type ParticipantRow } from '../participants/participant.repo.js';
-import { rulesVersion } from '../policy/policy.repo.js';
-import { policyTerms, rulesTerms } from '../policy/policy.service.js';
-import { holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
+import { activeExceptions, evaluateEligibility, type FlagType } from '../eligibility/index.js';
+import { queueRewardReady } from '../messaging/index.js';
+import { findParticipant, lockParticipant, type ParticipantRow } from '../participants/index.js';
+import { holdUntil, type ProgramRulesTerms, policyTerms, rulesTerms, rulesVersion } from '../policy/index.js';
 import type { Actor } from '../shared/actor.js';
 import { personOf, systemActor } from '../shared/actor.js';
 import { canonicalJson } from '../shared/canonical.js';

@@ -1,9 +1,8 @@
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
-import { activeExceptions } from '../eligibility/eligibility.types.js';
-import { lockParticipant } from '../participants/participant.repo.js';
-import { policyVersion } from '../policy/policy.repo.js';
-import { policyTerms } from '../policy/policy.service.js';
+import { activeExceptions } from '../eligibility/index.js';
+import { lockParticipant } from '../participants/index.js';
+import { policyTerms, policyVersion } from '../policy/index.js';
 import { AppError } from '../shared/errors.js';
 import { type ClaimEnv, recordExceptionMakers, reviseClaim } from './claim.service.js';
 import {

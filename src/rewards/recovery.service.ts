@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';

@@ -1,10 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { historyOf } from '../audit/audit.repo.js';
+import { historyOf } from '../audit/index.js';
 import type { Executor } from '../db/client.js';
 import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
 import { type auditEvents, recoveryTasks } from '../db/schema.js';
-import { presentMessage } from '../messaging/message.presenter.js';
-import type { MessageRow } from '../messaging/outbox.service.js';
+import type { MessageRow } from '../messaging/index.js';
+import { presentMessage } from '../messaging/index.js';
 import { approvalsRequired, makersOf } from './approval.core.js';
 import { latestDispute } from './claim-context.repo.js';
 import {

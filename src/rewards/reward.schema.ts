@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FLAG_TYPES } from '../eligibility/eligibility.types.js';
-import { REWARD_TYPES } from '../policy/policy.core.js';
+import { FLAG_TYPES } from '../eligibility/index.js';
+import { REWARD_TYPES } from '../policy/index.js';
 import {
   AmountSchema,
   IdSchema,

@@ -1,13 +1,12 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
 import { disputes, rewardApprovals, rewardFlags, workspaces } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import { queueReferrerMessages } from '../messaging/outbox.service.js';
-import { findParticipant } from '../participants/participant.repo.js';
-import { currentPolicy, rulesVersion } from '../policy/policy.repo.js';
-import { rulesTerms } from '../policy/policy.service.js';
+import { queueReferrerMessages } from '../messaging/index.js';
+import { findParticipant } from '../participants/index.js';
+import { currentPolicy, rulesTerms, rulesVersion } from '../policy/index.js';
 import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';

@@ -1,12 +1,12 @@
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import { queueReferrerMessages } from '../messaging/outbox.service.js';
-import { findParticipant } from '../participants/participant.repo.js';
-import { currentPolicy } from '../policy/policy.repo.js';
+import { queueReferrerMessages } from '../messaging/index.js';
+import { findParticipant } from '../participants/index.js';
+import { currentPolicy } from '../policy/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
-import { getWorkspaceOrThrow } from '../workspaces/workspace.service.js';
+import { getWorkspaceOrThrow } from '../workspaces/index.js';
 import { lockReward, updateRewardFrom } from './reward.repo.js';
 import { getReward } from './reward.service.js';
 

@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
 import type { Actor } from '../shared/actor.js';
 import { nextStatus, type RewardAction, transitionError } from './lifecycle.core.js';

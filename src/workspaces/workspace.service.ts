@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { recordAudit } from '../audit/audit.repo.js';
+import { recordAudit } from '../audit/index.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/client.js';
 import { programRules, programs, rewardPolicies, workspaces } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { DEFAULT_POLICY } from '../policy/policy.core.js';
-import { DEFAULT_RULES } from '../policy/rules.core.js';
+import { DEFAULT_POLICY, DEFAULT_RULES } from '../policy/index.js';
 import { type Actor, systemActor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
 import {

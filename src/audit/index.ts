@@ -1,0 +1,6 @@
+/**
+ * Audit: the append-only log every change writes, and its reader.
+ * The feature's front door: other features import only from here.
+ */
+export { historyOf, recordAudit } from './audit.repo.js';
+export { auditRoutes } from './audit.routes.js';

@@ -1,0 +1,6 @@
+/**
+ * Conversions: events from CRMs and billing (sales, refunds), recorded once, applied to claims.
+ * The feature's front door: other features import only from here.
+ */
+export { conversionRoutes } from './conversion.routes.js';
+export { linkAwaitingConversions } from './conversion.service.js';

@@ -1,0 +1,12 @@
+/**
+ * Messaging: the outbox, templates, consent, providers and their webhooks.
+ * The feature's front door: other features import only from here.
+ */
+export { createDispatcher } from './dispatcher.js';
+export { presentMessage } from './message.presenter.js';
+export { messagingRoutes } from './messaging.routes.js';
+export { type MessageRow, queueReferrerMessages, queueRewardReady } from './outbox.service.js';
+export { outboxHealth } from './outbox-status.repo.js';
+export { describeProviders, providersFromConfig } from './providers/index.js';
+export { parseSender, type Sender } from './sender.core.js';
+export { type WebhookSecrets, webhookRoutes } from './webhook.routes.js';

@@ -1,0 +1,17 @@
+/**
+ * Participants: referrers and referred customers, their identity signals and links.
+ * The feature's front door: other features import only from here.
+ */
+export { emailDomain, firstName, normalizeEmail, normalizeLoose, normalizePhone } from './identity.core.js';
+export {
+  addSignals,
+  findParticipant,
+  findParticipantByCode,
+  findParticipantByEmail,
+  findParticipantByExternalId,
+  findParticipantByPhone,
+  lockParticipant,
+  type ParticipantRow,
+} from './participant.repo.js';
+export { participantRoutes } from './participant.routes.js';
+export { insertParticipant } from './participant.service.js';

@@ -1,0 +1,6 @@
+/**
+ * Referrals: who referred whom (links, codes, by hand) and the landing pages.
+ * The feature's front door: other features import only from here.
+ */
+export { landingRoutes } from './landing.routes.js';
+export { referralRoutes } from './referral.routes.js';

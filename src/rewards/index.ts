@@ -1,0 +1,28 @@
+/**
+ * Rewards: the claim engine, the lifecycle, approval decisions and fulfilment.
+ * The feature's front door: other features import only from here.
+ */
+export { approvalBlockers, type MakerReason } from './approval.core.js';
+export {
+  applyReversals,
+  type ClaimEnv,
+  createClaimForConversion,
+  recheckReward,
+  tryAutoApprove,
+} from './claim.service.js';
+export { latestDispute, referralsOfCustomer } from './claim-context.repo.js';
+export { isOpen } from './lifecycle.core.js';
+export { changePayee } from './payee.service.js';
+export { recoveryRoutes } from './recovery.routes.js';
+export { presentRewards, presentRewardsByIds } from './reward.presenter.js';
+export {
+  findLiveRewardForReferred,
+  findReward,
+  listRewardRows,
+  loadApprovalFacts,
+  lockReward,
+  statusIn,
+  statusList,
+} from './reward.repo.js';
+export { rewardRoutes } from './reward.routes.js';
+export { CheckResultSchema, RewardSchema } from './reward.schema.js';
