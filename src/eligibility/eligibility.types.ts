@@ -1,5 +1,5 @@
 import type { ReferralEvidence } from '../db/schema.js';
-import type { ProgramRulesTerms } from '../policy/index.js';
+import type { ProgramRulesTerms } from '../policy/rules.core.js';
 import type { ConversionType, ParticipantKind } from '../shared/vocabulary.js';
 
 export const FLAG_TYPES = [

@@ -7,7 +7,7 @@
  * wrote a partner exception that shapes it. No maker approves that claim, in any round, and the
  * owner whose opt-in is the auto-approval record is no exception (that claim goes to a person).
  */
-import { amountAbove, type ProgramRulesTerms } from '../policy/index.js';
+import { amountAbove, type ProgramRulesTerms } from '../policy/rules.core.js';
 import type { RewardStatus } from './lifecycle.core.js';
 
 export const MAKER_REASONS = ['created', 'amount_changed', 'payee_changed', 'partner_exception'] as const;

@@ -7,7 +7,7 @@
  * exact for every amount up to 10^12 minor units and every rate up to 100%.
  */
 
-import { formatRate, ordinal, type PolicyTerms, REWARD_TYPE_LABEL, type Tier } from '../policy/index.js';
+import { formatRate, ordinal, type PolicyTerms, REWARD_TYPE_LABEL, type Tier } from '../policy/policy.core.js';
 import { formatMoney } from '../shared/currency.js';
 
 export const BPS_DENOMINATOR = 10_000;

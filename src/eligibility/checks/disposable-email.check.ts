@@ -1,4 +1,4 @@
-import { emailDomain } from '../../participants/index.js';
+import { emailDomain } from '../../participants/identity.core.js';
 import type { Check } from '../eligibility.types.js';
 
 export const disposableEmail: Check = {

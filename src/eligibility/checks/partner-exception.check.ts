@@ -1,4 +1,4 @@
-import { formatRate } from '../../policy/index.js';
+import { formatRate } from '../../policy/policy.core.js';
 import { activeExceptions, type Check } from '../eligibility.types.js';
 
 /** A partner with a rule of its own: a person confirms the exception applies. */

@@ -1,4 +1,4 @@
-import { programActiveAt } from '../../policy/index.js';
+import { programActiveAt } from '../../policy/rules.core.js';
 import type { Check } from '../eligibility.types.js';
 
 /** The referrer may refer (kind), the program was running, caps are not reached, not themselves. */

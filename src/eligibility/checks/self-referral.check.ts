@@ -1,4 +1,4 @@
-import { normalizeLoose } from '../../participants/index.js';
+import { normalizeLoose } from '../../participants/identity.core.js';
 import type { Check, ScoreSignal, SignalFact } from '../eligibility.types.js';
 
 /**
