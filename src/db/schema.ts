@@ -21,65 +21,33 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { FLAG_TYPES, RECOMMENDATIONS } from '../eligibility/flag.core.js';
+import { CHANNELS, SKIP_REASONS } from '../messaging/consent.core.js';
+import { MESSAGE_STATUSES } from '../messaging/message-status.core.js';
+import { MESSAGE_KINDS } from '../messaging/templates.core.js';
+import { REWARD_TYPES, THANK_CHANNELS } from '../policy/policy.core.js';
+import { REWARD_STATUSES } from '../rewards/lifecycle.core.js';
+import { ACTOR_TYPES } from '../shared/actor.js';
+import { CONVERSION_TYPES, PARTICIPANT_KINDS, ROLES } from '../shared/vocabulary.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const money = (name: string) => bigint(name, { mode: 'number' });
 
-export const roleEnum = pgEnum('role', ['owner', 'finance', 'staff', 'viewer']);
-export const participantKindEnum = pgEnum('participant_kind', ['customer', 'partner', 'employee']);
+// Each closed list is written once, in the core that decides with it; the enums are built from it.
+export const roleEnum = pgEnum('role', ROLES);
+export const participantKindEnum = pgEnum('participant_kind', PARTICIPANT_KINDS);
 export const referralSourceEnum = pgEnum('referral_source', ['link', 'code', 'manual', 'import']);
-export const conversionTypeEnum = pgEnum('conversion_type', [
-  'deal_won',
-  'job_invoiced',
-  'invoice_paid',
-  'refund',
-  'chargeback',
-]);
-export const rewardTypeEnum = pgEnum('reward_type', [
-  'gift_card',
-  'commission_share',
-  'account_credit',
-  'discount_code',
-  'custom',
-  'none',
-]);
-export const thankChannelEnum = pgEnum('thank_channel', ['email', 'sms', 'email_and_sms']);
-export const rewardStatusEnum = pgEnum('reward_status', [
-  'in_review',
-  'pending',
-  'sent',
-  'thanked',
-  'declined',
-  'failed',
-  'rejected',
-  'reversed',
-]);
-export const recommendationEnum = pgEnum('recommendation', ['eligible', 'needs_review', 'ineligible']);
-export const flagTypeEnum = pgEnum('flag_type', [
-  'self_referral',
-  'duplicate_claim',
-  'disputed_attribution',
-  'partner_exception',
-  'velocity',
-  'disposable_email',
-  'refunded',
-  'existing_customer',
-]);
-export const actorTypeEnum = pgEnum('actor_type', ['user', 'api_key', 'system']);
-export const messageChannelEnum = pgEnum('message_channel', ['email', 'sms']);
-export const messageKindEnum = pgEnum('message_kind', ['thank_you', 'reward_ready', 'reward_issued']);
-export const messageStatusEnum = pgEnum('message_status', [
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'failed',
-  'skipped',
-  'cancelled',
-  /** The provider refused our configuration (sender, credentials); waits for a fixed one. */
-  'held',
-]);
-export const skipReasonEnum = pgEnum('skip_reason', ['no_consent', 'do_not_contact', 'no_address', 'daily_cap']);
+export const conversionTypeEnum = pgEnum('conversion_type', CONVERSION_TYPES);
+export const rewardTypeEnum = pgEnum('reward_type', REWARD_TYPES);
+export const thankChannelEnum = pgEnum('thank_channel', THANK_CHANNELS);
+export const rewardStatusEnum = pgEnum('reward_status', REWARD_STATUSES);
+export const recommendationEnum = pgEnum('recommendation', RECOMMENDATIONS);
+export const flagTypeEnum = pgEnum('flag_type', FLAG_TYPES);
+export const actorTypeEnum = pgEnum('actor_type', ACTOR_TYPES);
+export const messageChannelEnum = pgEnum('message_channel', CHANNELS);
+export const messageKindEnum = pgEnum('message_kind', MESSAGE_KINDS);
+export const messageStatusEnum = pgEnum('message_status', MESSAGE_STATUSES);
+export const skipReasonEnum = pgEnum('skip_reason', SKIP_REASONS);
 export const signalKindEnum = pgEnum('signal_kind', ['ip', 'device', 'payment_fingerprint']);
 export const disputeStatusEnum = pgEnum('dispute_status', ['open', 'resolved']);
 export const recoveryKindEnum = pgEnum('recovery_kind', ['clawback', 'recovery', 'review']);

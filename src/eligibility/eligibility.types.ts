@@ -1,18 +1,9 @@
 import type { ReferralEvidence } from '../db/schema.js';
 import type { ProgramRulesTerms } from '../policy/rules.core.js';
 import type { ConversionType, ParticipantKind } from '../shared/vocabulary.js';
+import type { FlagType, Recommendation } from './flag.core.js';
 
-export const FLAG_TYPES = [
-  'self_referral',
-  'duplicate_claim',
-  'disputed_attribution',
-  'partner_exception',
-  'velocity',
-  'disposable_email',
-  'refunded',
-  'existing_customer',
-] as const;
-export type FlagType = (typeof FLAG_TYPES)[number];
+export { FLAG_TYPES, type FlagType, RECOMMENDATIONS, type Recommendation } from './flag.core.js';
 
 export const CHECK_TYPES = [
   'conversion_confirmed',
@@ -26,8 +17,6 @@ export const CHECK_TYPES = [
   'existing_customer',
 ] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
-
-export type Recommendation = 'eligible' | 'needs_review' | 'ineligible';
 
 export interface SignalFact {
   kind: 'ip' | 'device' | 'payment_fingerprint';

@@ -4,8 +4,10 @@
  * Order of reasons: do-not-contact overrides everything; then a missing address (nothing to
  * send to); then missing consent for that channel.
  */
-export type Channel = 'email' | 'sms';
-export type SkipReason = 'no_consent' | 'do_not_contact' | 'no_address' | 'daily_cap';
+export const CHANNELS = ['email', 'sms'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export const SKIP_REASONS = ['no_consent', 'do_not_contact', 'no_address', 'daily_cap'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export interface ContactFacts {
   email: string | null;

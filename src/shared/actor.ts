@@ -1,12 +1,15 @@
 import type { Role } from './vocabulary.js';
 
+export const ACTOR_TYPES = ['user', 'api_key', 'system'] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
 /**
  * Who is acting: a signed-in user, an API key, or the system itself (workers, auto-approval).
  * Every layer speaks it (services, the audit trail, the HTTP layer), so it lives below them all;
  * access/ decides who a request's actor is and what its role may do.
  */
 export interface Actor {
-  type: 'user' | 'api_key' | 'system';
+  type: ActorType;
   id: string;
   name: string;
   role: Role | 'system';
