@@ -1,63 +1,11 @@
 import { z } from 'zod';
 import { RewardSchema } from '../rewards/index.js';
-import {
-  AmountSchema,
-  CurrencySchema,
-  EventTimeSchema,
-  IdSchema,
-  PageQuerySchema,
-  TimestampSchema,
-  text,
-} from '../shared/schemas.js';
+import { IdSchema, PageQuerySchema, TimestampSchema } from '../shared/schemas.js';
 import { CONVERSION_TYPES } from '../shared/vocabulary.js';
+import type { ConversionInputSchema } from './conversion-input.schema.js';
 
-const REVERSALS = ['refund', 'chargeback'];
-
-export const ConversionInputSchema = z
-  .strictObject({
-    externalId: text(200, 1).meta({
-      description: 'The event id in your CRM or billing system; with `source`, it makes the event idempotent.',
-    }),
-    source: z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9_.-]{0,63}$/,
-        'Must be 1–64 lowercase letters, digits, dots, dashes or underscores (e.g. hubspot).',
-      )
-      .optional(),
-    type: z.enum(CONVERSION_TYPES),
-    referredId: IdSchema.optional(),
-    referredExternalId: text(200, 1).optional(),
-    amount: AmountSchema,
-    currency: CurrencySchema,
-    occurredAt: EventTimeSchema.optional(),
-    originalExternalId: text(200, 1).optional(),
-    paymentFingerprint: text(200, 1).optional(),
-  })
-  .superRefine((event, ctx) => {
-    const reversal = REVERSALS.includes(event.type);
-    if (!reversal && !event.referredId && !event.referredExternalId) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['referredId'],
-        message: 'Name the referred customer: referredId or referredExternalId.',
-      });
-    }
-    if (reversal && !event.originalExternalId && !event.referredId && !event.referredExternalId) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['originalExternalId'],
-        message: 'A refund or chargeback names the conversion it reverses (originalExternalId) or the customer.',
-      });
-    }
-    if (!reversal && event.originalExternalId) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['originalExternalId'],
-        message: 'Only refunds and chargebacks reverse another conversion.',
-      });
-    }
-  });
+// The input lives apart from the results so a browser form can use it without the rewards feature.
+export { ConversionInputSchema } from './conversion-input.schema.js';
 
 export const CONVERSION_OUTCOMES = [
   'reward_created',

@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ConversionInputSchema, type ConversionOutcome } from '../../../src/conversions/conversion.schema.js';
+import type { ConversionOutcome } from '../../../src/conversions/conversion.schema.js';
+import { ConversionInputSchema } from '../../../src/conversions/conversion-input.schema.js';
 import { CONVERSION_TYPES, type ConversionType, isReversal } from '../../../src/shared/vocabulary.js';
 import { type Conversion, type ConversionResult, get, type Page, type Participant, post } from '../api';
 import { useCan } from '../app';
