@@ -86,14 +86,16 @@ const IMPURE_PACKAGE =
   /^(drizzle-orm|pg|@electric-sql\/|fastify|@fastify\/|nodemailer|prom-client|pino|node:(fs|net|http|https|child_process))/;
 
 /**
- * A pure module of the functional core: `*.core.ts`, `*.types.ts` or an eligibility `*.check.ts`
- * that imports only shared/, other pure modules and packages that do no I/O.
+ * A pure module of the functional core: `*.core.ts`, `*.types.ts`, an eligibility `*.check.ts`, or
+ * a `*.schema.ts` contract, that imports only shared/, other pure modules and packages that do no
+ * I/O. (Contracts compose: one feature's response embeds another's, and the web app reads them, so
+ * going through an index.ts would drag services and routes into the browser's type graph.)
  */
 function isPure(path: string, seen = new Set<string>()): boolean {
   if (seen.has(path)) return true;
   seen.add(path);
   const file = byPath.get(path);
-  if (!file || !/\.(core|types|check)\.ts$/.test(path)) return false;
+  if (!file || !/\.(core|types|check|schema)\.ts$/.test(path)) return false;
   return (
     file.packages.every((name) => !IMPURE_PACKAGE.test(name)) &&
     file.imports.every(

@@ -309,13 +309,18 @@ describe('a partner exception makes its author a maker', () => {
     return { claim, flag, exception };
   }
 
-  it('refuses the finance person who wrote the exception, after they resolved its flag', async () => {
+  it('refuses the finance person who wrote the exception: neither clearing its flag nor approving', async () => {
     const { claim, flag } = await partnerClaim(fiona);
-    json(await fiona.post(`/v1/rewards/${claim.id}/flags/${flag.id}/resolve`, { reason: 'Matches the deal' }), 200);
+    expect(
+      json(await fiona.post(`/v1/rewards/${claim.id}/flags/${flag.id}/resolve`, { reason: 'Matches the deal' }), 409)
+        .code,
+    ).toBe('maker_checker');
+    json(await frank.post(`/v1/rewards/${claim.id}/flags/${flag.id}/resolve`, { reason: 'Matches the deal' }), 200);
     const refused = json(await fiona.post(`/v1/rewards/${claim.id}/approve`, {}), 409);
     expect(refused).toMatchObject({ code: 'maker_checker' });
     expect(refused.detail).toContain('partner exception');
-    expect(json(await frank.post(`/v1/rewards/${claim.id}/approve`, {}), 200).status).toBe('pending');
+    const gina = await t.as('finance', 'Gina');
+    expect(json(await gina.post(`/v1/rewards/${claim.id}/approve`, {}), 200).status).toBe('pending');
   });
 
   it('still refuses them after they revoke the exception that set the amount', async () => {
@@ -435,5 +440,120 @@ describe('a second identity of the same person is still that person', () => {
     expect(done.approvals.map((a: { approverId: string }) => a.approverId)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^usr_/)]),
     );
+  });
+});
+
+describe('auto-approval only approves claims exactly as the engine made them, under the opt-in in force', () => {
+  let t: TestApp;
+  let staff: Api;
+  let frank: Api;
+  let oscar: Api;
+  const autoRules = { ...baseRules, holdDays: 1, autoApproval: { enabled: true, maxAmount: 10_000 } };
+  beforeAll(async () => {
+    t = await startTestApp();
+    staff = await t.as('staff', 'Sally');
+    frank = await t.as('finance', 'Frank');
+    oscar = await t.as('owner', 'Oscar');
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 2500, currency: 'USD' }), 200);
+  });
+  afterAll(() => t.close());
+  const afterHold = async () => {
+    t.clock.advance(49 * HOUR);
+    await autoApproveDueClaims(t.deps);
+  };
+  const statusOf = async (id: string) => json(await t.owner.get(`/v1/rewards/${id}`), 200).status;
+
+  it('leaves a claim whose amount finance raised for a person', async () => {
+    json(await t.owner.put('/v1/program-rules', autoRules), 200);
+    const { reward } = await newClaim(staff);
+    json(await frank.post(`/v1/rewards/${reward.id}/adjust`, { amount: 10_000, reason: 'Loyal customer' }), 200);
+    await afterHold();
+    expect(await statusOf(reward.id)).toBe('in_review');
+  });
+
+  it('leaves a late attribution (a referral recorded after the sale) for a person, however it is dated', async () => {
+    json(await t.owner.put('/v1/program-rules', autoRules), 200);
+    const friend = await newParticipant(staff);
+    const carol = await newParticipant(t.owner, { name: 'Carol' });
+    const sale = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'carol-sale',
+        type: 'deal_won',
+        referredId: carol.id,
+        amount: 50_000,
+        currency: 'USD',
+      }),
+      201,
+    );
+    expect(sale.outcome).toBe('no_referral');
+    t.clock.advance(HOUR);
+    await newReferral(staff, friend.id, carol.id, { referredAt: '2020-01-01T00:00:00Z' });
+    const [claim] = json(await t.owner.get(`/v1/rewards?referredId=${carol.id}`), 200).items;
+    await afterHold();
+    expect(await statusOf(claim.id)).toBe('in_review');
+  });
+
+  it('stops when the owner turns it off, even for claims judged while it was on', async () => {
+    json(await t.owner.put('/v1/program-rules', autoRules), 200);
+    const { reward } = await newClaim(staff);
+    json(await t.owner.put('/v1/program-rules', { ...autoRules, autoApproval: { enabled: false } }), 200);
+    await afterHold();
+    expect(await statusOf(reward.id)).toBe('in_review');
+  });
+
+  it('is signed by whoever last published the rules: a second owner cannot widen them in the first one’s name', async () => {
+    const first = json(await t.owner.put('/v1/program-rules', { ...autoRules, twoApproversAbove: 2000 }), 200);
+    const widened = json(await oscar.put('/v1/program-rules', autoRules), 200);
+    expect(widened.autoApproval.enabledBy).not.toBe(first.autoApproval.enabledBy);
+    const { reward } = await newClaim(oscar);
+    await afterHold();
+    // Oscar signed the opt-in he published, so his own claim goes to a person.
+    expect(await statusOf(reward.id)).toBe('in_review');
+  });
+});
+
+describe('an approval is of the claim the approver saw', () => {
+  let t: TestApp;
+  let f1: Api;
+  let f2: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    f1 = await t.as('finance', 'Fay');
+    f2 = await t.as('finance', 'Finn');
+  });
+  afterAll(() => t.close());
+
+  it('refuses an approval of a round that has since changed, saying what changed', async () => {
+    const { reward } = await newClaim(t.owner);
+    const seen = json(await f1.get('/v1/approvals?limit=100'), 200).items.find(
+      (i: { reward: { id: string } }) => i.reward.id === reward.id,
+    ).reward;
+    json(await f2.post(`/v1/rewards/${reward.id}/adjust`, { amount: 499_999, reason: 'Just under the line' }), 200);
+    const refused = json(
+      await f1.post(`/v1/rewards/${reward.id}/approve`, { note: 'Clean', reviewRound: seen.reviewRound }),
+      409,
+    );
+    expect(refused).toMatchObject({ code: 'stale_review', field: 'reviewRound', reviewRound: 2 });
+    expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('in_review');
+    expect(json(await f1.post(`/v1/rewards/${reward.id}/approve`, { reviewRound: 2 }), 200).status).toBe('pending');
+  });
+
+  it('makes whoever recorded the referral a maker: they chose the payee', async () => {
+    const referrer = await newParticipant(t.owner);
+    const customer = await newParticipant(t.owner);
+    await newReferral(f1, referrer.id, customer.id);
+    const claim = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'deal-attributed',
+        type: 'deal_won',
+        referredId: customer.id,
+        amount: 100_000,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+    const refused = json(await f1.post(`/v1/rewards/${claim.id}/approve`, {}), 409);
+    expect(refused.detail).toContain('recorded the referral');
+    expect(json(await f2.post(`/v1/rewards/${claim.id}/approve`, {}), 200).status).toBe('pending');
   });
 });

@@ -26,6 +26,15 @@ describe('referral links', () => {
     });
   const pathOf = (url: string) => new URL(url).pathname;
 
+  it('names the business once in the page title, escaped once', async () => {
+    json(await t.owner.patch('/v1/workspace', { companyName: 'Bob & Sons <Roofing>' }), 200);
+    const ann = await newParticipant(t.owner, { name: 'Ann Lee' });
+    const page = await visit(pathOf(ann.referralUrl));
+    expect(page.body).toContain('<title>Bob &amp; Sons &lt;Roofing&gt;: referred by Ann</title>');
+    expect(page.body).not.toContain('&amp;amp;');
+    json(await t.owner.patch('/v1/workspace', { companyName: null }), 200);
+  });
+
   it('shows a lead form, records the click, and turns the visitor into a referral with evidence', async () => {
     const jessica = await newParticipant(t.owner, { name: 'Jessica Alvarez' });
     const page = await visit(pathOf(jessica.referralUrl));

@@ -12,6 +12,29 @@ export async function findActiveKeyByHash(db: Executor, keyHash: string) {
   return rows[0];
 }
 
+/**
+ * Whether the person behind an id still acts in the workspace: a user not disabled, a key not
+ * revoked. The system and the CLI always do. (An auto-approval opt-in signed by someone who left
+ * stops approving.)
+ */
+export async function isPersonActive(db: Executor, workspaceId: string, personId: string): Promise<boolean> {
+  if (personId.startsWith('usr_')) {
+    const rows = await db
+      .select({ disabledAt: users.disabledAt })
+      .from(users)
+      .where(and(eq(users.workspaceId, workspaceId), eq(users.id, personId)));
+    return rows.length === 1 && rows[0]?.disabledAt === null;
+  }
+  if (personId.startsWith('key_')) {
+    const rows = await db
+      .select({ revokedAt: apiKeys.revokedAt })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.id, personId)));
+    return rows.length === 1 && rows[0]?.revokedAt === null;
+  }
+  return true;
+}
+
 export async function touchKey(db: Executor, workspaceId: string, id: string, at: Date) {
   await db
     .update(apiKeys)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CheckResultSchema, RewardSchema } from '../rewards/index.js';
+import { CheckResultSchema, RewardSchema } from '../rewards/reward.schema.js';
 
 /** A claim waiting for a decision, with what the reviewer needs beside it. */
 export const ApprovalItemSchema = z

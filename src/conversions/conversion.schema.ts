@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RewardSchema } from '../rewards/index.js';
+import { RewardSchema } from '../rewards/reward.schema.js';
 import { IdSchema, PageQuerySchema, TimestampSchema } from '../shared/schemas.js';
 import { CONVERSION_TYPES } from '../shared/vocabulary.js';
 import type { ConversionInputSchema } from './conversion-input.schema.js';

@@ -26,6 +26,7 @@ import { CHANNELS, SKIP_REASONS } from '../messaging/consent.core.js';
 import { MESSAGE_STATUSES } from '../messaging/message-status.core.js';
 import { MESSAGE_KINDS } from '../messaging/templates.core.js';
 import { REWARD_TYPES, THANK_CHANNELS } from '../policy/policy.core.js';
+import type { MakerReason } from '../rewards/approval.core.js';
 import { REWARD_STATUSES } from '../rewards/lifecycle.core.js';
 import { ACTOR_TYPES } from '../shared/actor.js';
 import { CONVERSION_TYPES, PARTICIPANT_KINDS, ROLES } from '../shared/vocabulary.js';
@@ -608,7 +609,7 @@ export const rewardMakers = pgTable(
     rewardId: text('reward_id').notNull(),
     makerId: text('maker_id').notNull(),
     makerName: text('maker_name').notNull(),
-    reason: text('reason').$type<'created' | 'amount_changed' | 'payee_changed' | 'partner_exception'>().notNull(),
+    reason: text('reason').$type<MakerReason>().notNull(),
     /** The review round the change started (or the round it was made in). */
     round: integer('round').notNull(),
     detail: text('detail'),

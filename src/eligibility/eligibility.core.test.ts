@@ -455,7 +455,9 @@ describe('existing customers claimed through a referral', () => {
     ['code', 'system', 48, true],
     ['code', 'key_crm', 0.5, false], // an integration registering, then naming the code
     ['code', 'key_crm', 2, true],
-    ['manual', 'usr_staff', 500, false], // staff attribute existing people by hand, with evidence
+    ['manual', 'usr_staff', 0.5, false], // staff record a new lead and who sent them
+    ['manual', 'usr_staff', 500, true], // naming a long-known customer as a referral needs a second look
+    ['import', 'usr_staff', 500, true],
   ] as const)('%s recorded by %s, known %sh before → flagged %s', (source, by, hours, flagged) => {
     const outcome = run('existing_customer', {
       ...context(),
@@ -486,6 +488,36 @@ describe('existing customers claimed through a referral', () => {
       knownVia: 'api',
       earlierConversions: [{ externalId: 'inv-7', amount: 9900 }],
     });
+  });
+
+  it('measures "bought before" from when the referral was recorded, whatever referredAt says', () => {
+    const earlier = {
+      id: 'cnv_0',
+      externalId: 'inv-8',
+      source: 'crm',
+      type: 'deal_won',
+      amount: 5000,
+      currency: 'USD',
+      occurredAt: new Date('2026-04-20T00:00:00Z'),
+    };
+    const backdated = referral({
+      source: 'manual',
+      referredAt: new Date('2020-01-01T00:00:00Z'),
+      createdAt: recorded,
+    });
+    const outcome = run('existing_customer', {
+      ...context(),
+      referral: backdated,
+      customerHistory: { ...known(0), earlierConversions: [earlier] },
+    });
+    expect(outcome.flag).toBe('existing_customer');
+    // A historical import keeps its own dates: the referral really came first.
+    const imported = run('existing_customer', {
+      ...context(),
+      referral: { ...backdated, source: 'import' },
+      customerHistory: { ...known(0), earlierConversions: [earlier] },
+    });
+    expect(imported.passed).toBe(true);
   });
 
   it('flags a link claim for a sale made before the link named them', () => {

@@ -171,13 +171,10 @@ export async function updateRules(deps: Deps, actor: Actor, input: ProgramRulesI
     const previous = await currentRules(tx, actor.workspaceId, program.id);
     const enabled = input.autoApproval.enabled;
     const maxAmount = enabled ? input.autoApproval.maxAmount : null;
-    // The owner who turns auto-approval on (or changes its limit) signs every claim it approves.
-    const unchanged = previous.autoApproveEnabled === enabled && previous.autoApproveMaxAmount === maxAmount;
-    const enabledBy = enabled
-      ? unchanged && previous.autoApproveEnabledBy
-        ? previous.autoApproveEnabledBy
-        : personOf(actor)
-      : null;
+    // Whoever publishes rules with auto-approval on signs every claim it approves under them:
+    // the terms it approves under (limits, two-approver threshold) are that person's, so a
+    // second owner widening them cannot approve in the first owner's name.
+    const enabledBy = enabled ? personOf(actor) : null;
     const next = {
       qualifyingTypes: input.qualifyingTypes,
       currency: input.currency,

@@ -18,7 +18,7 @@ import {
   referralsOfCustomer,
   statusIn,
 } from '../rewards/index.js';
-import type { Actor } from '../shared/actor.js';
+import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
@@ -109,7 +109,8 @@ export async function insertReferral(
         source: input.source,
         evidence: input.evidence ?? {},
         referredAt: input.referredAt ? new Date(input.referredAt) : env.at,
-        createdBy: env.actor.id,
+        // The person behind the credential: the referral's recorder is a maker of its claims.
+        createdBy: personOf(env.actor),
         createdByName: env.actor.name,
         createdAt: env.at,
       })

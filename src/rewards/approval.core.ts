@@ -10,11 +10,12 @@
 import { amountAbove, type ProgramRulesTerms } from '../policy/rules.core.js';
 import type { RewardStatus } from './lifecycle.core.js';
 
-export const MAKER_REASONS = ['created', 'amount_changed', 'payee_changed', 'partner_exception'] as const;
+export const MAKER_REASONS = ['created', 'attributed', 'amount_changed', 'payee_changed', 'partner_exception'] as const;
 export type MakerReason = (typeof MAKER_REASONS)[number];
 
 const MAKER_WORDS: Record<MakerReason, string> = {
   created: 'created this claim',
+  attributed: 'recorded the referral that chose its payee',
   amount_changed: 'changed its amount',
   payee_changed: 'changed its payee',
   partner_exception: 'wrote the partner exception that shapes it',
@@ -161,24 +162,53 @@ export type AutoApprovalRules = Pick<
 
 /**
  * Whether the owner's opt-in approves this claim: only a clean claim (eligible, no flag ever
- * raised), at or under the limit, needing one approver, its hold period over, and not made by
- * the owner who opted in (the opt-in is that owner's approval: nobody approves their own claim).
+ * raised), exactly as the engine made it (no person changed its amount or payee since), not
+ * attributed after its sale, at or under the limit, needing one approver, its hold over, and not
+ * made by the owner who opted in (the opt-in is that owner's approval: nobody approves their own
+ * claim). The opt-in must hold both under the claim's rules version and the rules in force now,
+ * signed by the same owner, who is still active: turning it off, or leaving, stops it.
  */
 export function autoApprovalDecision(
-  facts: Omit<ApprovalFacts, 'openFlags' | 'rules'> & { rules: AutoApprovalRules; flagsEver: number },
+  facts: Omit<ApprovalFacts, 'openFlags' | 'rules'> & {
+    rules: AutoApprovalRules;
+    currentRules: AutoApprovalRules;
+    signerActive: boolean;
+    flagsEver: number;
+    /** The referral was recorded after the sale it is paid for (late attribution). */
+    attributedAfterSale: boolean;
+  },
   now: Date,
 ): { approve: true; approverId: string } | { approve: false; reason: string } {
-  const { rules, reward } = facts;
+  const { rules, reward, currentRules } = facts;
   if (!rules.autoApproveEnabled || rules.autoApproveMaxAmount === null || !rules.autoApproveEnabledBy) {
     return { approve: false, reason: 'auto-approval is off' };
   }
+  if (
+    !currentRules.autoApproveEnabled ||
+    currentRules.autoApproveMaxAmount === null ||
+    currentRules.autoApproveEnabledBy !== rules.autoApproveEnabledBy
+  ) {
+    return { approve: false, reason: 'auto-approval was turned off or signed again since this claim was judged' };
+  }
+  if (!facts.signerActive)
+    return { approve: false, reason: 'the owner who turned auto-approval on is no longer active' };
+  if (
+    reward.reviewRound > 1 ||
+    facts.makers.some((maker) => maker.reason !== 'created' && maker.reason !== 'attributed')
+  ) {
+    return { approve: false, reason: 'a person changed this claim: a person must approve it' };
+  }
+  if (facts.attributedAfterSale) return { approve: false, reason: 'the referral was recorded after the sale' };
   if (reward.status !== 'in_review') return { approve: false, reason: `the claim is ${reward.status}` };
   if (reward.recommendation !== 'eligible') return { approve: false, reason: 'the checks did not find it eligible' };
   if (facts.flagsEver > 0) return { approve: false, reason: 'the claim was flagged' };
-  if (reward.currency !== rules.currency || reward.amount > rules.autoApproveMaxAmount) {
+  const limit = Math.min(rules.autoApproveMaxAmount, currentRules.autoApproveMaxAmount);
+  if (reward.currency !== rules.currency || currentRules.currency !== rules.currency || reward.amount > limit) {
     return { approve: false, reason: 'the amount is above the auto-approval limit' };
   }
-  if (approvalsRequired(reward, rules) > 1) return { approve: false, reason: 'the claim needs two approvers' };
+  if (approvalsRequired(reward, rules) > 1 || approvalsRequired(reward, currentRules) > 1) {
+    return { approve: false, reason: 'the claim needs two approvers' };
+  }
   if (reward.holdUntil > now) return { approve: false, reason: 'the hold period is not over' };
   const maker = makerConflict(facts, rules.autoApproveEnabledBy, now);
   if (maker) {

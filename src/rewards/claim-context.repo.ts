@@ -410,3 +410,23 @@ export async function reversalsOf(db: Executor, workspaceId: string, conversionI
     .where(and(eq(conversionsTable.workspaceId, workspaceId), eq(conversionsTable.reversesConversionId, conversionId)))
     .orderBy(conversionsTable.occurredAt);
 }
+
+/**
+ * When the claim's referral was recorded against when its sale happened: a referral recorded
+ * after the sale (late attribution) is legitimate by hand, but never approved without a person.
+ */
+export async function attributionTiming(
+  db: Executor,
+  reward: { workspaceId: string; referralId: string; conversionId: string },
+) {
+  const [row] = rowsOf<{ recorded_at: string | Date; occurred_at: string | Date }>(
+    await db.execute(sql`
+      select f.created_at as recorded_at, c.occurred_at
+      from referrals f, conversions c
+      where f.workspace_id = ${reward.workspaceId} and f.id = ${reward.referralId}
+        and c.workspace_id = ${reward.workspaceId} and c.id = ${reward.conversionId}`),
+  );
+  const recordedAt = row ? new Date(row.recorded_at) : new Date(0);
+  const occurredAt = row ? new Date(row.occurred_at) : new Date(0);
+  return { recordedAt, occurredAt, attributedAfterSale: recordedAt > occurredAt };
+}

@@ -5,6 +5,7 @@
  * so two events about one customer never interleave.
  */
 import { and, eq } from 'drizzle-orm';
+import { isPersonActive } from '../access/index.js';
 import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
 import {
@@ -19,7 +20,14 @@ import {
 import { activeExceptions, evaluateEligibility, type FlagType } from '../eligibility/index.js';
 import { queueRewardReady } from '../messaging/index.js';
 import { findParticipant, lockParticipant, type ParticipantRow } from '../participants/index.js';
-import { holdUntil, type ProgramRulesTerms, policyTerms, rulesTerms, rulesVersion } from '../policy/index.js';
+import {
+  currentRules,
+  holdUntil,
+  type ProgramRulesTerms,
+  policyTerms,
+  rulesTerms,
+  rulesVersion,
+} from '../policy/index.js';
 import type { Actor } from '../shared/actor.js';
 import { personOf, systemActor } from '../shared/actor.js';
 import { canonicalJson } from '../shared/canonical.js';
@@ -28,6 +36,7 @@ import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { autoApprovalDecision } from './approval.core.js';
 import {
+  attributionTiming,
   buildEligibilityContext,
   type ConversionRow,
   clickKeys,
@@ -222,7 +231,16 @@ export async function createClaimForConversion(
     tx,
     workspaceId,
     id,
-    [{ makerId: personOf(env.actor), makerName: env.actor.name, reason: 'created', round: row.reviewRound }],
+    [
+      { makerId: personOf(env.actor), makerName: env.actor.name, reason: 'created', round: row.reviewRound },
+      // Whoever recorded the referral chose the payee: they may not approve the payout either.
+      {
+        makerId: chosen.referral.createdBy,
+        makerName: chosen.referral.createdByName,
+        reason: 'attributed',
+        round: row.reviewRound,
+      },
+    ],
     env.at,
   );
   await recordExceptionMakers(tx, env, row, referrerFacts.exceptions);
@@ -464,7 +482,20 @@ export async function tryAutoApprove(tx: Tx, env: ClaimEnv, reward: RewardRow, r
   const facts = (await loadApprovalFacts(tx, reward.workspaceId, [reward], () => rules)).get(reward.id);
   if (!facts) return false;
   const flagsEver = (await flagsFor(tx, reward.workspaceId, [reward.id])).length;
-  const decision = autoApprovalDecision({ ...facts, rules, flagsEver }, env.at);
+  const inForce = rulesTerms(await currentRules(tx, reward.workspaceId, reward.programId));
+  const signerActive = await isPersonActive(tx, reward.workspaceId, rules.autoApproveEnabledBy);
+  const timing = await attributionTiming(tx, reward);
+  const decision = autoApprovalDecision(
+    {
+      ...facts,
+      rules,
+      currentRules: inForce,
+      signerActive,
+      flagsEver,
+      attributedAfterSale: timing.attributedAfterSale,
+    },
+    env.at,
+  );
   if (!decision.approve) return false;
   const system = systemActor(reward.workspaceId, `Auto-approval (rules v${rules.version})`);
   const record = {

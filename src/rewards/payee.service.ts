@@ -12,7 +12,7 @@ import {
   monthStart,
   referralsOfCustomer,
 } from './claim-context.repo.js';
-import type { RewardRow } from './reward.repo.js';
+import { type RewardRow, recordMakers } from './reward.repo.js';
 import { computeRewardAmount } from './reward-amount.core.js';
 
 /**
@@ -78,6 +78,21 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
     { reason: 'payee_changed', why },
   );
   await recordExceptionMakers(tx, env, updated, facts.exceptions);
+  // Whoever recorded the referral now paid chose this payee too.
+  await recordMakers(
+    tx,
+    workspaceId,
+    reward.id,
+    [
+      {
+        makerId: target.referral.createdBy,
+        makerName: target.referral.createdByName,
+        reason: 'attributed',
+        round: updated.reviewRound,
+      },
+    ],
+    env.at,
+  );
   await recordAudit(tx, env.actor, env.at, {
     action: 'reward.payee_changed',
     objectType: 'reward',

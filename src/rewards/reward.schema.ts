@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FLAG_TYPES } from '../eligibility/index.js';
-import { REWARD_TYPES } from '../policy/index.js';
+import { FLAG_TYPES } from '../eligibility/flag.core.js';
+import { REWARD_TYPES } from '../policy/policy.core.js';
 import {
   AmountSchema,
   IdSchema,
@@ -196,7 +196,15 @@ export const FlagParamsSchema = z.strictObject({ id: IdSchema, flagId: IdSchema 
 
 export const MarkSentSchema = z.strictObject({ note: NoteSchema.optional(), reference: text(200).optional() });
 export const DeclineSchema = z.strictObject({ reason: ReasonSchema });
-export const ApproveSchema = z.strictObject({ note: NoteSchema.optional() });
+export const ApproveSchema = z.strictObject({
+  note: NoteSchema.optional(),
+  /**
+   * The review round the approver looked at (the claim's `reviewRound`). When given, an approval
+   * of a claim that changed since — a new amount or payee — is refused with 409 `stale_review`
+   * instead of approving what the approver did not see. The web app always sends it.
+   */
+  reviewRound: z.int().min(1).max(1_000_000).optional(),
+});
 export const RejectSchema = z.strictObject({ reason: ReasonSchema });
 export const ResolveFlagSchema = z.strictObject({ reason: ReasonSchema });
 export const MarkFailedSchema = z.strictObject({ reason: ReasonSchema });

@@ -8,10 +8,11 @@ import { queueReferrerMessages } from '../messaging/index.js';
 import { findParticipant } from '../participants/index.js';
 import { currentPolicy, rulesTerms, rulesVersion } from '../policy/index.js';
 import { type Actor, personOf } from '../shared/actor.js';
+import { formatMoney } from '../shared/currency.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
-import { approvalBlockers, approvalComplete, approvalNeedsNote } from './approval.core.js';
+import { approvalBlockers, approvalComplete, approvalNeedsNote, makerConflict } from './approval.core.js';
 import { type ClaimEnv, notifyRewardReady, recheckReward, reviseClaim } from './claim.service.js';
 import {
   nextStatus,
@@ -100,10 +101,22 @@ async function rulesOf(tx: Tx, reward: RewardRow) {
  * over, by someone who is not one of its makers. Above the two-approver threshold it takes two
  * different people in the same review round; the first approval is recorded and the claim waits.
  */
-export async function approveReward(deps: Deps, actor: Actor, id: string, input: { note?: string | undefined }) {
+export async function approveReward(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  input: { note?: string | undefined; reviewRound?: number | undefined },
+) {
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
     const reward = await lockOrThrow(tx, actor, id);
+    if (input.reviewRound !== undefined && input.reviewRound !== reward.reviewRound) {
+      throw new AppError(
+        'stale_review',
+        `This claim changed since you looked at it (now ${formatMoney(reward.amount, reward.currency)}, review round ${reward.reviewRound}): look again before approving.`,
+        { field: 'reviewRound', details: { reviewRound: reward.reviewRound, amount: reward.amount } },
+      );
+    }
     const rules = await rulesOf(tx, reward);
     const facts = (await loadApprovalFacts(tx, actor.workspaceId, [reward], () => rules)).get(reward.id);
     if (!facts) throw new Error('approval facts missing');
@@ -284,8 +297,22 @@ export async function addRewardNote(deps: Deps, actor: Actor, id: string, input:
 export async function resolveFlag(deps: Deps, actor: Actor, id: string, flagId: string, input: { reason: string }) {
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
-    const reward = await lockReward(tx, actor.workspaceId, id);
-    if (!reward) throw notFound('Reward');
+    const reward = await lockOrThrow(tx, actor, id);
+    // Clearing a flag is part of the check: whoever made the claim what it is may not do it.
+    const facts = (
+      await loadApprovalFacts(tx, actor.workspaceId, [reward], () => ({
+        twoApproversAbove: null,
+        currency: reward.currency,
+      }))
+    ).get(reward.id);
+    const maker = facts ? makerConflict(facts, personOf(actor), at) : null;
+    if (maker) {
+      throw new AppError(
+        'maker_checker',
+        `You are one of this claim's makers (${maker.reason.replaceAll('_', ' ')}), so someone else must resolve its flags.`,
+        { details: { reason: maker.reason } },
+      );
+    }
     const [flag] = await tx
       .select()
       .from(rewardFlags)

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   flags_unresolved: 409,
   maker_checker: 409,
   already_approved: 409,
+  stale_review: 409,
   dispute_open: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -11,17 +11,25 @@ const SELF_SERVICE_SOURCES = new Set(['link', 'code']);
  *
  * A referral from the public side (the lead form, a checkout) must find nobody there before it.
  * One recorded by the business's own people or integrations gets an hour's grace: registering a
- * new customer and then their referral code is one onboarding, two calls.
+ * new customer and then their referral is one onboarding, two calls. By hand or not, naming a
+ * long-known customer as someone's referral is for a second person to confirm.
+ *
+ * "Bought before" is measured from when the referral was recorded, not from the `referredAt` the
+ * recorder may set (a date in 2020 would hide every purchase); only a historical import keeps its
+ * own dates.
  */
 const ONBOARDING_GRACE_MS = 60 * 60 * 1000;
 
 function knownBeforeReferral(context: EligibilityContext): boolean {
   const { referral, customerHistory: history } = context;
-  if (!SELF_SERVICE_SOURCES.has(referral.source)) return false;
   const gap = referral.createdAt.getTime() - history.knownSince.getTime();
   if (gap <= 0) return false;
   const fromPublicSide = referral.createdById === 'system';
   return fromPublicSide || gap >= ONBOARDING_GRACE_MS;
+}
+
+function laterOf(a: Date, b: Date): Date {
+  return a > b ? a : b;
 }
 
 export const existingCustomer: Check = {
@@ -30,7 +38,9 @@ export const existingCustomer: Check = {
   excludable: false,
   evaluate(context) {
     const { referral, customerHistory: history, conversion } = context;
-    const boughtBefore = history.earlierConversions.filter((sale) => sale.occurredAt < referral.referredAt);
+    const referredBy =
+      referral.source === 'import' ? referral.referredAt : laterOf(referral.referredAt, referral.createdAt);
+    const boughtBefore = history.earlierConversions.filter((sale) => sale.occurredAt < referredBy);
     // Through a link or a code, the sale this claim is for must also come after the referral.
     const thisSaleBefore = SELF_SERVICE_SOURCES.has(referral.source) && conversion.occurredAt < referral.referredAt;
     const known = knownBeforeReferral(context);

@@ -86,16 +86,17 @@ export function Approvals() {
     enabled: can.may('rewards:approve'),
   });
   const bulk = useMutation({
-    mutationFn: async (ids: string[]) => {
+    // Each approval names the review round on screen: a claim changed meanwhile is refused (409).
+    mutationFn: async (claims: { id: string; reviewRound: number }[]) => {
       const failures: string[] = [];
-      for (const id of ids) {
+      for (const { id, reviewRound } of claims) {
         try {
-          await post(`/v1/rewards/${id}/approve`, { note: 'Approved in bulk: clean claim' });
+          await post(`/v1/rewards/${id}/approve`, { note: 'Approved in bulk: clean claim', reviewRound });
         } catch (error) {
           failures.push((error as Error).message);
         }
       }
-      return { approved: ids.length - failures.length, failures };
+      return { approved: claims.length - failures.length, failures };
     },
     onSuccess: ({ approved, failures }) => {
       toast(
@@ -142,7 +143,13 @@ export function Approvals() {
               type="button"
               className="good"
               disabled={selected.size === 0 || bulk.isPending}
-              onClick={() => bulk.mutate([...selected])}
+              onClick={() =>
+                bulk.mutate(
+                  items
+                    .filter((item) => selected.has(item.reward.id))
+                    .map((item) => ({ id: item.reward.id, reviewRound: item.reward.reviewRound })),
+                )
+              }
             >
               Approve {selected.size || ''} selected
             </button>

@@ -157,7 +157,8 @@ export function ApprovalActions({ reward, blockers }: { reward: Reward; blockers
   const [note, setNote] = useState('');
   const [rejecting, setRejecting] = useState(false);
   const approve = useMutation({
-    mutationFn: () => post(`/v1/rewards/${reward.id}/approve`, note ? { note } : {}),
+    mutationFn: () =>
+      post(`/v1/rewards/${reward.id}/approve`, { reviewRound: reward.reviewRound, ...(note ? { note } : {}) }),
     onSuccess: () => {
       toast(`Approved: ${reward.summary} for ${reward.referrer.name}`);
       refresh();
