@@ -34,7 +34,7 @@ import { exceptionRoutes } from './partners/index.js';
 import { policyRoutes } from './policy/index.js';
 import { landingRoutes, referralRoutes } from './referrals/index.js';
 import { dashboardRoutes, reportRoutes } from './reports/index.js';
-import { recoveryRoutes, rewardRoutes } from './rewards/index.js';
+import { PAYEE_DETAILS, recoveryRoutes, reviewClaimsAfterPayeeEdit, rewardRoutes } from './rewards/index.js';
 import type { Clock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
 import { packageRoot, webDistFolder } from './shared/paths.js';
@@ -176,7 +176,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(accessRoutes(deps, { secureCookies: options.publicUrl.startsWith('https://') }));
   await app.register(policyRoutes(deps));
-  await app.register(participantRoutes(deps, { linkAwaitingConversions }));
+  await app.register(
+    participantRoutes(deps, {
+      linkAwaitingConversions,
+      payeeDetailsChanged: reviewClaimsAfterPayeeEdit,
+      payeeDetails: PAYEE_DETAILS,
+    }),
+  );
   await app.register(referralRoutes(deps));
   await app.register(conversionRoutes(deps));
   await app.register(rewardRoutes(deps));

@@ -45,14 +45,7 @@ export async function prepareFirstRun(
   const ownerEmail = env.REWARDLOOP_OWNER_EMAIL || 'owner@example.com';
   const ownerPassword = randomBytes(9).toString('base64url');
   return database.db.transaction(async (tx) => {
-    const { key } = await createApiKey(tx, {
-      workspaceId: workspace.id,
-      role: 'owner',
-      name: 'First owner key',
-      actor,
-      at,
-    });
-    await createUser(tx, {
+    const owner = await createUser(tx, {
       workspaceId: workspace.id,
       email: ownerEmail,
       password: ownerPassword,
@@ -60,6 +53,15 @@ export async function prepareFirstRun(
       role: 'owner',
       actor,
       at,
+    });
+    // The sign-in and the key go to the same person: the key acts for the owner.
+    const { key } = await createApiKey(tx, {
+      workspaceId: workspace.id,
+      role: 'owner',
+      name: 'First owner key',
+      actor,
+      at,
+      forUserId: owner.id,
     });
     return { workspaceName, ownerKey: key, ownerEmail, ownerPassword };
   });

@@ -557,3 +557,123 @@ describe('an approval is of the claim the approver saw', () => {
     expect(json(await f2.post(`/v1/rewards/${claim.id}/approve`, {}), 200).status).toBe('pending');
   });
 });
+
+describe('a key is never a new person', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 600_000, currency: 'USD' }), 200);
+    json(await t.owner.put('/v1/program-rules', { ...baseRules, twoApproversAbove: 500_000 }), 200);
+  });
+  afterAll(() => t.close());
+
+  const approveWith = (key: string, id: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/v1/rewards/${id}/approve`,
+      headers: { authorization: `Bearer ${key}` },
+      payload: {},
+    });
+
+  it('refuses two sign-offs from keys one key holder minted for themselves', async () => {
+    const { reward } = await newClaim(t.owner);
+    const k2 = json(await t.owner.post('/v1/api-keys', { name: 'K2', role: 'finance' }), 201);
+    const k3 = json(await t.owner.post('/v1/api-keys', { name: 'K3', role: 'finance' }), 201);
+    // Both act for the owner key's holder, who made the claim.
+    expect(k2.actsFor).toBe(k3.actsFor);
+    expect(json(await approveWith(k2.key, reward.id), 409).code).toBe('maker_checker');
+    expect(json(await approveWith(k3.key, reward.id), 409).code).toBe('maker_checker');
+  });
+
+  it('lets a key made for another person act for that person, and dies with their account', async () => {
+    const fiona = await createTestUser(t, 'fiona@example.com', 'finance password 1', 'finance');
+    const gina = await createTestUser(t, 'gina@example.com', 'finance password 2', 'finance');
+    const fionaKey = json(
+      await t.owner.post('/v1/api-keys', { name: 'Fiona', role: 'finance', userId: fiona.id }),
+      201,
+    );
+    expect(fionaKey.actsFor).toBe(fiona.id);
+    const ginaKey = json(await t.owner.post('/v1/api-keys', { name: 'Gina', role: 'finance', userId: gina.id }), 201);
+    const { reward } = await newClaim(t.owner);
+    expect(json(await approveWith(fionaKey.key, reward.id), 200).status).toBe('in_review');
+    // A disabled user's keys stop working at once, in this process and the key cache.
+    json(await t.owner.post(`/v1/users/${fiona.id}/disable`), 200);
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${fionaKey.key}` },
+    });
+    expect(me.statusCode).toBe(401);
+    expect(json(await approveWith(ginaKey.key, reward.id), 200).status).toBe('pending');
+    expect(
+      json(await t.owner.post('/v1/api-keys', { name: 'For a ghost', role: 'finance', userId: fiona.id }), 404).field,
+    ).toBe('userId');
+  });
+});
+
+describe('a dispute cannot move a failed reward to another referrer behind its approval', () => {
+  let t: TestApp;
+  let fiona: Api;
+  let frank: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    fiona = await t.as('finance', 'Fiona');
+    frank = await t.as('finance', 'Frank');
+  });
+  afterAll(() => t.close());
+
+  it('refuses to decide for the other referrer while the fulfilment has failed', async () => {
+    const { reward, referred } = await newClaim(t.owner);
+    json(await fiona.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    json(await t.owner.post(`/v1/rewards/${reward.id}/mark-failed`, { reason: 'Gift card vendor down' }), 200);
+    const rival = await newParticipant(t.owner, { name: 'Rival' });
+    await newReferral(t.owner, rival.id, referred.id);
+    const [dispute] = json(await t.owner.get('/v1/disputes?status=open'), 200).items;
+    const rivalReferral = dispute.competing.find((c: { referrer: { name: string } }) => c.referrer.name === 'Rival');
+    const refused = json(
+      await frank.post(`/v1/disputes/${dispute.id}/resolve`, {
+        winningReferralId: rivalReferral.referralId,
+        reason: 'Rival brought them',
+      }),
+      409,
+    );
+    expect(refused.detail).toContain('payee cannot change now');
+    expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('failed');
+  });
+});
+
+describe('changing where a reward goes sends it back to review', () => {
+  let t: TestApp;
+  let fiona: Api;
+  let staff: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    fiona = await t.as('finance', 'Fiona');
+    staff = await t.as('staff', 'Sally');
+  });
+  afterAll(() => t.close());
+
+  it('reopens an approved claim when staff change the referrer’s email, and makes them a maker', async () => {
+    const { reward, referrer } = await newClaim(t.owner);
+    json(await fiona.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    json(await staff.patch(`/v1/participants/${referrer.id}`, { email: 'staff+giftcards@evil.example' }), 200);
+    const after = json(await t.owner.get(`/v1/rewards/${reward.id}`), 200);
+    expect(after).toMatchObject({ status: 'in_review', reviewRound: 2 });
+    expect(after.makers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Sally', reason: 'payee_changed' })]),
+    );
+    expect(json(await staff.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 409).code).toBe('invalid_transition');
+  });
+
+  it('checks the claim again: a referrer turned employee is no longer eligible', async () => {
+    const { reward, referrer } = await newClaim(t.owner);
+    json(await staff.patch(`/v1/participants/${referrer.id}`, { kind: 'employee' }), 200);
+    const after = json(await t.owner.get(`/v1/rewards/${reward.id}`), 200);
+    expect(after.recommendation).toBe('ineligible');
+    // Consent changes are not payout details: nothing reopens.
+    const other = await newClaim(t.owner);
+    json(await fiona.post(`/v1/rewards/${other.reward.id}/approve`, {}), 200);
+    json(await staff.patch(`/v1/participants/${other.referrer.id}`, { emailMarketingConsent: true }), 200);
+    expect(json(await t.owner.get(`/v1/rewards/${other.reward.id}`), 200).status).toBe('pending');
+  });
+});

@@ -110,7 +110,14 @@ describe('a dispatcher killed between send and record', () => {
         currency: 'USD',
       });
       const rewardId = conversion.rewards[0].id;
-      const finance = (await call('POST', '/v1/api-keys', { name: 'Finance', role: 'finance' })).key;
+      // Finance is a person of her own (a key minted by the owner's key would be the owner).
+      const fiona = await call('POST', '/v1/users', {
+        email: 'fiona@example.com',
+        name: 'Fiona',
+        role: 'finance',
+        password: 'correct horse battery',
+      });
+      const finance = (await call('POST', '/v1/api-keys', { name: 'Finance', role: 'finance', userId: fiona.id })).key;
       await call('POST', `/v1/rewards/${rewardId}/approve`, {}, finance);
 
       // The providers accept (and deliver) at once but answer slowly: the kill lands in between.

@@ -2,13 +2,33 @@ import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { apiKeys, sessions, users, workspaces } from '../db/schema.js';
 
+/** A key that is not revoked and whose person, when a user, is not disabled. */
 export async function findActiveKeyByHash(db: Executor, keyHash: string) {
   const rows = await db
-    .select({ key: apiKeys, workspace: workspaces })
+    .select({ key: apiKeys, workspace: workspaces, personDisabledAt: users.disabledAt })
     .from(apiKeys)
     .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
+    .leftJoin(users, and(eq(users.workspaceId, apiKeys.workspaceId), eq(users.id, apiKeys.personId)))
     .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
     .limit(1);
+  const row = rows[0];
+  return row && row.personDisabledAt === null ? { key: row.key, workspace: row.workspace } : undefined;
+}
+
+/** Revokes every live key that acts for a person (their user was disabled). */
+export async function revokeKeysOfPerson(db: Executor, workspaceId: string, personId: string, at: Date) {
+  return db
+    .update(apiKeys)
+    .set({ revokedAt: at })
+    .where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.personId, personId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+}
+
+export async function findActiveUser(db: Executor, workspaceId: string, id: string) {
+  const rows = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.workspaceId, workspaceId), eq(users.id, id), isNull(users.disabledAt)));
   return rows[0];
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EmailSchema, NameSchema, TimestampSchema, text } from '../shared/schemas.js';
+import { EmailSchema, IdSchema, NameSchema, TimestampSchema, text } from '../shared/schemas.js';
 import { ROLES } from '../shared/vocabulary.js';
 
 export const SignInSchema = z.strictObject({
@@ -19,12 +19,22 @@ export const ApiKeySchema = z.object({
   name: z.string(),
   role: z.enum(ROLES),
   prefix: z.string(),
+  /** The person the key acts for in maker-checker (a user id, or the key's own id). */
+  actsFor: z.string(),
   createdAt: TimestampSchema,
   lastUsedAt: TimestampSchema.nullable(),
   revokedAt: TimestampSchema.nullable(),
 });
 export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema) });
-export const ApiKeyCreateSchema = z.strictObject({ name: NameSchema, role: z.enum(ROLES) });
+export const ApiKeyCreateSchema = z.strictObject({
+  name: NameSchema,
+  role: z.enum(ROLES),
+  /**
+   * The user the key acts for in maker-checker (give a person their own key). Without it the key
+   * acts for whoever mints it: a key is never a second person.
+   */
+  userId: IdSchema.optional(),
+});
 /** The one answer that carries the key itself: it is shown once. */
 export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() });
 

@@ -12,6 +12,7 @@ import {
   deleteSessionByHash,
   deleteSessionsOfUser,
   disableUserRow,
+  findActiveUser,
   findUsersByEmail,
   insertApiKey,
   insertSession,
@@ -19,6 +20,7 @@ import {
   listKeys,
   listUsers,
   revokeKey,
+  revokeKeysOfPerson,
   type UserRow,
 } from './access.repo.js';
 import { forgetRevokedKey } from './authenticate.hook.js';
@@ -32,6 +34,7 @@ export function presentKey(row: ApiKeyRow) {
     name: row.name,
     role: row.role,
     prefix: row.keyPrefix,
+    actsFor: row.personId,
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
@@ -49,9 +52,20 @@ export function presentUser(row: UserRow) {
   };
 }
 
+/**
+ * Who a new key acts for in maker-checker: the user it is made for; else the person behind the
+ * credential minting it (a key minted through a key is still that person, never a new one);
+ * a key the system or the CLI makes stands for itself.
+ */
+function personForNewKey(actor: Actor, keyId: string, forUserId: string | undefined): string {
+  if (forUserId) return forUserId;
+  if (actor.type === 'user' || actor.type === 'api_key') return personOf(actor);
+  return keyId;
+}
+
 export async function createApiKey(
   db: Executor,
-  input: { workspaceId: string; role: Role; name: string; actor: Actor; at: Date },
+  input: { workspaceId: string; role: Role; name: string; actor: Actor; at: Date; forUserId?: string | undefined },
 ) {
   const { key, hash, prefix } = newApiKey();
   const id = newId('apiKey', input.at.getTime());
@@ -62,16 +76,15 @@ export async function createApiKey(
     role: input.role,
     keyHash: hash,
     keyPrefix: prefix,
-    // The person behind the minting credential, so a key made through another of their keys
-    // is still theirs (maker-checker: one person, however many keys).
-    createdBy: personOf(input.actor),
+    createdBy: input.actor.id,
+    personId: personForNewKey(input.actor, id, input.forUserId),
     createdAt: input.at,
   });
   await recordAudit(db, input.actor, input.at, {
     action: 'api_key.created',
     objectType: 'api_key',
     objectId: id,
-    after: { name: input.name, role: input.role, prefix },
+    after: { name: input.name, role: input.role, prefix, actsFor: personForNewKey(input.actor, id, input.forUserId) },
   });
   return { key, record: row };
 }
@@ -154,11 +167,25 @@ export async function listApiKeys(deps: Deps, actor: Actor) {
   return (await listKeys(deps.db, actor.workspaceId)).map(presentKey);
 }
 
-export async function mintApiKey(deps: Deps, actor: Actor, input: { name: string; role: Role }) {
+export async function mintApiKey(
+  deps: Deps,
+  actor: Actor,
+  input: { name: string; role: Role; userId?: string | undefined },
+) {
   const at = deps.clock.now();
-  const { key, record } = await deps.db.transaction((tx) =>
-    createApiKey(tx, { workspaceId: actor.workspaceId, role: input.role, name: input.name, actor, at }),
-  );
+  const { key, record } = await deps.db.transaction(async (tx) => {
+    if (input.userId && !(await findActiveUser(tx, actor.workspaceId, input.userId))) {
+      throw notFound('Active user', 'userId');
+    }
+    return createApiKey(tx, {
+      workspaceId: actor.workspaceId,
+      role: input.role,
+      name: input.name,
+      actor,
+      at,
+      forUserId: input.userId,
+    });
+  });
   return { ...presentKey(record), key };
 }
 
@@ -190,16 +217,23 @@ export async function addUser(
   return presentUser(row);
 }
 
-/** Disabling signs the user out everywhere. */
+/** Disabling signs the user out everywhere and revokes every key that acts for them. */
 export async function disableUser(deps: Deps, actor: Actor, id: string) {
-  if (id === actor.id) throw new AppError('unprocessable', 'You cannot disable yourself.');
+  if (id === personOf(actor)) throw new AppError('unprocessable', 'You cannot disable yourself.');
   const at = deps.clock.now();
-  const row = await deps.db.transaction(async (tx) => {
+  const { row, revoked } = await deps.db.transaction(async (tx) => {
     const updated = await disableUserRow(tx, actor.workspaceId, id, at);
     if (!updated) throw notFound('Active user');
     await deleteSessionsOfUser(tx, actor.workspaceId, updated.id);
-    await recordAudit(tx, actor, at, { action: 'user.disabled', objectType: 'user', objectId: updated.id });
-    return updated;
+    const keys = await revokeKeysOfPerson(tx, actor.workspaceId, updated.id, at);
+    await recordAudit(tx, actor, at, {
+      action: 'user.disabled',
+      objectType: 'user',
+      objectId: updated.id,
+      after: { revokedKeys: keys.map((key) => key.id) },
+    });
+    return { row: updated, revoked: keys };
   });
+  for (const key of revoked) forgetRevokedKey(key.id);
   return presentUser(row);
 }

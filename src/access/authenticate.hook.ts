@@ -75,9 +75,9 @@ export function registerAuth(
       name: found.key.name,
       role: found.key.role,
       workspaceId: found.key.workspaceId,
-      // A key records the person who minted it; a key minted by another key or the system
-      // stands for itself.
-      ...(found.key.createdBy?.startsWith('usr_') ? { personId: found.key.createdBy } : {}),
+      // The person the key acts for (access.service personForNewKey); a key the system or the
+      // CLI made stands for itself.
+      ...(found.key.personId !== found.key.id ? { personId: found.key.personId } : {}),
     };
     if (keyCache.size > 10_000) keyCache.clear();
     keyCache.set(hash, { actor, until: now + KEY_CACHE_MS });

@@ -86,6 +86,12 @@ export const apiKeys = pgTable(
     keyHash: text('key_hash').notNull(),
     keyPrefix: text('key_prefix').notNull(),
     createdBy: text('created_by'),
+    /**
+     * The person the key acts for in maker-checker: the user it was made for, the person behind
+     * the credential that minted it (a key minted through a key is the same person), or the key
+     * itself when the system or the CLI made it. Never a new person minted by a key.
+     */
+    personId: text('person_id').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     lastUsedAt: ts('last_used_at'),
     revokedAt: ts('revoked_at'),

@@ -218,6 +218,15 @@ export async function resolveDispute(
           'The reward was already sent to another referrer; reverse it (refund event) before giving the credit to someone else.',
         );
       }
+      // A failed fulfilment keeps its approved payee for the retry: deciding for someone else now
+      // would leave the loser to be paid by "retry".
+      if (locked?.status === 'failed' && locked.referralId !== winner.referral.id) {
+        throw new AppError(
+          'invalid_transition',
+          'The fulfilment of this reward failed and marking it sent would still pay its current referrer, so its payee cannot change now: reverse it first, or decide for its current referrer.',
+          { details: { rewardId: locked.id, currentStatus: locked.status } },
+        );
+      }
     }
     await tx
       .update(disputes)

@@ -13,12 +13,12 @@ import {
 import {
   createParticipantAndLink,
   getParticipant,
-  type LinkAwaitingConversions,
   listParticipants,
+  type ParticipantHooks,
   updateParticipantAndLink,
 } from './participant.service.js';
 
-export function participantRoutes(deps: Deps, options: { linkAwaitingConversions: LinkAwaitingConversions }) {
+export function participantRoutes(deps: Deps, options: ParticipantHooks) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['Participants'];
@@ -73,13 +73,7 @@ export function participantRoutes(deps: Deps, options: { linkAwaitingConversions
         response: { 200: ParticipantSchema },
       },
       handler: async (request) =>
-        updateParticipantAndLink(
-          deps,
-          requireActor(request),
-          request.params.id,
-          request.body,
-          options.linkAwaitingConversions,
-        ),
+        updateParticipantAndLink(deps, requireActor(request), request.params.id, request.body, options),
     });
   };
 }

@@ -259,17 +259,38 @@ export async function createParticipantAndLink(
   });
 }
 
+/**
+ * What other features do when a participant's details change, passed in by the app (participants
+ * sits below conversions and rewards, which depend on it).
+ */
+export interface ParticipantHooks {
+  linkAwaitingConversions: LinkAwaitingConversions;
+  /** A referrer's payout details changed: their unpaid claims go back to review. */
+  payeeDetailsChanged: (
+    tx: Tx,
+    env: { actor: Actor; at: Date; publicUrl: string },
+    participantId: string,
+    changed: string[],
+  ) => Promise<unknown>;
+  payeeDetails: readonly string[];
+}
+
 export async function updateParticipantAndLink(
   deps: Deps,
   actor: Actor,
   id: string,
   input: ParticipantUpdate,
-  linkAwaitingConversions: LinkAwaitingConversions,
+  hooks: ParticipantHooks,
 ) {
   return updateParticipant(deps, actor, id, input, async (tx, row, before) => {
+    const env = { actor, at: deps.clock.now(), publicUrl: deps.publicUrl };
     if (row.externalId && row.externalId !== before.externalId) {
       await lockName(tx, `participant-external:${actor.workspaceId}:${row.externalId}`);
-      await linkAwaitingConversions(tx, { actor, at: deps.clock.now(), publicUrl: deps.publicUrl }, row);
+      await hooks.linkAwaitingConversions(tx, env, row);
     }
+    const changed = hooks.payeeDetails.filter(
+      (field) => (before as Record<string, unknown>)[field] !== (row as Record<string, unknown>)[field],
+    );
+    await hooks.payeeDetailsChanged(tx, env, row.id, changed);
   });
 }

@@ -12,7 +12,7 @@ export {
 } from './claim.service.js';
 export { latestDispute, referralsOfCustomer } from './claim-context.repo.js';
 export { isOpen } from './lifecycle.core.js';
-export { changePayee } from './payee.service.js';
+export { changePayee, PAYEE_DETAILS, reviewClaimsAfterPayeeEdit } from './payee.service.js';
 export { recoveryRoutes } from './recovery.routes.js';
 export { presentRewards, presentRewardsByIds } from './reward.presenter.js';
 export {

@@ -4,7 +4,7 @@ import { activeExceptions } from '../eligibility/index.js';
 import { lockParticipant } from '../participants/index.js';
 import { policyTerms, policyVersion } from '../policy/index.js';
 import { AppError } from '../shared/errors.js';
-import { type ClaimEnv, recordExceptionMakers, reviseClaim } from './claim.service.js';
+import { type ClaimEnv, recheckReward, recordExceptionMakers, reviseClaim } from './claim.service.js';
 import {
   exceptionFacts,
   findConversion,
@@ -12,7 +12,7 @@ import {
   monthStart,
   referralsOfCustomer,
 } from './claim-context.repo.js';
-import { type RewardRow, recordMakers } from './reward.repo.js';
+import { lockReward, openClaimsOfReferrer, type RewardRow, recordMakers } from './reward.repo.js';
 import { computeRewardAmount } from './reward-amount.core.js';
 
 /**
@@ -106,4 +106,31 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
     after: { referralId, referrerId: referrer.id, amount: amount.amount, calculation: amount.calculation, why },
   });
   return updated;
+}
+
+/** Details of a referrer that decide where and to whom a reward goes, or whether they may refer. */
+export const PAYEE_DETAILS = ['name', 'email', 'phone', 'address', 'kind'] as const;
+
+/**
+ * A referrer's payout details changed (an email a gift card goes to, an address, their kind):
+ * each of their unpaid claims starts a new review round with the editor as a maker, and is
+ * checked again, so an approval given before the change never pays the changed details.
+ * (A failed fulfilment keeps its approval for the manual fallback; it is not reopened here.)
+ */
+export async function reviewClaimsAfterPayeeEdit(
+  tx: Tx,
+  env: ClaimEnv,
+  referrerId: string,
+  changed: readonly string[],
+) {
+  if (changed.length === 0) return [];
+  const claims = await openClaimsOfReferrer(tx, env.actor.workspaceId, referrerId);
+  const why = `the referrer's ${changed.join(', ')} changed`;
+  for (const claim of claims) {
+    const locked = await lockReward(tx, env.actor.workspaceId, claim.id);
+    if (!locked || !['in_review', 'pending'].includes(locked.status)) continue;
+    await reviseClaim(tx, env, locked, {}, { reason: 'payee_changed', why });
+    await recheckReward(tx, env, locked.id, why);
+  }
+  return claims.map((claim) => claim.id);
 }

@@ -72,6 +72,15 @@ export async function findLiveRewardForReferred(
   return rows[0];
 }
 
+/** A referrer's claims not yet paid nor closed (in review, approved, failed). */
+export async function openClaimsOfReferrer(db: Executor, workspaceId: string, referrerId: string) {
+  return db
+    .select({ id: rewards.id, status: rewards.status })
+    .from(rewards)
+    .where(and(eq(rewards.workspaceId, workspaceId), eq(rewards.referrerId, referrerId), statusIn('open')))
+    .orderBy(rewards.createdAt, rewards.id);
+}
+
 export async function rewardsForConversion(db: Executor, workspaceId: string, conversionId: string) {
   return db
     .select()
