@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiKeyCreateSchema } from '../../../../src/access/access.schema.js';
-import { type ApiKey, type ApiKeyList, type CreatedApiKey, get, post } from '../../api';
+import { type ApiKey, type ApiKeyList, type CreatedApiKey, get, post, type UserList } from '../../api';
 import { dateTime } from '../../format';
 import { FormReader, type Issues } from '../../forms';
 import { ErrorBanner, FieldIssue, IssueBanner, Loading } from '../../ui';
@@ -9,20 +9,22 @@ import { AccessRow, RoleOptions } from './access-parts';
 
 function CreateKey({ onCreated }: { onCreated: (key: string) => void }) {
   const client = useQueryClient();
-  const [draft, setDraft] = useState({ name: '', role: 'staff' });
+  const users = useQuery({ queryKey: ['users'], queryFn: () => get<UserList>('/v1/users') });
+  const [draft, setDraft] = useState({ name: '', role: 'staff', userId: '' });
   const [issues, setIssues] = useState<Issues>({});
   const create = useMutation({
     mutationFn: (body: unknown) => post<CreatedApiKey>('/v1/api-keys', body),
     onSuccess: (created) => {
       onCreated(created.key);
-      setDraft({ name: '', role: 'staff' });
+      setDraft({ name: '', role: 'staff', userId: '' });
       client.invalidateQueries({ queryKey: ['keys'] });
     },
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const form = new FormReader();
-    const body = form.check(ApiKeyCreateSchema, draft);
+    const { userId, ...rest } = draft;
+    const body = form.check(ApiKeyCreateSchema, userId ? { ...rest, userId } : rest);
     setIssues(form.issues);
     if (body) create.mutate(body);
   };
@@ -38,12 +40,26 @@ function CreateKey({ onCreated }: { onCreated: (key: string) => void }) {
         <select aria-label="Key role" value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value })}>
           <RoleOptions />
         </select>
+        <select
+          aria-label="Acts for"
+          value={draft.userId}
+          onChange={(e) => setDraft({ ...draft, userId: e.target.value })}
+        >
+          <option value="">Acts for me</option>
+          {(users.data?.items ?? [])
+            .filter((user) => !user.disabledAt)
+            .map((user) => (
+              <option key={user.id} value={user.id}>
+                Acts for {user.name}
+              </option>
+            ))}
+        </select>
         <button type="submit" disabled={create.isPending}>
           Create key
         </button>
       </div>
       <FieldIssue issues={issues} name="name" />
-      <IssueBanner issues={issues} fields={['name', 'role']} />
+      <IssueBanner issues={issues} fields={['name', 'role', 'userId']} />
       <ErrorBanner error={create.error} />
     </form>
   );
@@ -64,8 +80,8 @@ export function ApiKeysPage() {
     <section className="card stack" aria-label="API keys">
       <h2>API keys</h2>
       <p className="faint">
-        A key you create here acts for you in maker-checker: it cannot approve claims you made, and your approval
-        through it counts as yours. Give other people a sign-in of their own.
+        A key acts for one person in maker-checker: you, or the user you make it for. It cannot approve claims that
+        person made, and an approval through it counts as theirs. Disabling a user revokes their keys.
       </p>
       {newKey ? (
         <div className="banner ok">
