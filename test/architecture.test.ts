@@ -165,6 +165,27 @@ describe('architecture', () => {
     expect(offending).toEqual([]);
   });
 
+  it('lets the web app import only pure server modules (its bundle never pulls in the server)', () => {
+    const web = join(import.meta.dirname, '..', 'web', 'src');
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) return walk(path);
+        return /\.tsx?$/.test(entry.name) ? [path] : [];
+      });
+    const imported = new Set(
+      walk(web).flatMap((absolute) =>
+        specifiersOf(readFileSync(absolute, 'utf8'))
+          .filter((spec) => spec.startsWith('.'))
+          .map((spec) => toPosix(relative(SRC, normalize(join(dirname(absolute), spec)))).replace(/\.js$/, '.ts'))
+          .filter((path) => !path.startsWith('..')),
+      ),
+    );
+    expect(imported.size).toBeGreaterThan(0);
+    const impure = [...imported].filter((path) => folderOf(path) !== 'shared' && !isPure(path));
+    expect(impure).toEqual([]);
+  });
+
   it('keeps the database out of route files: no db/, no drizzle-orm, no deps.db', () => {
     const offending = files
       .filter((file) => file.path.endsWith('.routes.ts'))

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXCLUDABLE_CHECKS } from '../eligibility/index.js';
+import { EXCLUDABLE_CHECKS } from '../eligibility/eligibility.core.js';
 import {
   AmountSchema,
   DateTimeSchema,
