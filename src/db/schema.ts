@@ -30,6 +30,7 @@ import type { MakerReason } from '../rewards/approval.core.js';
 import { REWARD_STATUSES } from '../rewards/lifecycle.core.js';
 import { ACTOR_TYPES } from '../shared/actor.js';
 import { CONVERSION_TYPES, PARTICIPANT_KINDS, ROLES } from '../shared/vocabulary.js';
+import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-event.core.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const money = (name: string) => bigint(name, { mode: 'number' });
@@ -53,6 +54,8 @@ export const signalKindEnum = pgEnum('signal_kind', ['ip', 'device', 'payment_fi
 export const disputeStatusEnum = pgEnum('dispute_status', ['open', 'resolved']);
 export const recoveryKindEnum = pgEnum('recovery_kind', ['clawback', 'recovery', 'review']);
 export const taskStatusEnum = pgEnum('task_status', ['open', 'done', 'waived']);
+export const webhookEventTypeEnum = pgEnum('webhook_event_type', WEBHOOK_EVENT_TYPES);
+export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', WEBHOOK_DELIVERY_STATUSES);
 
 export const workspaces = pgTable('workspaces', {
   id: text('id').primaryKey(),
@@ -276,6 +279,8 @@ export const participants = pgTable(
     index('participants_email_idx').on(t.workspaceId, t.emailNormalized),
     // Serves "find participant by phone" for leads that leave only a phone number.
     index('participants_phone_idx').on(t.workspaceId, t.phone),
+    // Serves the participants export, oldest first, in keyset pages.
+    index('participants_created_idx').on(t.workspaceId, t.createdAt, t.id),
   ],
 );
 
@@ -874,5 +879,86 @@ export const idempotencyKeys = pgTable(
     primaryKey({ columns: [t.workspaceId, t.key] }),
     // Serves the purge of keys older than the replay window.
     index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
+);
+
+/**
+ * Where a workspace's outgoing webhooks go. The signing secret is kept as is (HMAC needs it);
+ * after a rotation the previous one keeps signing too, beside the new one, until it expires.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    url: text('url').notNull(),
+    description: text('description'),
+    events: webhookEventTypeEnum('events').array().notNull(),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: ts('previous_secret_expires_at'),
+    disabledAt: ts('disabled_at'),
+    disabledReason: text('disabled_reason'),
+    /** The first failure since the last success: failing for days disables the endpoint. */
+    failingSince: ts('failing_since'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    check('webhook_endpoints_disabled_ck', sql`(${t.disabledAt} is null) = (${t.disabledReason} is null)`),
+  ],
+);
+
+/**
+ * One outgoing event, written in the transaction that made the change. Its id is the
+ * `webhook-id` every endpoint sees on every attempt. `payload` is rendered (the object as the
+ * API shows it) at the first attempt and kept, so retries send the very same body.
+ */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    type: webhookEventTypeEnum('type').notNull(),
+    objectId: text('object_id').notNull(),
+    payload: text('payload'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] })],
+);
+
+/** An event on its way to one endpoint: the outbox row the webhook dispatcher leases. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    eventId: text('event_id').notNull(),
+    endpointId: text('endpoint_id').notNull(),
+    status: webhookDeliveryStatusEnum('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    lockedUntil: ts('locked_until'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    lastAttemptAt: ts('last_attempt_at'),
+    deliveredAt: ts('delivered_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({ columns: [t.workspaceId, t.eventId], foreignColumns: [webhookEvents.workspaceId, webhookEvents.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.endpointId],
+      foreignColumns: [webhookEndpoints.workspaceId, webhookEndpoints.id],
+    }).onDelete('cascade'),
+    // One delivery of an event per endpoint.
+    uniqueIndex('webhook_deliveries_once_uq').on(t.workspaceId, t.eventId, t.endpointId),
+    // Serves the webhook dispatcher's poll across workspaces: due deliveries, oldest first.
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
+    // Serves an endpoint's recent deliveries, newest first.
+    index('webhook_deliveries_endpoint_idx').on(t.workspaceId, t.endpointId, t.createdAt, t.id),
   ],
 );
