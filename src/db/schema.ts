@@ -22,6 +22,12 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { FLAG_TYPES, RECOMMENDATIONS } from '../eligibility/flag.core.js';
+import {
+  INTEGRATION_EVENT_STATUSES,
+  INTEGRATION_PROVIDERS,
+  type IntegrationEventStatus,
+  type IntegrationProvider,
+} from '../integrations/integration.core.js';
 import { CHANNELS, SKIP_REASONS } from '../messaging/consent.core.js';
 import { MESSAGE_STATUSES } from '../messaging/message-status.core.js';
 import { MESSAGE_KINDS } from '../messaging/templates.core.js';
@@ -960,5 +966,72 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
     // Serves an endpoint's recent deliveries, newest first.
     index('webhook_deliveries_endpoint_idx').on(t.workspaceId, t.endpointId, t.createdAt, t.id),
+  ],
+);
+
+const quoted = (list: readonly string[]) => list.map((item) => `'${item}'`).join(', ');
+
+/** A workspace's connection to a billing system or CRM: settings, and its secrets encrypted. */
+export const integrations = pgTable(
+  'integrations',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    provider: text('provider').$type<IntegrationProvider>().notNull(),
+    /** AES-256-GCM under the server key: the signing secret is needed in clear to verify. */
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    secretHint: text('secret_hint').notNull(),
+    /** The secret before a rotation, still accepted until previous_valid_until. */
+    previousSecretCiphertext: text('previous_secret_ciphertext'),
+    previousValidUntil: ts('previous_valid_until'),
+    /** HubSpot's private-app access token, encrypted like the secret. */
+    accessTokenCiphertext: text('access_token_ciphertext'),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.provider] }),
+    check('integrations_provider_ck', sql`${t.provider} in (${sql.raw(quoted(INTEGRATION_PROVIDERS))})`),
+  ],
+);
+
+/**
+ * Every event a provider delivered (after its signature checked), with what it did. The key is
+ * the provider's event id: a redelivery finds its row and changes nothing.
+ */
+export const integrationEvents = pgTable(
+  'integration_events',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    provider: text('provider').$type<IntegrationProvider>().notNull(),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    status: text('status').$type<IntegrationEventStatus>().notNull(),
+    detail: text('detail').notNull().default(''),
+    conversionId: text('conversion_id'),
+    participantId: text('participant_id'),
+    /** Stripe: the invoice, charge and payment intent an event named, so a refund finds its sale. */
+    invoiceId: text('invoice_id'),
+    chargeId: text('charge_id'),
+    paymentIntentId: text('payment_intent_id'),
+    /** Stripe charge.refunded: the cumulative amount_refunded this event applied. */
+    amountRefunded: money('amount_refunded'),
+    attempts: integer('attempts').notNull().default(1),
+    receivedAt: ts('received_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.provider, t.eventId] }),
+    check('integration_events_provider_ck', sql`${t.provider} in (${sql.raw(quoted(INTEGRATION_PROVIDERS))})`),
+    check('integration_events_status_ck', sql`${t.status} in (${sql.raw(quoted(INTEGRATION_EVENT_STATUSES))})`),
+    // Serves Settings → Integrations: the last events received, newest first.
+    index('integration_events_received_idx').on(t.workspaceId, t.receivedAt),
+    // Serves a refund or dispute finding the invoice its charge paid, and the refunds before it.
+    index('integration_events_charge_idx').on(t.workspaceId, t.provider, t.chargeId),
+    index('integration_events_payment_intent_idx').on(t.workspaceId, t.provider, t.paymentIntentId),
   ],
 );
