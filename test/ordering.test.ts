@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recheckReward } from '../src/rewards/claim.service.js';
+import { recheckReward } from '../src/rewards/recheck.service.js';
 import { type Api, json, newClaim, newParticipant, newReferral, startTestApp, type TestApp } from './support/app.js';
 
 /**

@@ -6,32 +6,24 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
-import type {
-  conversions,
-  disputes,
-  linkClicks,
-  participantSignals,
-  partnerExceptions,
-  programRules,
-  referrals,
-  rewardPolicies,
-} from '../db/schema.js';
 import { conversions as conversionsTable, disputes as disputesTable } from '../db/schema.js';
-import type {
-  DisputeFacts,
-  EligibilityContext,
-  ExceptionFacts,
-  PersonFacts,
-  ReferralFacts,
-} from '../eligibility/index.js';
-import { DISPOSABLE_DOMAINS } from '../eligibility/index.js';
 import type { ParticipantRow } from '../participants/index.js';
-import type { ProgramRulesTerms } from '../policy/index.js';
-import type { RewardStatus } from './lifecycle.core.js';
+import type {
+  ClickRow,
+  ConversionRow,
+  CustomerFacts,
+  DisputeRow,
+  ExceptionRow,
+  PolicyRow,
+  ReferralRow,
+  ReferralWithReferrer,
+  ReferrerFacts,
+  RulesRow,
+  SignalRow,
+} from './claim-context.core.js';
 import { statusList } from './reward.repo.js';
 
-export type ReferralRow = typeof referrals.$inferSelect;
-export type ConversionRow = typeof conversions.$inferSelect;
+export type { ConversionRow, CustomerFacts, ReferralRow, ReferralWithReferrer, ReferrerFacts };
 
 /** The conversion a claim was made for (a claim fact; conversions/ keeps its own queries). */
 export async function findConversion(
@@ -46,23 +38,6 @@ export async function findConversion(
     .limit(1);
   return rows[0];
 }
-type PolicyRow = typeof rewardPolicies.$inferSelect;
-type RulesRow = typeof programRules.$inferSelect;
-type DisputeRow = typeof disputes.$inferSelect;
-type ClickRow = typeof linkClicks.$inferSelect;
-type SignalRow = typeof participantSignals.$inferSelect;
-type ExceptionRow = typeof partnerExceptions.$inferSelect;
-
-export interface ReferralWithReferrer {
-  referral: ReferralRow;
-  referrerName: string;
-  referrerKind: ParticipantRow['kind'];
-}
-
-export function monthStart(at: Date): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
-}
-
 /** The default program with the policy and rules versions in force: one round trip. */
 export async function loadProgramTerms(db: Executor, workspaceId: string) {
   const [row] = rowsOf<{ program_id: string; policy: unknown; rules: unknown }>(
@@ -80,26 +55,6 @@ export async function loadProgramTerms(db: Executor, workspaceId: string) {
     policy: fromJsonRow<PolicyRow>(row.policy),
     rules: fromJsonRow<RulesRow>(row.rules),
   };
-}
-
-export interface CustomerFacts {
-  liveReward: { id: string; status: RewardStatus; conversionId: string } | null;
-  referrals: ReferralWithReferrer[];
-  clicks: ClickRow[];
-  dispute: DisputeRow | null;
-  signals: SignalRow[];
-  reversals: { id: string; externalId: string; type: ConversionRow['type']; amount: number; occurredAt: Date }[];
-  twins: { id: string; externalId: string; type: string; amount: number; currency: string; occurredAt: Date }[];
-  /** The customer's earliest other qualifying conversions: did they buy before being referred? */
-  earlier: {
-    id: string;
-    externalId: string;
-    source: string;
-    type: string;
-    amount: number;
-    currency: string;
-    occurredAt: Date;
-  }[];
 }
 
 /**
@@ -170,17 +125,6 @@ export async function loadCustomerFacts(
   };
 }
 
-export interface ReferrerFacts {
-  lifetime: number;
-  sameMonth: number;
-  claimsInWindow: number;
-  referralsInWindow: number;
-  clicksFromSameIp: number;
-  clicksFromSameDevice: number;
-  exceptions: ExceptionRow[];
-  signals: SignalRow[];
-}
-
 /**
  * The referrer's live claims (lifetime and this month, for the tier ordinal and the caps),
  * activity in the velocity window, partner exceptions and identity signals. Called after the
@@ -235,141 +179,6 @@ export async function loadReferrerFacts(
     clicksFromSameDevice: Number(row?.clicks_same_device ?? 0),
     exceptions: fromJsonRows<ExceptionRow>(row?.exceptions),
     signals: fromJsonRows<SignalRow>(row?.signals),
-  };
-}
-
-export function exceptionFacts(row: ExceptionRow): ExceptionFacts {
-  return {
-    id: row.id,
-    owner: row.owner,
-    reason: row.reason,
-    expiresAt: row.expiresAt,
-    revokedAt: row.revokedAt,
-    commissionRateBps: row.commissionRateBps,
-    amount: row.amount,
-    excludedChecks: row.excludedChecks,
-  };
-}
-
-function person(row: ParticipantRow, signals: SignalRow[]): PersonFacts {
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    email: row.email,
-    emailNormalized: row.emailNormalized,
-    phone: row.phone,
-    address: row.address,
-    signals: signals.map((signal) => ({ kind: signal.kind, value: signal.value, source: signal.source })),
-  };
-}
-
-function disputeFacts(row: DisputeRow | null): DisputeFacts | null {
-  if (!row) return null;
-  return {
-    id: row.id,
-    status: row.status,
-    reason: row.reason,
-    openedByName: row.openedByName,
-    winningReferralId: row.winningReferralId,
-    resolution: row.resolution,
-    resolvedByName: row.resolvedByName,
-    resolvedAt: row.resolvedAt,
-    createdAt: row.createdAt,
-  };
-}
-
-function referralFacts(row: ReferralWithReferrer, clicks: ClickRow[]): ReferralFacts {
-  return {
-    id: row.referral.id,
-    referrerId: row.referral.referrerId,
-    referrerName: row.referrerName,
-    referrerKind: row.referrerKind,
-    source: row.referral.source,
-    referredAt: row.referral.referredAt,
-    createdAt: row.referral.createdAt,
-    createdById: row.referral.createdBy,
-    createdByName: row.referral.createdByName,
-    evidence: row.referral.evidence,
-    clicks: clicks
-      .filter((click) => click.referrerId === row.referral.referrerId)
-      .map((click) => ({
-        id: click.id,
-        ip: click.ip,
-        deviceId: click.deviceId,
-        userAgent: click.userAgent,
-        landedAt: click.landedAt,
-      })),
-  };
-}
-
-/** The clicks that brought the customer in through this referrer's link: IPs and devices for velocity. */
-export function clickKeys(customer: CustomerFacts, referrerId: string) {
-  const own = customer.clicks.filter((click) => click.referrerId === referrerId);
-  return {
-    ips: [...new Set(own.map((click) => click.ip).filter((ip): ip is string => !!ip))],
-    devices: [...new Set(own.map((click) => click.deviceId).filter((id): id is string => !!id))],
-  };
-}
-
-/** Assembles the checks' context from what was loaded: pure. */
-export function buildEligibilityContext(input: {
-  now: Date;
-  rules: ProgramRulesTerms;
-  chosen: ReferralWithReferrer;
-  referrer: ParticipantRow;
-  referred: ParticipantRow;
-  conversion: ConversionRow;
-  customer: CustomerFacts;
-  referrerFacts: ReferrerFacts;
-}): EligibilityContext {
-  const { customer, referrerFacts: rf } = input;
-  return {
-    now: input.now,
-    rules: input.rules,
-    referral: referralFacts(input.chosen, customer.clicks),
-    referrer: person(input.referrer, rf.signals),
-    referred: person(input.referred, customer.signals),
-    conversion: {
-      id: input.conversion.id,
-      externalId: input.conversion.externalId,
-      source: input.conversion.source,
-      type: input.conversion.type,
-      amount: input.conversion.amount,
-      currency: input.conversion.currency,
-      occurredAt: input.conversion.occurredAt,
-      reversals: customer.reversals,
-    },
-    customerHistory: {
-      knownSince: input.referred.createdAt,
-      knownVia: input.referred.createdVia,
-      knownById: input.referred.createdBy,
-      knownByName: input.referred.createdByName,
-      earlierConversions: customer.earlier,
-    },
-    otherReferrals: customer.referrals
-      .filter((row) => row.referral.id !== input.chosen.referral.id)
-      .map((row) => referralFacts(row, customer.clicks)),
-    dispute: disputeFacts(customer.dispute),
-    duplicateAttempts: customer.twins.map((twin) => ({
-      conversionId: twin.id,
-      externalId: twin.externalId,
-      type: twin.type,
-      amount: twin.amount,
-      currency: twin.currency,
-      occurredAt: twin.occurredAt.toISOString(),
-    })),
-    referrerClaims: { sameMonth: rf.sameMonth, lifetime: rf.lifetime },
-    exceptions: rf.exceptions.map(exceptionFacts),
-    velocity: {
-      windowHours: input.rules.velocityWindowHours,
-      referralsByReferrer: rf.referralsInWindow,
-      // The facts exclude this claim (not inserted yet, or excluded on a re-check): count it once.
-      claimsByReferrer: rf.claimsInWindow + 1,
-      clicksFromSameIp: rf.clicksFromSameIp,
-      clicksFromSameDevice: rf.clicksFromSameDevice,
-    },
-    disposableDomains: DISPOSABLE_DOMAINS,
   };
 }
 

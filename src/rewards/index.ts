@@ -3,17 +3,14 @@
  * The feature's front door: other features import only from here.
  */
 export { approvalBlockers, type MakerReason } from './approval.core.js';
-export {
-  applyReversals,
-  type ClaimEnv,
-  createClaimForConversion,
-  recheckReward,
-  tryAutoApprove,
-} from './claim.service.js';
+export { tryAutoApprove } from './auto-approval.service.js';
+export { type ClaimEnv, createClaimForConversion } from './claim.service.js';
 export { latestDispute, referralsOfCustomer } from './claim-context.repo.js';
 export { isOpen } from './lifecycle.core.js';
 export { changePayee, PAYEE_DETAILS, reviewClaimsAfterPayeeEdit } from './payee.service.js';
+export { recheckReward } from './recheck.service.js';
 export { recoveryRoutes } from './recovery.routes.js';
+export { applyReversals } from './refund.service.js';
 export { presentRewards, presentRewardsByIds } from './reward.presenter.js';
 export {
   findLiveRewardForReferred,

@@ -4,14 +4,10 @@ import { activeExceptions } from '../eligibility/index.js';
 import { lockParticipant } from '../participants/index.js';
 import { policyTerms, policyVersion } from '../policy/index.js';
 import { AppError } from '../shared/errors.js';
-import { type ClaimEnv, recheckReward, recordExceptionMakers, reviseClaim } from './claim.service.js';
-import {
-  exceptionFacts,
-  findConversion,
-  loadReferrerFacts,
-  monthStart,
-  referralsOfCustomer,
-} from './claim-context.repo.js';
+import { exceptionFacts, monthStart } from './claim-context.core.js';
+import { findConversion, loadReferrerFacts, referralsOfCustomer } from './claim-context.repo.js';
+import type { ClaimEnv } from './claim.types.js';
+import { recheckReward, recordExceptionMakers, reviseClaim } from './recheck.service.js';
 import { lockReward, openClaimsOfReferrer, type RewardRow, recordMakers } from './reward.repo.js';
 import { computeRewardAmount } from './reward-amount.core.js';
 

@@ -13,7 +13,8 @@ import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 import { approvalBlockers, approvalComplete, approvalNeedsNote, makerConflict } from './approval.core.js';
-import { type ClaimEnv, notifyRewardReady, recheckReward, reviseClaim } from './claim.service.js';
+import { notifyRewardReady } from './auto-approval.service.js';
+import type { ClaimEnv } from './claim.types.js';
 import {
   nextStatus,
   REWARD_STATUSES,
@@ -22,6 +23,7 @@ import {
   transitionError,
 } from './lifecycle.core.js';
 import { changePayee } from './payee.service.js';
+import { recheckReward, reviseClaim } from './recheck.service.js';
 import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
   approvalsFor,

@@ -1,0 +1,99 @@
+/**
+ * Auto-approval (the owner's opt-in as the approval record, decided in approval.core.ts) and the
+ * "ready to send" notice every approval queues.
+ */
+import { eq } from 'drizzle-orm';
+import { isPersonActive } from '../access/index.js';
+import type { Tx } from '../db/client.js';
+import { rewardApprovals, workspaces } from '../db/schema.js';
+import { queueRewardReady } from '../messaging/index.js';
+import { findParticipant } from '../participants/index.js';
+import { currentRules, type ProgramRulesTerms, rulesTerms } from '../policy/index.js';
+import { systemActor } from '../shared/actor.js';
+import { formatMoney } from '../shared/currency.js';
+import { AppError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { autoApprovalDecision } from './approval.core.js';
+import { attributionTiming } from './claim-context.repo.js';
+import type { ClaimEnv } from './claim.types.js';
+import { flagsFor, loadApprovalFacts, type RewardRow } from './reward.repo.js';
+import { transitionReward } from './transition.service.js';
+
+async function workspaceRow(tx: Tx, workspaceId: string) {
+  const [row] = await tx.select().from(workspaces).where(eq(workspaces.id, workspaceId));
+  if (!row) throw new AppError('not_found', 'Workspace not found.');
+  return row;
+}
+
+/**
+ * Auto-approval, when the owner turned it on and `approval.core.ts` agrees: the owner's opt-in
+ * under that rules version is the claim's approval record.
+ */
+export async function tryAutoApprove(tx: Tx, env: ClaimEnv, reward: RewardRow, rules: ProgramRulesTerms) {
+  if (!rules.autoApproveEnabled || !rules.autoApproveEnabledBy || rules.autoApproveMaxAmount === null) return false;
+  const facts = (await loadApprovalFacts(tx, reward.workspaceId, [reward], () => rules)).get(reward.id);
+  if (!facts) return false;
+  const flagsEver = (await flagsFor(tx, reward.workspaceId, [reward.id])).length;
+  const inForce = rulesTerms(await currentRules(tx, reward.workspaceId, reward.programId));
+  const signerActive = await isPersonActive(tx, reward.workspaceId, rules.autoApproveEnabledBy);
+  const timing = await attributionTiming(tx, reward);
+  const decision = autoApprovalDecision(
+    {
+      ...facts,
+      rules,
+      currentRules: inForce,
+      signerActive,
+      flagsEver,
+      attributedAfterSale: timing.attributedAfterSale,
+    },
+    env.at,
+  );
+  if (!decision.approve) return false;
+  const system = systemActor(reward.workspaceId, `Auto-approval (rules v${rules.version})`);
+  const record = {
+    kind: 'auto' as const,
+    approvers: [{ id: decision.approverId, name: system.name, role: 'owner', at: env.at.toISOString() }],
+    rulesVersion: rules.version,
+    enabledBy: decision.approverId,
+  };
+  await tx.insert(rewardApprovals).values({
+    workspaceId: reward.workspaceId,
+    id: newId('approval', env.at.getTime()),
+    rewardId: reward.id,
+    approverId: decision.approverId,
+    approverName: system.name,
+    approverRole: 'owner',
+    kind: 'auto',
+    rulesVersion: rules.version,
+    round: reward.reviewRound,
+    note: `Clean claim of ${formatMoney(reward.amount, reward.currency)}, at or under the auto-approval limit of ${formatMoney(rules.autoApproveMaxAmount, rules.currency)}.`,
+    createdAt: env.at,
+  });
+  const row = await transitionReward(
+    tx,
+    { ...env, actor: { ...system, requestId: env.actor.requestId } },
+    reward,
+    'approve',
+    {
+      changes: { approvedAt: env.at, approvalRecord: record },
+      audit: { approval: record },
+    },
+  );
+  await notifyRewardReady(tx, env, row);
+  return true;
+}
+
+export async function notifyRewardReady(tx: Tx, env: ClaimEnv, reward: RewardRow) {
+  const workspace = await workspaceRow(tx, reward.workspaceId);
+  const referrer = await findParticipant(tx, reward.workspaceId, reward.referrerId);
+  if (!referrer) return;
+  await queueRewardReady(tx, {
+    workspace,
+    rewardId: reward.id,
+    rewardSummary: reward.summary,
+    referrer,
+    publicUrl: env.publicUrl,
+    actor: env.actor,
+    at: env.at,
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * Refunds and chargebacks applied to the claims of a sale: voided before payment, reversed with a
+ * clawback or recovery task after it, flagged for a person when partial.
+ */
+import { and, eq } from 'drizzle-orm';
+import { recordAudit } from '../audit/index.js';
+import type { Tx } from '../db/client.js';
+import { conversions, messages, recoveryTasks } from '../db/schema.js';
+import { formatMoney } from '../shared/currency.js';
+import { newId } from '../shared/ids.js';
+import { type ConversionRow, reversalsOf } from './claim-context.repo.js';
+import type { ClaimEnv } from './claim.types.js';
+import { inSet, isPaid, recoveryKindFor } from './lifecycle.core.js';
+import { recheckReward } from './recheck.service.js';
+import { lockReward, type RewardRow, rewardsForConversion } from './reward.repo.js';
+import { transitionReward } from './transition.service.js';
+
+/**
+ * Applies the refunds and chargebacks of a conversion to its claims. Fully reversed: an unpaid
+ * claim is voided; a paid one is reversed with a clawback (cash-like) or recovery task (gift
+ * card, code, credit) for a person. Partly reversed: an unpaid claim is flagged `refunded`; a
+ * paid one gets a review task. Idempotent: replaying a refund changes nothing more.
+ */
+export async function applyReversals(tx: Tx, env: ClaimEnv, original: ConversionRow, trigger: ConversionRow) {
+  const workspaceId = env.actor.workspaceId;
+  // Concurrent refunds of one sale take turns here, so their total is always seen whole.
+  await tx
+    .select({ id: conversions.id })
+    .from(conversions)
+    .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, original.id)))
+    .for('update');
+  const reversals = await reversalsOf(tx, workspaceId, original.id);
+  const refunded = reversals.reduce((sum, row) => sum + row.amount, 0);
+  const full = refunded >= original.amount;
+  const affected: string[] = [];
+  for (const reward of await rewardsForConversion(tx, workspaceId, original.id)) {
+    const locked = await lockReward(tx, workspaceId, reward.id);
+    if (!locked || inSet('closedUnpaid', locked.status)) continue;
+    const what = `${trigger.type} ${trigger.source}/${trigger.externalId} (${formatMoney(refunded, original.currency)} of ${formatMoney(original.amount, original.currency)} reversed)`;
+    if (full) {
+      const paid = isPaid(locked.status);
+      await transitionReward(tx, env, locked, 'reverse', {
+        changes: {
+          closedAt: env.at,
+          closedReason: paid ? `reversed after payment: ${what}` : `voided before payment: ${what}`,
+        },
+        audit: { reason: what, refundId: trigger.id },
+        auditAction: paid ? 'reward.reversed' : 'reward.voided',
+      });
+      if (paid) {
+        await createRecoveryTask(tx, env, locked, trigger, recoveryKindFor(locked.rewardType), locked.amount, what);
+      } else {
+        await tx
+          .update(messages)
+          .set({ status: 'cancelled', lastError: 'reward voided by a refund' })
+          .where(
+            and(eq(messages.workspaceId, workspaceId), eq(messages.rewardId, locked.id), eq(messages.status, 'queued')),
+          );
+      }
+      affected.push(locked.id);
+    } else if (isPaid(locked.status)) {
+      await createRecoveryTask(
+        tx,
+        env,
+        locked,
+        trigger,
+        'review',
+        0,
+        `partial ${what}: decide whether to recover part of the reward`,
+      );
+      affected.push(locked.id);
+    } else {
+      await recheckReward(tx, env, locked.id, what);
+      affected.push(locked.id);
+    }
+  }
+  return { full, refunded, affected };
+}
+
+async function createRecoveryTask(
+  tx: Tx,
+  env: ClaimEnv,
+  reward: RewardRow,
+  trigger: ConversionRow,
+  kind: 'clawback' | 'recovery' | 'review',
+  amount: number,
+  reason: string,
+) {
+  const [task] = await tx
+    .insert(recoveryTasks)
+    .values({
+      workspaceId: reward.workspaceId,
+      id: newId('recovery', env.at.getTime()),
+      rewardId: reward.id,
+      conversionId: trigger.id,
+      kind,
+      amount,
+      currency: reward.currency,
+      reason,
+      createdAt: env.at,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (task) {
+    await recordAudit(tx, env.actor, env.at, {
+      action: 'recovery_task.created',
+      objectType: 'recovery_task',
+      objectId: task.id,
+      after: { rewardId: reward.id, kind, amount, currency: reward.currency, reason },
+    });
+  }
+}
