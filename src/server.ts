@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { createDispatcher, describeProviders, outboxHealth, providersFromConfig } from './messaging/index.js';
 import { announceServer, closeHttpGracefully, newBackupToken } from './ops/index.js';
 import { openConfiguredDatabase, prepareFirstRun } from './runtime.js';
+import { thankOnDelivery } from './rewards/index.js';
 import { createScheduler } from './scheduler.js';
 import { systemClock } from './shared/clock.js';
 
@@ -30,6 +31,7 @@ export async function serve(config: Config) {
     }),
   });
   const dispatcher = createDispatcher({
+    onThankYouAccepted: thankOnDelivery,
     db: database.db,
     clock: systemClock,
     publicUrl: config.publicUrl,

@@ -3,6 +3,7 @@ import { loadConfig } from '../src/config.js';
 import { createDispatcher, type Dispatcher } from '../src/messaging/dispatcher.js';
 import { outboxHealth } from '../src/messaging/outbox-status.repo.js';
 import { providersFromConfig } from '../src/messaging/providers/index.js';
+import { thankOnDelivery } from '../src/rewards/index.js';
 import { type Api, json, newClaim, PUBLIC_URL, startTestApp, type TestApp } from './support/app.js';
 import {
   type FakeHttpProvider,
@@ -27,6 +28,7 @@ async function drain(dispatcher: Dispatcher) {
 function dispatcherFor(t: TestApp, env: NodeJS.ProcessEnv) {
   const config = loadConfig({ PUBLIC_URL, ...env });
   return createDispatcher({
+    onThankYouAccepted: thankOnDelivery,
     db: t.database.db,
     clock: t.clock,
     publicUrl: PUBLIC_URL,

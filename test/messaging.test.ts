@@ -9,6 +9,7 @@ import { queueReferrerMessages } from '../src/messaging/outbox.service.js';
 import { providersFromConfig } from '../src/messaging/providers/index.js';
 import { svixSignature, twilioSignature } from '../src/messaging/webhook-signatures.core.js';
 import { findParticipant } from '../src/participants/participant.repo.js';
+import { thankOnDelivery } from '../src/rewards/index.js';
 import { getWorkspaceOrThrow } from '../src/workspaces/workspace.service.js';
 import {
   type Api,
@@ -64,6 +65,7 @@ describe('thank-yous over SMTP and Twilio', () => {
     smtp = await startSmtpServer();
     twilio = await startFakeTwilio();
     dispatcher = createDispatcher({
+      onThankYouAccepted: thankOnDelivery,
       db: t.database.db,
       clock: t.clock,
       publicUrl: PUBLIC_URL,
@@ -405,6 +407,7 @@ describe('email through Resend', () => {
     finance = await t.as('finance');
     resend = await startFakeResend();
     dispatcher = createDispatcher({
+      onThankYouAccepted: thankOnDelivery,
       db: t.database.db,
       clock: t.clock,
       publicUrl: PUBLIC_URL,

@@ -5,6 +5,7 @@ import { buildApp } from '../src/app.js';
 import { messages } from '../src/db/schema.js';
 import { createDispatcher } from '../src/messaging/dispatcher.js';
 import type { OutgoingMessage, Provider, SendResult } from '../src/messaging/providers/provider.js';
+import { thankOnDelivery } from '../src/rewards/index.js';
 import { type Api, json, newClaim, PUBLIC_URL, startTestApp, type TestApp } from './support/app.js';
 import { freshDatabase } from './support/db.js';
 
@@ -240,6 +241,7 @@ describe('/metrics', () => {
       sql`update messages set next_attempt_at = next_attempt_at + interval '1 day' where reward_id is distinct from ${reward.id}`,
     );
     const dispatcher = createDispatcher({
+      onThankYouAccepted: thankOnDelivery,
       db: t.database.db,
       clock: t.clock,
       publicUrl: PUBLIC_URL,
@@ -287,6 +289,7 @@ describe('a dispatcher that stops mid-batch', () => {
         },
       };
       const dispatcher = createDispatcher({
+        onThankYouAccepted: thankOnDelivery,
         db: t.database.db,
         clock: t.clock,
         publicUrl: PUBLIC_URL,
@@ -308,6 +311,7 @@ describe('a dispatcher that stops mid-batch', () => {
       for (const row of given) expect(row).toMatchObject({ status: 'queued', attempts: 0, lockedUntil: null });
       // Another dispatcher takes them at once, without waiting for the 10-minute lease.
       const next = createDispatcher({
+        onThankYouAccepted: thankOnDelivery,
         db: t.database.db,
         clock: t.clock,
         publicUrl: PUBLIC_URL,

@@ -10,7 +10,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { recordAudit } from '../audit/index.js';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { fromJsonRow, rowsOf } from '../db/json-rows.js';
 import { messageAttempts, messages, participants, rewards, workspaces } from '../db/schema.js';
 import { observeProviderSend } from '../ops/index.js';
@@ -32,6 +32,14 @@ export interface DispatcherOptions {
   batchSize?: number;
   maxAttempts?: number;
   logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+  /**
+   * A provider accepted a thank-you for a reward: rewards moves it to thanked (its lifecycle, its
+   * audit). Passed in at composition, since rewards depends on messaging.
+   */
+  onThankYouAccepted: (
+    tx: Tx,
+    input: { workspaceId: string; rewardId: string; at: Date; detail: Record<string, unknown> },
+  ) => Promise<unknown>;
 }
 
 /** 30 s, 2 min, 8 min, 32 min, ~2 h, then every 6 h, with ±20% jitter so retries spread out. */
@@ -193,26 +201,12 @@ export function createDispatcher(options: DispatcherOptions) {
       });
       const system = systemActor(message.workspaceId, 'Dispatcher');
       if (result.outcome === 'accepted' && message.kind === 'thank_you' && message.rewardId) {
-        const thanked = await tx
-          .update(rewards)
-          .set({ status: 'thanked', thankedAt: at, updatedAt: at })
-          .where(
-            and(
-              eq(rewards.workspaceId, message.workspaceId),
-              eq(rewards.id, message.rewardId),
-              eq(rewards.status, 'sent'),
-            ),
-          )
-          .returning({ id: rewards.id });
-        if (thanked.length > 0) {
-          await recordAudit(tx, system, at, {
-            action: 'reward.thanked',
-            objectType: 'reward',
-            objectId: message.rewardId,
-            before: { status: 'sent' },
-            after: { status: 'thanked', messageId: message.id, channel: message.channel, provider: provider.name },
-          });
-        }
+        await options.onThankYouAccepted(tx, {
+          workspaceId: message.workspaceId,
+          rewardId: message.rewardId,
+          at,
+          detail: { messageId: message.id, channel: message.channel, provider: provider.name },
+        });
       }
       if (result.outcome === 'permanent_failure' && result.recipientOptedOut && message.participantId) {
         await tx

@@ -23,3 +23,4 @@ export {
 } from './reward.repo.js';
 export { rewardRoutes } from './reward.routes.js';
 export { CheckResultSchema, RewardSchema } from './reward.schema.js';
+export { thankOnDelivery } from './thank-you.service.js';

@@ -1,14 +1,16 @@
 import { recordAudit } from '../audit/index.js';
+import type { Tx } from '../db/client.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { queueReferrerMessages } from '../messaging/index.js';
 import { findParticipant } from '../participants/index.js';
 import { currentPolicy } from '../policy/index.js';
-import type { Actor } from '../shared/actor.js';
+import { type Actor, systemActor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { getWorkspaceOrThrow } from '../workspaces/index.js';
-import { lockReward, updateRewardFrom } from './reward.repo.js';
+import { lockReward } from './reward.repo.js';
 import { getReward } from './reward.service.js';
+import { transitionReward } from './transition.service.js';
 
 /**
  * Staff send a thank-you by hand (consent still applies), or record one given another way
@@ -36,18 +38,9 @@ export async function thankByHand(
     }
     if (input.action === 'mark') {
       if (reward.status === 'thanked') throw new AppError('invalid_transition', 'This reward is already thanked.');
-      const row = await updateRewardFrom(tx, actor.workspaceId, id, ['sent'], {
-        status: 'thanked',
-        thankedAt: at,
-        updatedAt: at,
-      });
-      if (!row) throw new AppError('invalid_transition', 'The reward changed meanwhile; reload it.');
-      await recordAudit(tx, actor, at, {
-        action: 'reward.thanked',
-        objectType: 'reward',
-        objectId: id,
-        before: { status: 'sent' },
-        after: { status: 'thanked', by: 'hand', note: input.note ?? null },
+      await transitionReward(tx, { actor, at }, reward, 'thank', {
+        changes: { thankedAt: at },
+        audit: { by: 'hand', note: input.note ?? null },
       });
       return;
     }
@@ -80,4 +73,22 @@ export async function thankByHand(
     });
   });
   return getReward(deps, actor, id);
+}
+
+/**
+ * A provider accepted a thank-you: a sent reward becomes thanked (once; a second channel's
+ * thank-you finds it thanked already). The dispatcher is handed this at composition, since
+ * messaging sits below rewards.
+ */
+export async function thankOnDelivery(
+  tx: Tx,
+  input: { workspaceId: string; rewardId: string; at: Date; detail: Record<string, unknown> },
+): Promise<boolean> {
+  const reward = await lockReward(tx, input.workspaceId, input.rewardId);
+  if (reward?.status !== 'sent') return false;
+  await transitionReward(tx, { actor: systemActor(input.workspaceId, 'Dispatcher'), at: input.at }, reward, 'thank', {
+    changes: { thankedAt: input.at },
+    audit: input.detail,
+  });
+  return true;
 }
