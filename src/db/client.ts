@@ -1,4 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
@@ -40,6 +41,13 @@ export interface OpenDatabaseOptions {
   purpose?: string;
 }
 
+/**
+ * The contrib extensions the migrations create (pg_trgm: participant search). PGlite loads an
+ * extension's code only when told at construction, so every PGlite that opens a Rewardloop store,
+ * backups included, passes these.
+ */
+export const PGLITE_EXTENSIONS = { pg_trgm } satisfies NonNullable<PGliteOptions['extensions']>;
+
 // Any 64-bit constant shared by every Rewardloop process: holders of this advisory lock migrate
 // one at a time, so several servers starting together on PostgreSQL apply each migration once.
 const MIGRATION_LOCK_KEY = 7_215_334_019;
@@ -80,11 +88,14 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   let lock: StoreLock | undefined;
   let client: PGlite;
   if (options.memory || !options.dataDir) {
-    client = new PGlite(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
+    client = new PGlite({
+      extensions: PGLITE_EXTENSIONS,
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    });
   } else {
     lock = lockEmbeddedStore(options.dataDir, options.purpose ?? 'rewardloop');
     try {
-      client = new PGlite({ dataDir: options.dataDir });
+      client = new PGlite({ dataDir: options.dataDir, extensions: PGLITE_EXTENSIONS });
       await client.waitReady;
     } catch (error) {
       lock.release();

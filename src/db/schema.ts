@@ -10,6 +10,7 @@ import {
   bigint,
   boolean,
   check,
+  date,
   foreignKey,
   index,
   integer,
@@ -17,6 +18,7 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -287,6 +289,16 @@ export const participants = pgTable(
     index('participants_phone_idx').on(t.workspaceId, t.phone),
     // Serves the participants export, oldest first, in keyset pages.
     index('participants_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    // Serves participant search (`ilike '%q%'` on each of these, or-ed): trigrams find the few
+    // matches without reading every participant (pg_trgm, migration 0008).
+    index('participants_search_trgm_idx').using(
+      'gin',
+      t.name.op('gin_trgm_ops'),
+      t.email.op('gin_trgm_ops'),
+      t.referralCode.op('gin_trgm_ops'),
+      t.externalId.op('gin_trgm_ops'),
+      t.phone.op('gin_trgm_ops'),
+    ),
   ],
 );
 
@@ -588,6 +600,43 @@ export const rewardFlags = pgTable(
     // Flags never vanish silently; at most one open flag of a type per claim.
     uniqueIndex('reward_flags_open_uq').on(t.workspaceId, t.rewardId, t.type).where(sql`${t.resolvedAt} is null`),
     index('reward_flags_reward_idx').on(t.workspaceId, t.rewardId),
+  ],
+);
+
+/**
+ * What the reports and tab counts read instead of the rewards: each reward's contribution to a few
+ * measures, summed per (workspace, measure, day, status, currency, bucket). Kept by the database
+ * triggers `reward_rollups_*` (migration 0008) in the transaction that writes the reward or its
+ * flags, and rebuilt from the rows by `rewardloop rollups rebuild`. Measures:
+ *   created        day created; bucket = marks (1 approved or sent, 2 sent, 4 flagged, 8 disputed,
+ *                  16 duplicate, 32 partner exception); amount = the reward's
+ *   revenue        day created; currency and amount of the reward's conversion
+ *   approved       day approved
+ *   sent           day sent; bucket 1 when the reward lacks an evidence criterion
+ *   hours_to_sent  day created; bucket = hours from sale to sent, in tenths (coarser past 10 days)
+ *   all_time       day -infinity: the tab counts
+ * `shard` spreads concurrent writers over a few rows (the backend's pid): readers sum over it.
+ */
+export const rewardRollups = pgTable(
+  'reward_rollups',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    measure: text('measure').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    status: rewardStatusEnum('status').notNull(),
+    currency: text('currency').notNull(),
+    bucket: integer('bucket').notNull(),
+    shard: smallint('shard').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+    amount: money('amount').notNull(),
+  },
+  (t) => [
+    // Serves every read: one workspace's measure over a range of days.
+    primaryKey({ columns: [t.workspaceId, t.measure, t.day, t.status, t.currency, t.bucket, t.shard] }),
+    check(
+      'reward_rollups_measure_ck',
+      sql`${t.measure} in ('created', 'revenue', 'approved', 'sent', 'hours_to_sent', 'all_time')`,
+    ),
   ],
 );
 

@@ -24,7 +24,7 @@ import { open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { SingleBar } from 'cli-progress';
-import { openDatabase } from '../db/client.js';
+import { openDatabase, PGLITE_EXTENSIONS } from '../db/client.js';
 import { AppError } from '../shared/errors.js';
 
 const SERVE_FILE = 'rewardloop.serve.json';
@@ -173,7 +173,7 @@ export async function restoreEmbeddedStore(options: {
   mkdirSync(dataDir, { recursive: true });
   let client: PGlite | undefined;
   try {
-    client = new PGlite({ dataDir, loadDataDir: archive });
+    client = new PGlite({ dataDir, loadDataDir: archive, extensions: PGLITE_EXTENSIONS });
     await client.waitReady;
     console.log('Checking the restored database…');
     const counts = await client.query<{ workspaces: number; rewards: number }>(
