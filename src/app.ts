@@ -38,6 +38,7 @@ import { PAYEE_DETAILS, recoveryRoutes, reviewClaimsAfterPayeeEdit, rewardRoutes
 import type { Clock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
 import { packageRoot, webDistFolder } from './shared/paths.js';
+import { webhookEndpointRoutes } from './webhooks/index.js';
 import { workspaceRoutes } from './workspaces/index.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -196,6 +197,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(landingRoutes(deps));
   await app.register(messagingRoutes(deps));
   await app.register(workspaceRoutes(deps));
+  await app.register(webhookEndpointRoutes(deps));
   await app.register(
     webhookRoutes(deps, options.webhookSecrets ?? { twilioAuthTokens: undefined, resendWebhookSecrets: undefined }),
   );

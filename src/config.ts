@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   /** How long a dispatcher holds a message it is sending before another may retry it. */
   REWARDLOOP_DISPATCH_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   REWARDLOOP_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Outgoing webhooks may reach loopback and private addresses (self-hosted receivers, tests). */
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
@@ -59,6 +61,7 @@ export interface Config {
   dispatchLeaseSeconds: number;
   dispatchIntervalMs: number;
   metricsToken: string | undefined;
+  webhooksAllowPrivateNetworks: boolean;
   email: {
     smtpUrl: string | undefined;
     from: Sender | undefined;
@@ -103,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchLeaseSeconds: e.REWARDLOOP_DISPATCH_LEASE_SECONDS,
     dispatchIntervalMs: e.REWARDLOOP_DISPATCH_INTERVAL_MS,
     metricsToken: e.METRICS_TOKEN,
+    webhooksAllowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true',
     email: {
       smtpUrl: e.SMTP_URL,
       from: e.EMAIL_FROM,

@@ -3,10 +3,12 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createDispatcher, describeProviders, outboxHealth, providersFromConfig } from './messaging/index.js';
 import { announceServer, closeHttpGracefully, newBackupToken } from './ops/index.js';
-import { openConfiguredDatabase, prepareFirstRun } from './runtime.js';
 import { thankOnDelivery } from './rewards/index.js';
+import { openConfiguredDatabase, prepareFirstRun } from './runtime.js';
 import { createScheduler } from './scheduler.js';
 import { systemClock } from './shared/clock.js';
+import { webhookDataRenderer } from './webhook-data.js';
+import { createWebhookDispatcher } from './webhooks/index.js';
 
 export async function serve(config: Config) {
   const database = await openConfiguredDatabase(config, 'rewardloop serve');
@@ -39,6 +41,14 @@ export async function serve(config: Config) {
     leaseMs: config.dispatchLeaseSeconds * 1000,
     logger: app.log,
   });
+  const webhookDispatcher = createWebhookDispatcher({
+    db: database.db,
+    clock: systemClock,
+    render: webhookDataRenderer({ clock: systemClock, publicUrl: config.publicUrl }),
+    allowPrivateNetworks: config.webhooksAllowPrivateNetworks,
+    leaseMs: config.dispatchLeaseSeconds * 1000,
+    logger: app.log,
+  });
   const scheduler = createScheduler({
     db: database.db,
     clock: systemClock,
@@ -51,6 +61,7 @@ export async function serve(config: Config) {
     : undefined;
   if (config.workers) {
     dispatcher.start(config.dispatchIntervalMs);
+    webhookDispatcher.start(config.dispatchIntervalMs);
     scheduler.start();
   }
   const where =
@@ -90,6 +101,7 @@ export async function serve(config: Config) {
       const [http] = await Promise.all([
         closeHttpGracefully(app, 10_000),
         dispatcher.stop().then(() => scheduler.stop()),
+        webhookDispatcher.stop(),
       ]);
       announced?.remove();
       await database.close();

@@ -56,6 +56,16 @@ describe('tenancy', () => {
       201,
     );
     ids.recovery = json(await t.owner.get('/v1/recovery-tasks'), 200).items[0].id;
+    // A webhook endpoint, and a delivery to it (the next claim's reward.created).
+    ids.webhookEndpoint = json(
+      await t.owner.post('/v1/webhook-endpoints', { url: 'https://hooks.example.com/x', events: ['reward.created'] }),
+      201,
+    ).id;
+    await newClaim(t.owner);
+    ids.webhookDelivery = json(
+      await t.owner.get(`/v1/webhook-endpoints/${ids.webhookEndpoint}/deliveries`),
+      200,
+    ).items[0].id;
   });
   afterAll(() => t.close());
 
@@ -76,6 +86,10 @@ describe('tenancy', () => {
     'PATCH /v1/participants/{id}': { name: 'Renamed' },
     'POST /v1/api-keys/{id}/revoke': undefined,
     'POST /v1/users/{id}/disable': undefined,
+    'PATCH /v1/webhook-endpoints/{id}': { disabled: true },
+    'DELETE /v1/webhook-endpoints/{id}': undefined,
+    'POST /v1/webhook-endpoints/{id}/rotate-secret': undefined,
+    'POST /v1/webhook-deliveries/{id}/retry': undefined,
   };
 
   function idFor(path: string, param: string): string {
@@ -91,6 +105,8 @@ describe('tenancy', () => {
       users: 'user',
       'partner-exceptions': 'exception',
       'recovery-tasks': 'recovery',
+      'webhook-endpoints': 'webhookEndpoint',
+      'webhook-deliveries': 'webhookDelivery',
     };
     const id = ids[map[noun] ?? ''];
     if (!id) throw new Error(`no id prepared for ${path}`);

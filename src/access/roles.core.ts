@@ -12,6 +12,10 @@ export const PERMISSIONS = {
   'rules:write': ['owner'],
   'settings:write': ['owner'],
   'access:manage': ['owner'],
+  /** Outgoing webhooks send the workspace's data to a URL of the caller's choosing. */
+  'webhooks:manage': ['owner'],
+  /** Exports hand over every row at once (names, emails, amounts). */
+  'exports:read': ['owner', 'finance'],
   'participants:write': ['owner', 'finance', 'staff'],
   'referrals:write': ['owner', 'finance', 'staff'],
   'conversions:write': ['owner', 'finance', 'staff'],

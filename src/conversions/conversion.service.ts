@@ -27,6 +27,7 @@ import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
 import { isReversal } from '../shared/vocabulary.js';
+import { enqueueWebhookEvent } from '../webhooks/index.js';
 import {
   type ConversionRow,
   conversionsAwaiting,
@@ -236,6 +237,7 @@ export async function recordConversion(
         rewardIds,
       },
     });
+    await enqueueWebhookEvent(tx, { workspaceId, type: 'conversion.recorded', objectId: inserted.id, at });
     return { created: true, body };
   }).then(observeConversion); // counted after commit
 }

@@ -3,4 +3,4 @@
  * The feature's front door: other features import only from here.
  */
 export { conversionRoutes } from './conversion.routes.js';
-export { linkAwaitingConversions } from './conversion.service.js';
+export { getConversion, linkAwaitingConversions } from './conversion.service.js';

@@ -20,6 +20,7 @@ import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
+import { enqueueWebhookEvent } from '../webhooks/index.js';
 import type { Dispute } from './dispute.schema.js';
 
 type DisputeRow = typeof disputes.$inferSelect;
@@ -89,6 +90,7 @@ export async function openDispute(tx: Tx, env: ClaimEnv, referredId: string, rea
     objectId: row.id,
     after: { referredId, reason },
   });
+  await enqueueWebhookEvent(tx, { workspaceId: row.workspaceId, type: 'dispute.opened', objectId: row.id, at: env.at });
   return row;
 }
 
@@ -251,6 +253,12 @@ export async function resolveDispute(
         winner: winner.referrerName,
         reason: input.reason,
       },
+    });
+    await enqueueWebhookEvent(tx, {
+      workspaceId: actor.workspaceId,
+      type: 'dispute.resolved',
+      objectId: dispute.id,
+      at,
     });
     if (!claim) return;
     const decision = `Dispute ${dispute.id} resolved: ${winner.referrerName} wins — ${input.reason}`;

@@ -3,4 +3,4 @@
  * The feature's front door: other features import only from here.
  */
 export { disputeRoutes } from './dispute.routes.js';
-export { openDispute } from './dispute.service.js';
+export { getDispute, openDispute } from './dispute.service.js';

@@ -12,6 +12,7 @@ import {
 } from '../db/schema.js';
 import { countRewardTransition } from '../ops/index.js';
 import type { Cursor } from '../shared/pagination.js';
+import { enqueueWebhookEvent } from '../webhooks/index.js';
 import type { ApprovalFacts, ExceptionAuthorFact, MakerFact, MakerReason } from './approval.core.js';
 import { type RewardStatus, STATUS_SETS, type StatusSet } from './lifecycle.core.js';
 
@@ -37,6 +38,13 @@ const byId = (workspaceId: string, id: string) => and(eq(rewards.workspaceId, wo
 /** Inserts unless the customer or the conversion already has a live claim (the unique indexes). */
 export async function insertRewardIfFree(db: Executor, values: RewardInsert): Promise<RewardRow | undefined> {
   const rows = await db.insert(rewards).values(values).onConflictDoNothing().returning();
+  if (rows[0])
+    await enqueueWebhookEvent(db, {
+      workspaceId: values.workspaceId,
+      type: 'reward.created',
+      objectId: values.id,
+      at: rows[0].createdAt,
+    });
   return rows[0];
 }
 

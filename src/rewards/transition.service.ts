@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
 import type { Actor } from '../shared/actor.js';
+import { enqueueWebhookEvent, rewardEventFor } from '../webhooks/index.js';
 import { nextStatus, type RewardAction, transitionError } from './lifecycle.core.js';
 import { type RewardInsert, type RewardRow, updateRewardFrom } from './reward.repo.js';
 
@@ -49,6 +50,12 @@ export async function transitionReward(
     objectId: reward.id,
     before: { status: reward.status },
     after: { status: to, ...options.audit },
+  });
+  await enqueueWebhookEvent(tx, {
+    workspaceId: reward.workspaceId,
+    type: rewardEventFor(action),
+    objectId: reward.id,
+    at: env.at,
   });
   return row;
 }

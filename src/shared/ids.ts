@@ -26,6 +26,9 @@ export const ID_PREFIX = {
   audit: 'evt',
   click: 'clk',
   program: 'prg',
+  webhookEndpoint: 'whep',
+  webhookEvent: 'whmsg',
+  webhookDelivery: 'whdlv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

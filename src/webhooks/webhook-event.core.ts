@@ -1,3 +1,5 @@
+import type { RewardAction } from '../rewards/lifecycle.core.js';
+
 /**
  * Outgoing webhooks: the closed lists (event types, delivery statuses) and the retry schedule.
  * Pure: the database enums are built from these lists.
@@ -33,8 +35,8 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
 /**
  * The wait before each retry, after the attempt that failed. Standard Webhooks (Svix) suggests
- * 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; two longer steps stretch it to about three days, so an
- * endpoint that is down over a weekend still gets its events.
+ * 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; longer last steps stretch it to about three days (75 h
+ * before jitter), so an endpoint that is down over a weekend still gets its events.
  */
 export const RETRY_SCHEDULE_MS = [
   5_000,
@@ -45,7 +47,7 @@ export const RETRY_SCHEDULE_MS = [
   10 * 3_600_000,
   14 * 3_600_000,
   20 * 3_600_000,
-  20 * 3_600_000,
+  24 * 3_600_000,
 ] as const;
 
 /** An endpoint that has failed every attempt for this long is disabled. */
@@ -87,4 +89,18 @@ export function judgeAttempt(statusCode: number | undefined): AttemptVerdict {
   // 410 Gone: the receiver says this endpoint no longer exists (Standard Webhooks).
   if (statusCode === 410) return 'disable_endpoint';
   return 'retry';
+}
+
+/** The reward moves a subscriber hears about (reopen, revise, decline and retry are internal). */
+const REWARD_EVENTS: Partial<Record<RewardAction, WebhookEventType>> = {
+  approve: 'reward.approved',
+  reject: 'reward.rejected',
+  mark_sent: 'reward.sent',
+  mark_failed: 'reward.failed',
+  thank: 'reward.thanked',
+  reverse: 'reward.reversed',
+};
+
+export function rewardEventFor(action: RewardAction): WebhookEventType | undefined {
+  return REWARD_EVENTS[action];
 }
