@@ -27,6 +27,7 @@ import { withProblemResponses } from './http/openapi-errors.js';
 import { sendProblem } from './http/problem.js';
 import { requestLimiter } from './http/rate-limit.js';
 import { docsContentSecurityPolicy, securityHeaders } from './http/security-headers.js';
+import { integrationRoutes, integrationWebhookRoutes } from './integrations/index.js';
 import { messagingRoutes, type WebhookSecrets, webhookRoutes } from './messaging/index.js';
 import { loggerOptions, type OpsOptions, registerOps } from './ops/index.js';
 import { participantRoutes } from './participants/index.js';
@@ -67,6 +68,8 @@ export interface AppOptions {
   /** /readyz, /metrics (METRICS_TOKEN) and the embedded store's backup endpoint. */
   ops?: OpsOptions;
   webhookSecrets?: WebhookSecrets;
+  /** Encrypts integration secrets at rest (see secret-key.ts); without it integrations cannot be set up. */
+  secretKey?: Buffer | undefined;
   /** Fastify's trustProxy: the proxy's address(es) or hop count, from TRUST_PROXY. */
   trustProxy?: boolean | string | number;
 }
@@ -198,6 +201,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(messagingRoutes(deps));
   await app.register(workspaceRoutes(deps));
   await app.register(webhookEndpointRoutes(deps));
+  const integrationDeps = {
+    ...deps,
+    secretKey: options.secretKey,
+    participantHooks: {
+      linkAwaitingConversions,
+      payeeDetailsChanged: reviewClaimsAfterPayeeEdit,
+      payeeDetails: PAYEE_DETAILS,
+    },
+  };
+  await app.register(integrationRoutes(integrationDeps));
+  await app.register(integrationWebhookRoutes(integrationDeps));
   await app.register(
     webhookRoutes(deps, options.webhookSecrets ?? { twilioAuthTokens: undefined, resendWebhookSecrets: undefined }),
   );

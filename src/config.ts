@@ -45,6 +45,8 @@ const EnvSchema = z.object({
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Encrypts integration secrets at rest: 64 hex digits, or any string of 32+ characters. */
+  REWARDLOOP_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
 });
 
 export interface Config {
@@ -62,6 +64,7 @@ export interface Config {
   dispatchIntervalMs: number;
   metricsToken: string | undefined;
   webhooksAllowPrivateNetworks: boolean;
+  secretKey: string | undefined;
   email: {
     smtpUrl: string | undefined;
     from: Sender | undefined;
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchIntervalMs: e.REWARDLOOP_DISPATCH_INTERVAL_MS,
     metricsToken: e.METRICS_TOKEN,
     webhooksAllowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true',
+    secretKey: e.REWARDLOOP_SECRET_KEY,
     email: {
       smtpUrl: e.SMTP_URL,
       from: e.EMAIL_FROM,

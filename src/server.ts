@@ -6,6 +6,7 @@ import { announceServer, closeHttpGracefully, newBackupToken } from './ops/index
 import { thankOnDelivery } from './rewards/index.js';
 import { openConfiguredDatabase, prepareFirstRun } from './runtime.js';
 import { createScheduler } from './scheduler.js';
+import { loadSecretKey } from './secret-key.js';
 import { systemClock } from './shared/clock.js';
 import { webhookDataRenderer } from './webhook-data.js';
 import { createWebhookDispatcher } from './webhooks/index.js';
@@ -25,6 +26,7 @@ export async function serve(config: Config) {
     logLevel: config.logLevel,
     rateLimitPerMinute: config.rateLimitPerMinute,
     trustProxy: config.trustProxy,
+    secretKey: loadSecretKey(config),
     webhookSecrets: { twilioAuthTokens: config.sms.authToken, resendWebhookSecrets: config.email.resendWebhookSecret },
     ops: { metricsToken: config.metricsToken, backupToken, stopping: () => stopping },
     health: async () => ({

@@ -16,6 +16,8 @@ export const PERMISSIONS = {
   'webhooks:manage': ['owner'],
   /** Exports hand over every row at once (names, emails, amounts). */
   'exports:read': ['owner', 'finance'],
+  /** Connecting Stripe and HubSpot: their secrets decide which events are believed. */
+  'integrations:manage': ['owner'],
   'participants:write': ['owner', 'finance', 'staff'],
   'referrals:write': ['owner', 'finance', 'staff'],
   'conversions:write': ['owner', 'finance', 'staff'],

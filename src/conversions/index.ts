@@ -3,4 +3,5 @@
  * The feature's front door: other features import only from here.
  */
 export { conversionRoutes } from './conversion.routes.js';
-export { getConversion, linkAwaitingConversions } from './conversion.service.js';
+export { getConversion, linkAwaitingConversions, recordConversion } from './conversion.service.js';
+export { ConversionInputSchema } from './conversion-input.schema.js';

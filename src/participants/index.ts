@@ -14,4 +14,9 @@ export {
   type ParticipantRow,
 } from './participant.repo.js';
 export { participantRoutes } from './participant.routes.js';
-export { insertParticipant } from './participant.service.js';
+export {
+  createParticipantAndLink,
+  insertParticipant,
+  type ParticipantHooks,
+  updateParticipantAndLink,
+} from './participant.service.js';

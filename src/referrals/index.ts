@@ -4,3 +4,4 @@
  */
 export { landingRoutes } from './landing.routes.js';
 export { referralRoutes } from './referral.routes.js';
+export { createReferral } from './referral.service.js';

@@ -338,6 +338,7 @@ describe('the web app', () => {
     await visible(settingsNav.getByRole('link', { name: 'Program rules' }));
     await gone(settingsNav.getByRole('link', { name: 'Users' }));
     await gone(settingsNav.getByRole('link', { name: 'API keys' }));
+    await gone(settingsNav.getByRole('link', { name: 'Integrations' }));
     await visible(page.getByText('Only the owner can change the rules.'));
     await enabled(page.getByLabel('Hold period (days)'), false);
     await page.context().close();
@@ -429,6 +430,7 @@ describe('the web app', () => {
       ['Message templates', '/settings/templates', page.getByRole('region', { name: 'Message templates' })],
       ['Users', '/settings/users', page.getByRole('region', { name: 'Users' })],
       ['API keys', '/settings/api-keys', page.getByRole('region', { name: 'API keys' })],
+      ['Integrations', '/settings/integrations', page.getByRole('region', { name: 'Integrations' })],
     ] as const;
     for (const [label, url, section] of sections) {
       await settingsNav.getByRole('link', { name: label }).click();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { createApiKey, createUser } from '../../src/access/access.service.js';
@@ -71,6 +72,7 @@ export async function startTestApp(
     logLevel: 'silent',
     rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
     trustProxy: options.trustProxy ?? false,
+    secretKey: randomBytes(32),
     ...(options.health ? { health: options.health } : {}),
     webhookSecrets: {
       twilioAuthTokens: options.webhookSecrets?.twilioAuthTokens,

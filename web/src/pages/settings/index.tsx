@@ -4,6 +4,7 @@ import { useCan } from '../../app';
 import { Link } from '../../router';
 import { Empty } from '../../ui';
 import { ApiKeysPage } from './ApiKeysPage';
+import { IntegrationsPage } from './IntegrationsPage';
 import { RulesPage } from './RulesPage';
 import { SenderPage } from './SenderPage';
 import { TemplatesPage } from './TemplatesPage';
@@ -16,6 +17,7 @@ const SECTIONS: { slug: string; label: string; page: ComponentType; permission?:
   { slug: 'templates', label: 'Message templates', page: TemplatesPage },
   { slug: 'users', label: 'Users', page: UsersPage, permission: 'access:manage' },
   { slug: 'api-keys', label: 'API keys', page: ApiKeysPage, permission: 'access:manage' },
+  { slug: 'integrations', label: 'Integrations', page: IntegrationsPage, permission: 'integrations:manage' },
 ];
 
 export function Settings({ path }: { path: string }) {
