@@ -146,6 +146,22 @@ program
   });
 
 program
+  .command('export')
+  .description('Write rewards, participants, conversions or audit-events as CSV (a file, or stdout), with a progress bar')
+  .argument('<kind>', 'rewards, participants, conversions or audit-events')
+  .option('--out <file>', 'where to write the CSV (default: stdout)')
+  .option('--workspace <name>', 'the workspace (reading the store directly; needed when there are several)')
+  .option('--key <apiKey>', 'an owner or finance API key: export through a server (default: REWARDLOOP_API_KEY)')
+  .option('--url <url>', 'that server (default: the one running on this data folder, else PUBLIC_URL)')
+  .option('--status <list>', 'reward statuses, comma-separated (rewards only)')
+  .option('--from <time>', 'rows created at or after this ISO 8601 time')
+  .option('--to <time>', 'rows created before this ISO 8601 time')
+  .action(async (kind: string, options: Record<string, string | undefined>) => {
+    const { runExport } = await import('./export-command.js');
+    console.error(await runExport(loadConfig(), kind, options));
+  });
+
+program
   .command('bench')
   .description('Measure conversions per second through the HTTP API (PGlite, and PostgreSQL when DATABASE_URL is set)')
   .option('--clients <n>', 'concurrent clients', (v) => Number.parseInt(v, 10), 8)
