@@ -297,22 +297,41 @@ function pgbenchTps(adminUrl: string, options: BenchOptions): Promise<number> {
   });
 }
 
-const QUEUE_SCALE = 100_000;
+/**
+ * The rewards in the workspace for each run of the screens' queries: BENCH_QUEUE_SCALES (comma-
+ * separated) or `--scales`; 10k and 1M by default, so time(1M) / time(10k) shows whether a screen
+ * grows with the program.
+ */
+function queueScales(): number[] {
+  const raw = process.env.BENCH_QUEUE_SCALES ?? '10000,1000000';
+  return raw
+    .split(',')
+    .map((part) => Number(part.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
 
 /**
- * The screens' queries with 100,000 rewards in the workspace: each is a page or an aggregate, so
- * the time should not grow with the queue. Seeded set-based (the conversion path is measured above).
+ * The screens' queries with `scale` rewards in the workspace: each is a page or an aggregate, so
+ * the time should not grow with the queue. Seeded set-based with direct multi-row inserts of
+ * realistic rows (not through the claim engine: the conversion path is measured above).
  */
-async function seedQueue(env: { databaseUrl?: string | undefined; dataDir?: string | undefined }) {
+async function seedQueue(env: { databaseUrl?: string | undefined; dataDir?: string | undefined }, scale: number) {
   const { database, workspace, key } = await benchWorkspace(env, 'Queue', 'owner');
   try {
     const ws = workspace.id;
     const bar = new SingleBar({ format: '  seeding  [{bar}] {value}/{total} rewards', hideCursor: true });
-    bar.start(QUEUE_SCALE, 0);
-    const batch = 10_000;
-    for (let start = 0; start < QUEUE_SCALE; start += batch) {
+    bar.start(scale, 0);
+    const batch = Math.min(10_000, scale);
+    const used = new Set<string>();
+    for (let start = 0; start < scale; start += batch) {
       const end = start + batch - 1;
-      const codes = Array.from({ length: batch * 2 }, () => newReferralCode());
+      // Random codes collide at a million (birthday odds over 32^8): draw again on a repeat.
+      const codes = Array.from({ length: batch * 2 }, () => {
+        let code = newReferralCode();
+        while (used.has(code)) code = newReferralCode();
+        used.add(code);
+        return code;
+      });
       // Referrer r_i and customer c_i, a referral between them, a sale, and its claim.
       await database.db.execute(sql`
         insert into participants (workspace_id, id, name, email, email_normalized, kind, referral_code, created_at, updated_at)
@@ -350,7 +369,7 @@ async function seedQueue(env: { databaseUrl?: string | undefined; dataDir?: stri
         update rewards set status = 'sent', sent_at = approved_at + interval '3 days', sent_by = 'bench', sent_by_name = 'Benchmark'
         where workspace_id = ${ws} and status = 'pending' and id between ${`rwd_q${String(start).padStart(9, '0')}`} and ${`rwd_q${String(end).padStart(9, '0')}`}
           and right(id, 1) not in ('3', '7')`);
-      bar.update(Math.min(QUEUE_SCALE, start + batch));
+      bar.update(Math.min(scale, start + batch));
     }
     bar.stop();
     await database.db.execute(sql`analyze`);
@@ -373,13 +392,18 @@ const QUEUE_CALLS = [
 
 async function benchQueue(
   label: string,
+  scale: number,
   serverEnv: NodeJS.ProcessEnv,
   seedEnv: { databaseUrl?: string; dataDir?: string },
 ) {
-  const { key } = await seedQueue(seedEnv);
+  const started = performance.now();
+  const { key } = await seedQueue(seedEnv, scale);
+  const seeded = (performance.now() - started) / 1000;
   const server = await startServer(serverEnv);
   try {
-    console.log(`\n${label}, ${QUEUE_SCALE.toLocaleString('en')} rewards: median of 5 calls`);
+    console.log(
+      `\n${label}, ${scale.toLocaleString('en')} rewards (seeded by direct multi-row inserts in ${seeded.toFixed(0)}s): median of 5 calls`,
+    );
     for (const [name, path] of QUEUE_CALLS) {
       const times: number[] = [];
       for (let i = 0; i < 6; i++) {
@@ -399,18 +423,33 @@ async function benchQueue(
 
 export async function runBench(options: BenchOptions & { queue?: boolean }) {
   if (options.queue) {
-    const dir = mkdtempSync(join(tmpdir(), 'rewardloop-bench-'));
-    try {
-      const dataDir = join(dir, 'data');
-      await benchQueue('PGlite', { DATABASE_URL: '', REWARDLOOP_DATA_DIR: dataDir }, { dataDir });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    const adminUrl = process.env.DATABASE_URL;
-    if (adminUrl) {
-      await withScratchDatabase(adminUrl, 'rl_bench_queue', (url) =>
-        benchQueue('PostgreSQL', { DATABASE_URL: url }, { databaseUrl: url }),
-      );
+    // PGlite is one single-threaded process: seeding a million rows there takes too long on a small
+    // machine, so it stops at BENCH_QUEUE_PGLITE_MAX (100k unless set) and says so.
+    const pgliteMax = Number(process.env.BENCH_QUEUE_PGLITE_MAX ?? 100_000);
+    const pgliteDone = new Set<number>();
+    for (const scale of queueScales()) {
+      const pgliteScale = Math.min(scale, pgliteMax);
+      if (pgliteScale < scale) {
+        console.log(
+          `\n(PGlite measured at ${pgliteScale.toLocaleString('en')} rather than ${scale.toLocaleString('en')})`,
+        );
+      }
+      if (pgliteScale > 0 && !pgliteDone.has(pgliteScale)) {
+        pgliteDone.add(pgliteScale);
+        const dir = mkdtempSync(join(tmpdir(), 'rewardloop-bench-'));
+        try {
+          const dataDir = join(dir, 'data');
+          await benchQueue('PGlite', pgliteScale, { DATABASE_URL: '', REWARDLOOP_DATA_DIR: dataDir }, { dataDir });
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      const adminUrl = process.env.DATABASE_URL;
+      if (adminUrl) {
+        await withScratchDatabase(adminUrl, 'rl_bench_queue', (url) =>
+          benchQueue('PostgreSQL', scale, { DATABASE_URL: url }, { databaseUrl: url }),
+        );
+      }
     }
     return;
   }

@@ -145,20 +145,45 @@ program
     );
   });
 
-program
-  .command('export')
-  .description('Write rewards, participants, conversions or audit-events as CSV (a file, or stdout), with a progress bar')
-  .argument('<kind>', 'rewards, participants, conversions or audit-events')
-  .option('--out <file>', 'where to write the CSV (default: stdout)')
-  .option('--workspace <name>', 'the workspace (reading the store directly; needed when there are several)')
-  .option('--key <apiKey>', 'an owner or finance API key: export through a server (default: REWARDLOOP_API_KEY)')
-  .option('--url <url>', 'that server (default: the one running on this data folder, else PUBLIC_URL)')
-  .option('--status <list>', 'reward statuses, comma-separated (rewards only)')
-  .option('--from <time>', 'rows created at or after this ISO 8601 time')
-  .option('--to <time>', 'rows created before this ISO 8601 time')
-  .action(async (kind: string, options: Record<string, string | undefined>) => {
-    const { runExport } = await import('./export-command.js');
-    console.error(await runExport(loadConfig(), kind, options));
+const rollups = program
+  .command('rollups')
+  .description('The report rollups (dashboard, tab counts, eligibility accuracy)');
+rollups
+  .command('rebuild')
+  .description('Rebuild the report rollups from the reward rows, workspace by workspace, with a progress bar')
+  .option('--workspace <name>', 'only this workspace', nonEmpty('--workspace'))
+  .action(async (options: { workspace?: string }) => {
+    const { rebuildRewardRollups, workspacesWithRewards } = await import('./rewards/index.js');
+    const { SingleBar } = await import('cli-progress');
+    const config = loadConfig();
+    const database = await openConfiguredDatabase(config, 'rewardloop rollups rebuild');
+    try {
+      const all = await workspacesWithRewards(database.db);
+      const chosen = options.workspace ? all.filter((w) => w.name === options.workspace) : all;
+      if (options.workspace && chosen.length === 0) {
+        throw new InvalidArgumentError(`No workspace "${options.workspace}".`);
+      }
+      const total = chosen.reduce((sum, w) => sum + w.rewards, 0);
+      // Writers of rewards wait while a workspace is rebuilt (the rollups must not miss a change).
+      const bar = new SingleBar({
+        format: '  rebuilding [{bar}] {value}/{total} rewards  {workspace}',
+        hideCursor: true,
+        stream: process.stderr,
+      });
+      bar.start(total, 0, { workspace: '' });
+      let before = 0;
+      for (const workspace of chosen) {
+        await rebuildRewardRollups(database.db, workspace.id, (done) =>
+          bar.update(before + done, { workspace: workspace.name }),
+        );
+        before += workspace.rewards;
+        bar.update(before, { workspace: workspace.name });
+      }
+      bar.stop();
+      console.log(`Rebuilt the rollups of ${chosen.length} workspace(s), ${total} reward(s).`);
+    } finally {
+      await database.close();
+    }
   });
 
 program
@@ -166,7 +191,7 @@ program
   .description('Measure conversions per second through the HTTP API (PGlite, and PostgreSQL when DATABASE_URL is set)')
   .option('--clients <n>', 'concurrent clients', (v) => Number.parseInt(v, 10), 8)
   .option('--seconds <n>', 'seconds per measured run', (v) => Number.parseInt(v, 10), 10)
-  .option('--queue', 'instead: time the web app’s queries with 100,000 rewards in the workspace')
+  .option('--queue', 'instead: time the web app’s queries at 10k and 1M rewards (BENCH_QUEUE_SCALES)')
   .action(async (options: { clients: number; seconds: number; queue?: boolean }) => {
     const { runBench } = await import('./bench.js');
     await runBench(options);

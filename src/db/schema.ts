@@ -572,6 +572,9 @@ export const rewards = pgTable(
     index('rewards_created_idx').on(t.workspaceId, t.createdAt, t.id),
     // Serves tier ordinals and caps (a referrer's claims) and the participant page.
     index('rewards_referrer_idx').on(t.workspaceId, t.referrerId, t.createdAt),
+    // Serves the eligibility-accuracy report's rows: the part of a day a period's bound cuts, and
+    // the days the rollups say hold a reward lacking evidence (reports/report.repo.ts).
+    index('rewards_sent_idx').on(t.workspaceId, t.sentAt).where(sql`${t.sentAt} is not null`),
   ],
 );
 

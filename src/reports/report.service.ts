@@ -1,13 +1,41 @@
 import type { Deps } from '../deps.js';
 import type { Actor } from '../shared/actor.js';
-import { dashboardTotals, dashboardWeeklyBins, sentRewardsEvidence } from './report.repo.js';
+import { dashboardTotals, dashboardWeeklyBins, sentDays, sentRewardsEvidence, utcDay } from './report.repo.js';
 import { ACCURACY_CRITERIA } from './report.schema.js';
+
+/** Hours from sale to sent, from the rollups' histogram (buckets in tenths of an hour). */
+function medianHours(value: unknown): number | null {
+  const buckets = ((value as [number, number | string][] | null) ?? []).map(
+    ([tenths, count]) => [Number(tenths), Number(count)] as [number, number],
+  );
+  const median = histogramMedian(buckets);
+  return median === null ? null : Math.round(median) / 10;
+}
 
 function money(value: unknown): { currency: string; amount: number }[] {
   return ((value as { currency: string; amount: number | string }[] | null) ?? []).map((row) => ({
     currency: row.currency,
     amount: Number(row.amount),
   }));
+}
+
+/**
+ * The median of a histogram of [value, count] pairs sorted by value, as percentile_cont(0.5)
+ * would give over the values themselves: the middle one, or the mean of the two middle ones.
+ */
+export function histogramMedian(buckets: [number, number][]): number | null {
+  const total = buckets.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return null;
+  const valueAt = (index: number) => {
+    let seen = 0;
+    for (const [value, count] of buckets) {
+      seen += count;
+      if (index < seen) return value;
+    }
+    return buckets[buckets.length - 1]?.[0] ?? 0;
+  };
+  const middle = (total - 1) / 2;
+  return (valueAt(Math.floor(middle)) + valueAt(Math.ceil(middle))) / 2;
 }
 
 /**
@@ -51,7 +79,7 @@ export async function dashboard(deps: Deps, actor: Actor, weeks: number) {
       exceptions: Number(totals?.exceptions ?? 0),
       sent: Number(totals?.sent ?? 0),
       reversed: Number(totals?.reversed ?? 0),
-      medianHoursToSent: totals?.median_hours == null ? null : Math.round(Number(totals.median_hours) * 10) / 10,
+      medianHoursToSent: medianHours(totals?.hours_to_sent),
       rewardCost: money(totals?.reward_cost),
       referredRevenue: money(totals?.referred_revenue),
       openRecoveryTasks: Number(totals?.open_recovery ?? 0),
@@ -72,21 +100,47 @@ export async function eligibilityAccuracy(
 ) {
   const from = query.from ? new Date(query.from).toISOString() : null;
   const to = query.to ? new Date(query.to).toISOString() : null;
-  const rows = await sentRewardsEvidence(deps.db, actor.workspaceId, from, to);
-  const incomplete = rows
-    .filter((row) => row.lacks.length > 0)
+  const { db } = deps;
+  const { workspaceId } = actor;
+  // Whole UTC days come from the rollups; a bound that cuts a day reads that part of the day's
+  // rows. Rewards lacking evidence (none, when the database's check holds) are read to be named.
+  const nextDay = (at: string) => utcDay(new Date(new Date(`${utcDay(at)}T00:00:00Z`).getTime() + 86_400_000));
+  const fromDay = from === null ? null : from.endsWith('T00:00:00.000Z') ? utcDay(from) : nextDay(from);
+  const toDay = to === null ? null : utcDay(to);
+  const edges: [string | null, string | null][] = [];
+  let days: Awaited<ReturnType<typeof sentDays>> = [];
+  if (fromDay !== null && toDay !== null && fromDay >= toDay) {
+    edges.push([from, to]);
+  } else {
+    days = await sentDays(db, workspaceId, fromDay, toDay);
+    if (from !== null && fromDay !== null && from < `${fromDay}T00:00:00.000Z`)
+      edges.push([from, `${fromDay}T00:00:00.000Z`]);
+    if (to !== null && toDay !== null && to > `${toDay}T00:00:00.000Z`) edges.push([`${toDay}T00:00:00.000Z`, to]);
+  }
+  let rewardsSent = days.reduce((sum, day) => sum + Number(day.sent), 0);
+  const lacking = [];
+  for (const day of days.filter((day) => Number(day.incomplete ?? 0) > 0)) {
+    lacking.push(...(await sentRewardsEvidence(db, workspaceId, `${day.day}T00:00:00.000Z`, nextDay(day.day), true)));
+  }
+  for (const [edgeFrom, edgeTo] of edges) {
+    const rows = await sentRewardsEvidence(db, workspaceId, edgeFrom, edgeTo);
+    rewardsSent += rows.length;
+    lacking.push(...rows.filter((row) => row.lacks.length > 0));
+  }
+  const incomplete = lacking
     .map((row) => ({
       rewardId: row.id,
       sentAt: new Date(row.sent_at).toISOString(),
       lacks: row.lacks as (typeof ACCURACY_CRITERIA)[number][],
-    }));
-  const complete = rows.length - incomplete.length;
+    }))
+    .sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+  const complete = rewardsSent - incomplete.length;
   return {
     from,
     to,
-    rewardsSent: rows.length,
+    rewardsSent,
     complete,
-    accuracyPercent: rows.length === 0 ? null : Math.round((complete / rows.length) * 10_000) / 100,
+    accuracyPercent: rewardsSent === 0 ? null : Math.round((complete / rewardsSent) * 10_000) / 100,
     criteria: [...ACCURACY_CRITERIA],
     incomplete,
   };

@@ -23,4 +23,5 @@ export {
 } from './reward.repo.js';
 export { rewardRoutes } from './reward.routes.js';
 export { CheckResultSchema, RewardSchema } from './reward.schema.js';
+export { rebuildRewardRollups, workspacesWithRewards } from './rollup.repo.js';
 export { thankOnDelivery } from './thank-you.service.js';

@@ -27,7 +27,6 @@ import { recheckReward, reviseClaim } from './recheck.service.js';
 import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
   approvalsFor,
-  countByStatus,
   listRewardRows,
   loadApprovalFacts,
   lockReward,
@@ -38,6 +37,7 @@ import {
   updateRewardFrom,
 } from './reward.repo.js';
 import type { Reward } from './reward.schema.js';
+import { statusCountsFromRollups } from './rollup.repo.js';
 import { transitionReward } from './transition.service.js';
 
 /** Locks the claim for an action; a missing claim is a 404. */
@@ -421,9 +421,12 @@ export async function adjustReward(
   return detail(deps, actor, id);
 }
 
-/** How many rewards are in each status, every status named (the queue's tab counts). */
+/**
+ * How many rewards are in each status, every status named (the queue's tab counts and the
+ * approvals count): read from the rollups, so the cost does not grow with the queue.
+ */
 export async function countRewards(deps: Deps, actor: Actor) {
-  const counts = await countByStatus(deps.db, actor.workspaceId);
+  const counts = await statusCountsFromRollups(deps.db, actor.workspaceId);
   return Object.fromEntries(REWARD_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<
     RewardStatus,
     number

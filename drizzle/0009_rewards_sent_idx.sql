@@ -1,0 +1,1 @@
+CREATE INDEX "rewards_sent_idx" ON "rewards" USING btree ("workspace_id","sent_at") WHERE "rewards"."sent_at" is not null;
