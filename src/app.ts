@@ -22,6 +22,7 @@ import { conversionRoutes, linkAwaitingConversions } from './conversions/index.j
 import type { Database } from './db/client.js';
 import type { Deps } from './deps.js';
 import { disputeRoutes } from './disputes/index.js';
+import { exportRoutes } from './exports/index.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { withProblemResponses } from './http/openapi-errors.js';
 import { sendProblem } from './http/problem.js';
@@ -201,6 +202,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(messagingRoutes(deps));
   await app.register(workspaceRoutes(deps));
   await app.register(webhookEndpointRoutes(deps));
+  await app.register(exportRoutes(deps));
   const integrationDeps = {
     ...deps,
     secretKey: options.secretKey,

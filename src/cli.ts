@@ -145,6 +145,22 @@ program
     );
   });
 
+program
+  .command('export')
+  .description('Write rewards, participants, conversions or audit-events as CSV (a file, or stdout), with a progress bar')
+  .argument('<kind>', 'rewards, participants, conversions or audit-events')
+  .option('--out <file>', 'where to write the CSV (default: stdout)')
+  .option('--workspace <name>', 'the workspace (reading the store directly; needed when there are several)')
+  .option('--key <apiKey>', 'an owner or finance API key: export through a server (default: REWARDLOOP_API_KEY)')
+  .option('--url <url>', 'that server (default: the one running on this data folder, else PUBLIC_URL)')
+  .option('--status <list>', 'reward statuses, comma-separated (rewards only)')
+  .option('--from <time>', 'rows created at or after this ISO 8601 time')
+  .option('--to <time>', 'rows created before this ISO 8601 time')
+  .action(async (kind: string, options: Record<string, string | undefined>) => {
+    const { runExport } = await import('./export-command.js');
+    console.error(await runExport(loadConfig(), kind, options));
+  });
+
 const rollups = program
   .command('rollups')
   .description('The report rollups (dashboard, tab counts, eligibility accuracy)');

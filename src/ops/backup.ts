@@ -69,6 +69,11 @@ function runningServer(dataDir: string): ServeFile | undefined {
   }
 }
 
+/** The address of the server running on this data folder, if one is. */
+export function runningServerUrl(dataDir: string): string | undefined {
+  return runningServer(dataDir)?.url;
+}
+
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 function progressBar(label: string) {

@@ -9,6 +9,7 @@ export {
   newBackupToken,
   POSTGRES_BACKUP_ADVICE,
   restoreEmbeddedStore,
+  runningServerUrl,
 } from './backup.js';
 export { loggerOptions } from './logging.js';
 export { countConversion, countProviderSend, countRewardTransition } from './metrics.js';
