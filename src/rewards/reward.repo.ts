@@ -298,12 +298,3 @@ export async function rewardRowsByIds(db: Executor, workspaceId: string, ids: st
   if (ids.length === 0) return [];
   return selectRewardsWithPeople(db).where(and(eq(rewards.workspaceId, workspaceId), inArray(rewards.id, ids)));
 }
-
-export async function countByStatus(db: Executor, workspaceId: string) {
-  const rows = await db
-    .select({ status: rewards.status, n: sql<number>`count(*)::int` })
-    .from(rewards)
-    .where(eq(rewards.workspaceId, workspaceId))
-    .groupBy(rewards.status);
-  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)])) as Partial<Record<RewardStatus, number>>;
-}

@@ -134,6 +134,29 @@ describe('report rollups', () => {
     }
   });
 
+  it('keeps the rollups equal to a rebuild when many claims are made and moved at once', async () => {
+    // On PostgreSQL these run on several connections, so several shards and row locks are in play.
+    const fiona = ctx.person('finance', 'Fiona Finance');
+    const before = claims.length;
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        createClaim({ amount: 1000 * (i + 1), currency: 'USD', flagged: i % 4 === 0 }),
+      ),
+    );
+    const fresh = claims.slice(before);
+    await Promise.all(fresh.map((claim) => tolerate(approveReward(ctx.deps, fiona, claim.id, {}))));
+    await Promise.all(
+      fresh.map((claim, i) =>
+        tolerate(
+          i % 2 === 0
+            ? markRewardSent(ctx.deps, ctx.owner, claim.id, {})
+            : closeReward(ctx.deps, ctx.owner, claim.id, 'decline', { reason: 'at once' }),
+        ),
+      ),
+    );
+    await expectRollupsMatchRows(ctx);
+  });
+
   it('keeps the rollups equal to a rebuild after any sequence of claims, transitions and reversals', async () => {
     const fiona = ctx.person('finance', 'Fiona Finance');
     const pick = (index: number) => claims[index % Math.max(1, claims.length)];
