@@ -15,6 +15,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { createApiKey } from './access/index.js';
 import { openDatabase } from './db/client.js';
+import { benchExport } from './export-bench.js';
 import type { Actor } from './shared/actor.js';
 import { newReferralCode } from './shared/ids.js';
 import { packageRoot } from './shared/paths.js';
@@ -416,6 +417,7 @@ async function benchQueue(
       times.sort((a, b) => a - b);
       console.log(`  ${name.padEnd(28)} ${percentile(times, 50).toFixed(1).padStart(8)} ms`);
     }
+    console.log(await benchExport(server.url, key));
   } finally {
     await server.stop();
   }

@@ -339,6 +339,7 @@ describe('the web app', () => {
     await gone(settingsNav.getByRole('link', { name: 'Users' }));
     await gone(settingsNav.getByRole('link', { name: 'API keys' }));
     await gone(settingsNav.getByRole('link', { name: 'Integrations' }));
+    await gone(settingsNav.getByRole('link', { name: 'Webhooks' }));
     await visible(page.getByText('Only the owner can change the rules.'));
     await enabled(page.getByLabel('Hold period (days)'), false);
     await page.context().close();
@@ -431,6 +432,7 @@ describe('the web app', () => {
       ['Users', '/settings/users', page.getByRole('region', { name: 'Users' })],
       ['API keys', '/settings/api-keys', page.getByRole('region', { name: 'API keys' })],
       ['Integrations', '/settings/integrations', page.getByRole('region', { name: 'Integrations' })],
+      ['Webhooks', '/settings/webhooks', page.getByRole('region', { name: 'Webhooks' })],
     ] as const;
     for (const [label, url, section] of sections) {
       await settingsNav.getByRole('link', { name: label }).click();
@@ -440,6 +442,18 @@ describe('the web app', () => {
       await gone(page.getByRole('form', { name: 'Program rules' }));
       await screen(page, `13-settings-${url.split('/')[2]}`);
     }
+    // Webhooks: an endpoint is added, its secret shown once, its deliveries listed with a Retry button.
+    await page.goto(`${base}/settings/webhooks`);
+    const newEndpoint = page.getByRole('form', { name: 'New webhook endpoint' });
+    await newEndpoint.getByLabel('URL').fill('ftp://hooks.example.com/rewardloop');
+    await newEndpoint.getByRole('button', { name: 'Add endpoint' }).click();
+    await visible(newEndpoint.getByText('Must be an http or https URL.').first());
+    await newEndpoint.getByLabel('URL').fill('https://hooks.example.com/rewardloop');
+    await newEndpoint.getByRole('button', { name: 'Add endpoint' }).click();
+    await visible(page.getByRole('status').getByText(/^whsec_/));
+    await visible(page.getByRole('region', { name: 'Endpoint https://hooks.example.com/rewardloop' }));
+    await screen(page, '13-settings-webhooks-created');
+    await page.getByRole('button', { name: 'I have stored it' }).click();
     await page.goto(`${base}/settings/templates`);
     await visible(page.getByRole('region', { name: 'Message templates' }));
     await nav(page, 'Rewards').click();

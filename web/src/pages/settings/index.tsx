@@ -9,6 +9,7 @@ import { RulesPage } from './RulesPage';
 import { SenderPage } from './SenderPage';
 import { TemplatesPage } from './TemplatesPage';
 import { UsersPage } from './UsersPage';
+import { WebhooksPage } from './WebhooksPage';
 
 /** Settings, one page per section, each at its own URL (/settings/<slug>); /settings is the first. */
 const SECTIONS: { slug: string; label: string; page: ComponentType; permission?: Permission }[] = [
@@ -18,6 +19,7 @@ const SECTIONS: { slug: string; label: string; page: ComponentType; permission?:
   { slug: 'users', label: 'Users', page: UsersPage, permission: 'access:manage' },
   { slug: 'api-keys', label: 'API keys', page: ApiKeysPage, permission: 'access:manage' },
   { slug: 'integrations', label: 'Integrations', page: IntegrationsPage, permission: 'integrations:manage' },
+  { slug: 'webhooks', label: 'Webhooks', page: WebhooksPage, permission: 'webhooks:manage' },
 ];
 
 export function Settings({ path }: { path: string }) {
