@@ -132,6 +132,17 @@ describe('report rollups', () => {
     for (const period of [{ from: new Date(at + 1).toISOString() }, { to: new Date(at).toISOString() }]) {
       expect((await eligibilityAccuracy(ctx.deps, ctx.owner, period)).rewardsSent).toBe(0);
     }
+    // A sent reward whose checks lose the duplicate check (a hand-made fix gone wrong): the trigger
+    // moves it to 'lacks evidence' and the report names it, whole days or not.
+    await ctx.database.db.execute(sql`
+      update rewards set checks = '[{"check": "self_referral", "passed": true, "reason": "ok", "evidence": {}}]'::jsonb
+      where workspace_id = ${ctx.workspaceId} and sent_at is not null`);
+    await expectRollupsMatchRows(ctx);
+    for (const period of periods) {
+      const report = await eligibilityAccuracy(ctx.deps, ctx.owner, period);
+      expect(report, JSON.stringify(period)).toMatchObject({ rewardsSent: 1, complete: 0, accuracyPercent: 0 });
+      expect(report.incomplete.map((row) => row.lacks)).toEqual([['fraud_check']]);
+    }
   });
 
   it('keeps the rollups equal to a rebuild when many claims are made and moved at once', async () => {
