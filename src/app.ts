@@ -201,7 +201,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(landingRoutes(deps));
   await app.register(messagingRoutes(deps));
   await app.register(workspaceRoutes(deps));
-  await app.register(webhookEndpointRoutes(deps));
+  await app.register(webhookEndpointRoutes(deps, options.secretKey));
   await app.register(exportRoutes(deps));
   const integrationDeps = {
     ...deps,

@@ -47,6 +47,7 @@ export async function serve(config: Config) {
     db: database.db,
     clock: systemClock,
     render: webhookDataRenderer({ clock: systemClock, publicUrl: config.publicUrl }),
+    secretKey: loadSecretKey(config),
     allowPrivateNetworks: config.webhooksAllowPrivateNetworks,
     leaseMs: config.dispatchLeaseSeconds * 1000,
     logger: app.log,

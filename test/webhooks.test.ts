@@ -1,12 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { webhookDeliveries, webhookEvents } from '../src/db/schema.js';
+import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../src/db/schema.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { webhookDataRenderer } from '../src/webhook-data.js';
 import { createWebhookDispatcher, enqueueWebhookEvent, type WebhookDispatcher } from '../src/webhooks/index.js';
+import { createWebhookEndpoint } from '../src/webhooks/webhook.service.js';
 import { type Api, json, newClaim, PUBLIC_URL, startTestApp, type TestApp } from './support/app.js';
 
 interface Received {
@@ -85,6 +87,7 @@ describe('webhooks out (Standard Webhooks)', () => {
       db: t.database.db,
       clock: t.clock,
       render: webhookDataRenderer({ clock: t.clock, publicUrl: PUBLIC_URL }),
+      secretKey: t.secretKey,
       random: () => 0.5,
     };
     dispatcher = createWebhookDispatcher({ ...common, allowPrivateNetworks: true });
@@ -237,6 +240,39 @@ describe('webhooks out (Standard Webhooks)', () => {
     expect(String(message?.headers['webhook-signature']).split(' ')).toHaveLength(2);
     verify(rotated.secret, message as Received);
     verify(endpoint.secret, message as Received);
+  });
+
+  it('keeps signing secrets encrypted at rest, and never sends unsigned when the key is wrong', async () => {
+    const endpoint = await newEndpoint(t.owner, { url: receiver.url, events: ['reward.created'] });
+    const [row] = await t.database.db
+      .select({ secret: webhookEndpoints.secret })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.workspaceId, t.workspaceId), eq(webhookEndpoints.id, endpoint.id)));
+    expect(row?.secret).toMatch(/^v1\./);
+    expect(row?.secret).not.toContain(endpoint.secret.slice(6));
+    const wrongKey = createWebhookDispatcher({
+      db: t.database.db,
+      clock: t.clock,
+      render: webhookDataRenderer({ clock: t.clock, publicUrl: PUBLIC_URL }),
+      secretKey: randomBytes(32),
+      allowPrivateNetworks: true,
+    });
+    await newClaim(t.owner);
+    await drain(wrongKey);
+    expect(receiver.received).toHaveLength(0);
+    const [delivery] = json(await t.owner.get(`/v1/webhook-endpoints/${endpoint.id}/deliveries`), 200).items;
+    expect(delivery).toMatchObject({ status: 'pending', lastError: expect.stringContaining('cannot be read') });
+    // Without a key, no endpoint can be made (its secret could not be kept safe).
+    const actor = {
+      type: 'system' as const,
+      id: 'test',
+      name: 'Test',
+      role: 'system' as const,
+      workspaceId: t.workspaceId,
+    };
+    await expect(
+      createWebhookEndpoint(t.deps, undefined, actor, { url: receiver.url, events: ['reward.created'] }),
+    ).rejects.toMatchObject({ code: 'unavailable' });
   });
 
   it('retries a delivery by hand with the same webhook-id', async () => {

@@ -65,7 +65,8 @@ export type AddressVerdict = { allowed: true } | { allowed: false; reason: strin
  */
 export function checkAddress(address: string): AddressVerdict {
   const v4 = parseIpv4(address);
-  if (v4) return ipv4IsPublic(v4) ? { allowed: true } : { allowed: false, reason: `${address} is not a public address` };
+  if (v4)
+    return ipv4IsPublic(v4) ? { allowed: true } : { allowed: false, reason: `${address} is not a public address` };
   const g = parseIpv6(address);
   if (!g) return { allowed: false, reason: `${address} is not an IP address` };
   const refuse = { allowed: false as const, reason: `${address} is not a public address` };
@@ -97,7 +98,8 @@ export function checkEndpointUrl(value: string): { ok: true; url: URL } | { ok: 
   } catch {
     return { ok: false, reason: 'Must be an absolute URL, e.g. https://example.com/webhooks.' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'Must be an http or https URL.' };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { ok: false, reason: 'Must be an http or https URL.' };
   if (url.username || url.password) return { ok: false, reason: 'Must not contain a user name or password.' };
   return { ok: true, url };
 }

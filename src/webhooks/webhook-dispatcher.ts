@@ -14,7 +14,9 @@ import { fromJsonRow, rowsOf } from '../db/json-rows.js';
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from '../db/schema.js';
 import { systemActor } from '../shared/actor.js';
 import type { Clock } from '../shared/clock.js';
+import { decryptSecret } from '../shared/secret-box.js';
 import type { WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow } from './webhook.repo.js';
+import { endpointSecretContext } from './webhook.service.js';
 import {
   DISABLE_AFTER_FAILING_MS,
   judgeAttempt,
@@ -39,6 +41,8 @@ export interface WebhookDispatcherOptions {
   db: Db;
   clock: Clock;
   render: WebhookDataRenderer;
+  /** The key the signing secrets were encrypted with (see webhook.service). */
+  secretKey: Buffer | undefined;
   /** WEBHOOKS_ALLOW_PRIVATE_NETWORKS: self-hosted receivers on the same network, and tests. */
   allowPrivateNetworks: boolean;
   leaseMs?: number;
@@ -48,11 +52,25 @@ export interface WebhookDispatcherOptions {
   logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 }
 
-/** The `webhook-signature` header: the current secret's signature, and the previous one's while it is valid. */
-export function signatureHeader(endpoint: WebhookEndpointRow, eventId: string, at: Date, payload: string): string {
-  const secrets = [endpoint.secret];
+/**
+ * The `webhook-signature` header: the current secret's signature, and the previous one's while
+ * it is valid; undefined when the current secret cannot be decrypted with this server's key.
+ */
+export function signatureHeader(
+  key: Buffer | undefined,
+  endpoint: WebhookEndpointRow,
+  eventId: string,
+  at: Date,
+  payload: string,
+): string | undefined {
+  const context = endpointSecretContext(endpoint.workspaceId, endpoint.id);
+  const reveal = (ciphertext: string) => (key ? decryptSecret(key, ciphertext, context) : undefined);
+  const current = reveal(endpoint.secret);
+  if (!current) return undefined;
+  const secrets = [current];
   if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > at) {
-    secrets.push(endpoint.previousSecret);
+    const previous = reveal(endpoint.previousSecret);
+    if (previous) secrets.push(previous);
   }
   return secrets.map((secret) => new Webhook(secret).sign(eventId, at, payload)).join(' ');
 }
@@ -185,6 +203,16 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions) {
     if (!endpoint || !event) return;
     const payload = await payloadOf(event);
     const at = clock.now();
+    const signature = signatureHeader(options.secretKey, endpoint, event.id, at, payload);
+    if (!signature) {
+      // Never sent unsigned: a receiver could not tell it from a forgery. Retried, so it goes out
+      // once the server runs with the key the secret was made under.
+      await record(delivery, endpoint, {
+        kind: 'error',
+        error: "the signing secret cannot be read with this server's key (REWARDLOOP_SECRET_KEY)",
+      });
+      return;
+    }
     const result = await postWebhook({
       url: endpoint.url,
       body: payload,
@@ -195,7 +223,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions) {
         'user-agent': 'Rewardloop-Webhooks/1',
         'webhook-id': event.id,
         'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-        'webhook-signature': signatureHeader(endpoint, event.id, at, payload),
+        'webhook-signature': signature,
       },
     });
     if (result.kind === 'error' || judgeAttempt(result.statusCode) !== 'succeeded') {

@@ -21,10 +21,12 @@ import {
   listWebhookEndpoints,
   retryWebhookDelivery,
   rotateWebhookSecret,
+  type SecretKey,
   updateWebhookEndpoint,
 } from './webhook.service.js';
 
-export function webhookEndpointRoutes(deps: Deps) {
+/** `secretKey` encrypts signing secrets at rest; without one, endpoints cannot be created (503). */
+export function webhookEndpointRoutes(deps: Deps, secretKey: SecretKey) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['Webhooks out'];
@@ -41,7 +43,7 @@ export function webhookEndpointRoutes(deps: Deps) {
         response: { 201: WebhookEndpointWithSecretSchema },
       },
       handler: async (request, reply) =>
-        reply.code(201).send(await createWebhookEndpoint(deps, requireActor(request), request.body)),
+        reply.code(201).send(await createWebhookEndpoint(deps, secretKey, requireActor(request), request.body)),
     });
     r.get('/v1/webhook-endpoints', {
       config,
@@ -84,7 +86,7 @@ export function webhookEndpointRoutes(deps: Deps) {
         params,
         response: { 200: WebhookEndpointWithSecretSchema },
       },
-      handler: async (request) => rotateWebhookSecret(deps, requireActor(request), request.params.id),
+      handler: async (request) => rotateWebhookSecret(deps, secretKey, requireActor(request), request.params.id),
     });
     r.get('/v1/webhook-endpoints/:id/deliveries', {
       config,

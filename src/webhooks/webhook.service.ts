@@ -6,6 +6,7 @@ import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
+import { encryptSecret } from '../shared/secret-box.js';
 import {
   type DeliveryListRow,
   deleteEndpoint,
@@ -27,6 +28,26 @@ import type {
 
 /** After a rotation the old secret signs too (a second signature) for this long. */
 export const PREVIOUS_SECRET_GRACE_MS = 24 * 3_600_000;
+
+/**
+ * The server's key for secrets at rest (REWARDLOOP_SECRET_KEY, or the embedded store's own):
+ * signing secrets must be used again in clear, so they are kept encrypted, never hashed.
+ */
+export type SecretKey = Buffer | undefined;
+
+function keyOrThrow(secretKey: SecretKey): Buffer {
+  if (!secretKey) {
+    throw new AppError(
+      'unavailable',
+      'This server has no key to encrypt webhook signing secrets with: set REWARDLOOP_SECRET_KEY (64 hex digits, e.g. `openssl rand -hex 32`) and restart.',
+    );
+  }
+  return secretKey;
+}
+
+/** Bound into the ciphertext: a secret copied to another endpoint or workspace does not decrypt there. */
+export const endpointSecretContext = (workspaceId: string, endpointId: string) =>
+  `${workspaceId}:webhook-endpoint:${endpointId}`;
 
 /** Standard Webhooks' secret format: `whsec_` + base64 of 24 random bytes. */
 export function newSigningSecret(): string {
@@ -72,17 +93,24 @@ async function getEndpointRowOrThrow(deps: Deps, actor: Actor, id: string) {
   return row;
 }
 
-export async function createWebhookEndpoint(deps: Deps, actor: Actor, input: CreateWebhookEndpoint) {
+export async function createWebhookEndpoint(
+  deps: Deps,
+  secretKey: SecretKey,
+  actor: Actor,
+  input: CreateWebhookEndpoint,
+) {
+  const key = keyOrThrow(secretKey);
   const at = deps.clock.now();
   const secret = newSigningSecret();
+  const id = newId('webhookEndpoint', at.getTime());
   return inTransaction(deps.db, async (tx) => {
     const row = await insertEndpoint(tx, {
       workspaceId: actor.workspaceId,
-      id: newId('webhookEndpoint', at.getTime()),
+      id,
       url: input.url,
       description: input.description || null,
       events: input.events,
-      secret,
+      secret: encryptSecret(key, secret, endpointSecretContext(actor.workspaceId, id)),
       createdBy: actor.id,
       createdAt: at,
       updatedAt: at,
@@ -152,14 +180,15 @@ export async function deleteWebhookEndpoint(deps: Deps, actor: Actor, id: string
  * A new secret, shown once. The old one keeps signing beside it (a second signature in
  * `webhook-signature`) for 24 hours, so receivers can switch without missing an event.
  */
-export async function rotateWebhookSecret(deps: Deps, actor: Actor, id: string) {
+export async function rotateWebhookSecret(deps: Deps, secretKey: SecretKey, actor: Actor, id: string) {
+  const key = keyOrThrow(secretKey);
   const at = deps.clock.now();
   const secret = newSigningSecret();
   return inTransaction(deps.db, async (tx) => {
     const before = await findEndpoint(tx, actor.workspaceId, id);
     if (!before) throw notFound('Webhook endpoint');
     const row = await updateEndpoint(tx, actor.workspaceId, id, {
-      secret,
+      secret: encryptSecret(key, secret, endpointSecretContext(actor.workspaceId, id)),
       previousSecret: before.secret,
       previousSecretExpiresAt: new Date(at.getTime() + PREVIOUS_SECRET_GRACE_MS),
       updatedAt: at,

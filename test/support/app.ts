@@ -26,6 +26,8 @@ export interface TestApp {
   database: Database;
   deps: Deps;
   clock: ReturnType<typeof manualClock>;
+  /** The key the app encrypts secrets at rest with (integrations, webhook endpoints). */
+  secretKey: Buffer;
   workspaceId: string;
   owner: Api;
   /** A key of another role in the same workspace. */
@@ -65,6 +67,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const database = await freshDatabase();
   const clock = manualClock(options.start ?? new Date('2026-03-02T15:00:00Z'));
+  const secretKey = randomBytes(32);
   const app = await buildApp({
     database,
     clock,
@@ -72,7 +75,7 @@ export async function startTestApp(
     logLevel: 'silent',
     rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
     trustProxy: options.trustProxy ?? false,
-    secretKey: randomBytes(32),
+    secretKey,
     ...(options.health ? { health: options.health } : {}),
     webhookSecrets: {
       twilioAuthTokens: options.webhookSecrets?.twilioAuthTokens,
@@ -101,6 +104,7 @@ export async function startTestApp(
     database,
     deps,
     clock,
+    secretKey,
     workspaceId: workspace.id,
     owner: apiFor(app, key),
     async as(role, name) {
