@@ -146,6 +146,48 @@ describe('webhooks out (Standard Webhooks)', () => {
     expect(verify(endpoint.secret, receiver.received[0] as Received).data.status).toBe('pending');
   });
 
+  it('tells of a reward marked sent and of a dispute opened and resolved, with their objects', async () => {
+    const endpoint = await newEndpoint(t.owner, {
+      url: receiver.url,
+      events: ['reward.sent', 'dispute.opened', 'dispute.resolved'],
+    });
+    const { reward, referred } = await newClaim(t.owner);
+    json(await (await t.as('finance')).post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    json(await t.owner.post(`/v1/rewards/${reward.id}/mark-sent`, { reference: 'TREM-1' }), 200);
+    const dispute = json(
+      await t.owner.post('/v1/disputes', { referredId: referred.id, reason: 'Two people say so' }),
+      201,
+    );
+    json(
+      await t.owner.post(`/v1/disputes/${dispute.id}/resolve`, {
+        winningReferralId: reward.referralId,
+        reason: 'The first referral stands',
+      }),
+      200,
+    );
+    await drain(dispatcher);
+    const bodies = receiver.received.map((message) => verify(endpoint.secret, message));
+    expect(bodies.map((body) => body.type).sort()).toEqual(['dispute.opened', 'dispute.resolved', 'reward.sent']);
+    expect(bodies.find((body) => body.type === 'reward.sent')?.data).toMatchObject({ id: reward.id, status: 'sent' });
+    expect(bodies.find((body) => body.type === 'dispute.opened')?.data).toMatchObject({ id: dispute.id });
+  });
+
+  it('delivers each event once when two dispatchers poll at the same moment', async () => {
+    await newEndpoint(t.owner, { url: receiver.url, events: ['reward.created'] });
+    for (let i = 0; i < 5; i++) await newClaim(t.owner);
+    const other = createWebhookDispatcher({
+      db: t.database.db,
+      clock: t.clock,
+      render: webhookDataRenderer({ clock: t.clock, publicUrl: PUBLIC_URL }),
+      secretKey: t.secretKey,
+      allowPrivateNetworks: true,
+    });
+    await Promise.all([drain(dispatcher), drain(other)]);
+    const ids = receiver.received.map((message) => message.headers['webhook-id']);
+    expect(ids).toHaveLength(5);
+    expect(new Set(ids).size).toBe(5);
+  });
+
   it('retries a 500 later with the same webhook-id and body, and honours Retry-After', async () => {
     const endpoint = await newEndpoint(t.owner, { url: receiver.url, events: ['reward.created'] });
     receiver.answers.push({ status: 500 }, { status: 503, headers: { 'retry-after': '900' } }, { status: 200 });
