@@ -2,7 +2,7 @@
  * CSV exports, the pure part: which columns each kind has, amounts as text, and cells made
  * safe to open in a spreadsheet.
  */
-import { minorUnits } from '../shared/currency.js';
+import { decimalAmount } from '../shared/currency.js';
 
 export const EXPORT_KINDS = ['rewards', 'participants', 'conversions', 'audit-events'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -20,17 +20,7 @@ export function neutraliseCell(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-/** `123456, 'USD'` → `1234.56`; `-5, 'KWD'` → `-0.005`: exact for any integer (no floats), no grouping. */
-export function decimalAmount(amountMinor: number, currency: string): string {
-  const digits = minorUnits(currency);
-  const negative = amountMinor < 0;
-  const text = Math.abs(amountMinor)
-    .toString()
-    .padStart(digits + 1, '0');
-  const whole = text.slice(0, text.length - digits);
-  const fraction = digits > 0 ? `.${text.slice(text.length - digits)}` : '';
-  return `${negative ? '-' : ''}${whole}${fraction}`;
-}
+export { decimalAmount };
 
 type Cell = string | number | boolean | Date | null | undefined | Record<string, unknown>;
 

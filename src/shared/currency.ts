@@ -181,8 +181,11 @@ export function minorUnits(currency: string): number {
   return digits;
 }
 
-/** `formatMoney(123456, 'USD')` → `1,234.56 USD`; exact for any integer amount (no floats). */
-export function formatMoney(amountMinor: number, currency: string): string {
+/**
+ * `decimalAmount(123456, 'USD')` → `1234.56`; `-5, 'KWD'` → `-0.005`: exact for any integer (no
+ * floats). With `grouped`, thousands are separated: `1,234.56`.
+ */
+export function decimalAmount(amountMinor: number, currency: string, options: { grouped?: boolean } = {}): string {
   const digits = minorUnits(currency);
   const negative = amountMinor < 0;
   const text = Math.abs(amountMinor)
@@ -190,6 +193,11 @@ export function formatMoney(amountMinor: number, currency: string): string {
     .padStart(digits + 1, '0');
   const whole = text.slice(0, text.length - digits);
   const fraction = digits > 0 ? `.${text.slice(text.length - digits)}` : '';
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${negative ? '-' : ''}${grouped}${fraction} ${currency}`;
+  const shown = options.grouped ? whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',') : whole;
+  return `${negative ? '-' : ''}${shown}${fraction}`;
+}
+
+/** `formatMoney(123456, 'USD')` → `1,234.56 USD`; exact for any integer amount (no floats). */
+export function formatMoney(amountMinor: number, currency: string): string {
+  return `${decimalAmount(amountMinor, currency, { grouped: true })} ${currency}`;
 }
