@@ -147,7 +147,7 @@ program
 
 program
   .command('export')
-  .description('Write rewards, participants, conversions or audit-events as CSV (a file, or stdout), with a progress bar')
+  .description('Write rewards, participants, conversions or audit-events as CSV, with a progress bar')
   .argument('<kind>', 'rewards, participants, conversions or audit-events')
   .option('--out <file>', 'where to write the CSV (default: stdout)')
   .option('--workspace <name>', 'the workspace (reading the store directly; needed when there are several)')

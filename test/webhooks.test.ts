@@ -244,7 +244,7 @@ describe('webhooks out (Standard Webhooks)', () => {
         .select()
         .from(webhookDeliveries)
         .where(and(eq(webhookDeliveries.workspaceId, t.workspaceId), eq(webhookDeliveries.endpointId, endpoint.id)));
-      if (!row || row.status !== 'pending') break;
+      if (row?.status !== 'pending') break;
       t.clock.set(row.nextAttemptAt);
     }
     const after = json(await t.owner.get(`/v1/webhook-endpoints/${endpoint.id}`), 200);
