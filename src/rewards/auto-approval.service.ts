@@ -14,8 +14,8 @@ import { formatMoney } from '../shared/currency.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { autoApprovalDecision } from './approval.core.js';
-import { attributionTiming } from './claim-context.repo.js';
 import type { ClaimEnv } from './claim.types.js';
+import { attributionTiming } from './claim-context.repo.js';
 import { flagsFor, loadApprovalFacts, type RewardRow } from './reward.repo.js';
 import { transitionReward } from './transition.service.js';
 

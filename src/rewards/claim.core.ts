@@ -8,6 +8,7 @@ import { evaluateEligibility } from '../eligibility/eligibility.core.js';
 import { activeExceptions, type EligibilityResult } from '../eligibility/eligibility.types.js';
 import type { PolicyTerms } from '../policy/policy.core.js';
 import { holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
+import type { ClaimOutcome } from './claim.types.js';
 import {
   buildEligibilityContext,
   type ConversionRow,
@@ -17,7 +18,6 @@ import {
   type ReferralWithReferrer,
   type ReferrerFacts,
 } from './claim-context.core.js';
-import type { ClaimOutcome } from './claim.types.js';
 import { computeRewardAmount, type RewardAmount } from './reward-amount.core.js';
 
 /** Why a conversion makes no claim under the terms in force, or null when it may. */

@@ -16,6 +16,7 @@ import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { tryAutoApprove } from './auto-approval.service.js';
 import { type ClaimDecision, chooseReferral, decideClaim, needsDispute, whyNoClaim } from './claim.core.js';
+import type { ClaimCreationEnv, ClaimEnv, ClaimOutcome, OpenDispute } from './claim.types.js';
 import {
   type ConversionRow,
   type CustomerFacts,
@@ -25,7 +26,6 @@ import {
   type ReferrerFacts,
 } from './claim-context.core.js';
 import { findConversion, loadCustomerFacts, loadProgramTerms, loadReferrerFacts } from './claim-context.repo.js';
-import type { ClaimCreationEnv, ClaimEnv, ClaimOutcome, OpenDispute } from './claim.types.js';
 import { isOpen } from './lifecycle.core.js';
 import { insertFlags, recheckReward, recordExceptionMakers } from './recheck.service.js';
 import { applyReversals } from './refund.service.js';
