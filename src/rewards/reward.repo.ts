@@ -213,12 +213,12 @@ export async function loadApprovalFacts(
   rules: (claim: RewardRow) => ApprovalFacts['rules'],
 ): Promise<Map<string, ApprovalFacts>> {
   const ids = claims.map((claim) => claim.id);
-  const [makers, exceptions, flags, approvals] = await Promise.all([
-    makersFor(db, workspaceId, ids),
-    exceptionAuthorsFor(db, workspaceId, [...new Set(claims.map((claim) => claim.referrerId))]),
-    flagsFor(db, workspaceId, ids),
-    approvalsFor(db, workspaceId, ids),
-  ]);
+  // One after another: inside a transaction they share one connection (pg refuses overlapping
+  // queries on a client).
+  const makers = await makersFor(db, workspaceId, ids);
+  const exceptions = await exceptionAuthorsFor(db, workspaceId, [...new Set(claims.map((claim) => claim.referrerId))]);
+  const flags = await flagsFor(db, workspaceId, ids);
+  const approvals = await approvalsFor(db, workspaceId, ids);
   return new Map(
     claims.map((claim) => [
       claim.id,
