@@ -677,3 +677,78 @@ describe('changing where a reward goes sends it back to review', () => {
     expect(json(await t.owner.get(`/v1/rewards/${other.reward.id}`), 200).status).toBe('pending');
   });
 });
+
+describe('what the final review found', () => {
+  let t: TestApp;
+  let fiona: Api;
+  let frank: Api;
+  let staff: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    fiona = await t.as('finance', 'Fiona');
+    frank = await t.as('finance', 'Frank');
+    staff = await t.as('staff', 'Sally');
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 2500, currency: 'USD' }), 200);
+  });
+  afterAll(() => t.close());
+
+  it('keeps auto-approving behind claims it refuses (the scheduler pages past them)', async () => {
+    json(
+      await t.owner.put('/v1/program-rules', {
+        ...baseRules,
+        holdDays: 1,
+        autoApproval: { enabled: true, maxAmount: 10_000 },
+      }),
+      200,
+    );
+    // The owner's own claims are refused by the decision but pass the query's filter: first in line.
+    const refused = [(await newClaim(t.owner)).reward, (await newClaim(t.owner)).reward];
+    t.clock.advance(HOUR);
+    const clean = (await newClaim(staff)).reward;
+    t.clock.advance(25 * HOUR);
+    expect(await autoApproveDueClaims(t.deps, { pageSize: 1 })).toBe(1);
+    expect(json(await t.owner.get(`/v1/rewards/${clean.id}`), 200).status).toBe('pending');
+    for (const reward of refused)
+      expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('in_review');
+    json(await t.owner.put('/v1/program-rules', baseRules), 200);
+  });
+
+  it('does not let a maker clear a claim’s flags by deciding its dispute', async () => {
+    const customer = await newParticipant(t.owner);
+    const first = await newParticipant(t.owner, { name: 'First' });
+    const mine = await newParticipant(t.owner, { name: 'Fiona’s pick' });
+    await newReferral(staff, first.id, customer.id);
+    await newReferral(fiona, mine.id, customer.id);
+    json(
+      await staff.post('/v1/conversions', {
+        externalId: 'contested',
+        type: 'deal_won',
+        referredId: customer.id,
+        amount: 100_000,
+        currency: 'USD',
+      }),
+      201,
+    );
+    const [dispute] = json(await t.owner.get('/v1/disputes?status=open'), 200).items;
+    const pick = dispute.competing.find((c: { referrer: { name: string } }) => c.referrer.name === 'Fiona’s pick');
+    // Fiona recorded a competing referral: she is a maker of the claim, so she may not decide.
+    const refused = json(
+      await fiona.post(`/v1/disputes/${dispute.id}/resolve`, { winningReferralId: pick.referralId, reason: 'Mine' }),
+      409,
+    );
+    expect(refused.code).toBe('maker_checker');
+    json(
+      await frank.post(`/v1/disputes/${dispute.id}/resolve`, { winningReferralId: pick.referralId, reason: 'Checked' }),
+      200,
+    );
+  });
+
+  it('refuses new payout details while a failed fulfilment still holds its approval', async () => {
+    const { reward, referrer } = await newClaim(t.owner);
+    json(await fiona.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    json(await staff.post(`/v1/rewards/${reward.id}/mark-failed`, { reason: 'Vendor down' }), 200);
+    const refused = json(await staff.patch(`/v1/participants/${referrer.id}`, { email: 'new@evil.example' }), 409);
+    expect(refused.detail).toContain('fulfilment failed');
+    expect(json(await t.owner.get(`/v1/participants/${referrer.id}`), 200).email).not.toBe('new@evil.example');
+  });
+});

@@ -588,5 +588,23 @@ describe('who may connect integrations', () => {
     });
     expect(url.statusCode).toBe(400);
     expect(JSON.parse(url.body).field).toBe('apiUrl');
+    // An https host that is not HubSpot's would get the access token: refused too.
+    for (const apiUrl of ['https://10.0.0.7', 'https://169.254.169.254', 'https://hubapi.com.evil.example']) {
+      const refused = await t.owner.put('/v1/integrations/hubspot', {
+        clientSecret: HUBSPOT_SECRET,
+        accessToken: HUBSPOT_TOKEN,
+        apiUrl,
+      });
+      expect(refused.statusCode, apiUrl).toBe(400);
+    }
+    expect(
+      (
+        await t.owner.put('/v1/integrations/hubspot', {
+          clientSecret: HUBSPOT_SECRET,
+          accessToken: HUBSPOT_TOKEN,
+          apiUrl: 'https://api-eu1.hubapi.com',
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 });

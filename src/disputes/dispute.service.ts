@@ -7,16 +7,18 @@ import type { Deps } from '../deps.js';
 import { findParticipant, lockParticipant } from '../participants/index.js';
 import { getDefaultProgram } from '../policy/index.js';
 import {
+  assertMayClearFlags,
   type ClaimEnv,
   changePayee,
   findLiveRewardForReferred,
   findReward,
+  isPaid,
   latestDispute,
   lockReward,
   recheckReward,
   referralsOfCustomer,
 } from '../rewards/index.js';
-import type { Actor } from '../shared/actor.js';
+import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { decodeCursor, toPage } from '../shared/pagination.js';
@@ -209,11 +211,23 @@ export async function resolveDispute(
         },
       );
     }
+    // Whoever recorded one of the competing referrals has a side in the dispute.
+    const own = referrals.find((row) => row.referral.createdBy === personOf(actor));
+    if (own) {
+      throw new AppError(
+        'maker_checker',
+        `You recorded one of the competing referrals (${own.referrerName}), so someone else must decide this dispute.`,
+        { details: { referralId: own.referral.id } },
+      );
+    }
     const program = await getDefaultProgram(tx, actor.workspaceId);
     const claim = await findLiveRewardForReferred(tx, actor.workspaceId, program.id, dispute.referredId);
     if (claim) {
       const locked = await lockReward(tx, actor.workspaceId, claim.id);
-      const paid = locked && ['sent', 'thanked'].includes(locked.status);
+      // Deciding the dispute clears the claim's attribution flags: a maker of the claim (who
+      // recorded a competing referral, say) may not decide it.
+      if (locked) await assertMayClearFlags(tx, actor, locked, at);
+      const paid = locked && isPaid(locked.status);
       if (paid && locked.referralId !== winner.referral.id) {
         throw new AppError(
           'invalid_transition',

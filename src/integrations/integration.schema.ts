@@ -23,13 +23,21 @@ export const StripeSettingsInputSchema = z
   })
   .meta({ id: 'StripeSettingsInput' });
 
-/** https, or plain http to this machine (a local HubSpot stand-in, tests). */
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * HubSpot's API over https (`*.hubapi.com`, every region), or this machine (a local HubSpot
+ * stand-in, tests). The access token goes with every call, so no other host — a private
+ * address or a cloud metadata service — is ever asked (SSRF).
+ */
 const ApiUrlSchema = text(300, 1)
   .pipe(z.url({ protocol: /^https?$/, error: 'Must be an http(s) URL.' }))
   .refine((value) => {
     const url = new URL(value);
-    return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  }, 'Must be https (plain http only to localhost).')
+    const hubspot =
+      url.protocol === 'https:' && (url.hostname === 'hubapi.com' || url.hostname.endsWith('.hubapi.com'));
+    return hubspot || LOOPBACK.includes(url.hostname);
+  }, "Must be HubSpot's API (https://…hubapi.com), or a stand-in on this machine (localhost).")
   .transform((value) => value.replace(/\/+$/, ''));
 
 export const HubspotSettingsInputSchema = z

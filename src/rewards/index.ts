@@ -6,7 +6,7 @@ export { approvalBlockers, type MakerReason } from './approval.core.js';
 export { tryAutoApprove } from './auto-approval.service.js';
 export { type ClaimEnv, createClaimForConversion } from './claim.service.js';
 export { latestDispute, referralsOfCustomer } from './claim-context.repo.js';
-export { isOpen } from './lifecycle.core.js';
+export { isOpen, isPaid } from './lifecycle.core.js';
 export { changePayee, PAYEE_DETAILS, reviewClaimsAfterPayeeEdit } from './payee.service.js';
 export { recheckReward } from './recheck.service.js';
 export { recoveryRoutes } from './recovery.routes.js';
@@ -23,5 +23,6 @@ export {
 } from './reward.repo.js';
 export { rewardRoutes } from './reward.routes.js';
 export { CheckResultSchema, RewardSchema } from './reward.schema.js';
+export { assertMayClearFlags } from './reward.service.js';
 export { rebuildRewardRollups, workspacesWithRewards } from './rollup.repo.js';
 export { thankOnDelivery } from './thank-you.service.js';

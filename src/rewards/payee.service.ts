@@ -121,6 +121,16 @@ export async function reviewClaimsAfterPayeeEdit(
 ) {
   if (changed.length === 0) return [];
   const claims = await openClaimsOfReferrer(tx, env.actor.workspaceId, referrerId);
+  const failed = claims.find((claim) => claim.status === 'failed');
+  if (failed) {
+    // A failed fulfilment keeps its approval for the manual fallback: new details now would be
+    // paid without anyone approving them.
+    throw new AppError(
+      'invalid_transition',
+      `This referrer has a reward whose fulfilment failed (${failed.id}); it would be sent to the new ${changed.join(', ')} without a new approval. Mark it sent or reverse it first.`,
+      { details: { rewardId: failed.id, currentStatus: 'failed' } },
+    );
+  }
   const why = `the referrer's ${changed.join(', ')} changed`;
   for (const claim of claims) {
     const locked = await lockReward(tx, env.actor.workspaceId, claim.id);

@@ -91,6 +91,27 @@ export async function listRewards(
   );
 }
 
+/**
+ * Clearing a flag is part of the check: whoever made the claim what it is (approval.core.ts
+ * makers) may not do it, by hand or by deciding a dispute.
+ */
+export async function assertMayClearFlags(tx: Tx, actor: Actor, reward: RewardRow, at: Date) {
+  const facts = (
+    await loadApprovalFacts(tx, actor.workspaceId, [reward], () => ({
+      twoApproversAbove: null,
+      currency: reward.currency,
+    }))
+  ).get(reward.id);
+  const maker = facts ? makerConflict(facts, personOf(actor), at) : null;
+  if (maker) {
+    throw new AppError(
+      'maker_checker',
+      `You are one of this claim's makers (${maker.reason.replaceAll('_', ' ')}), so someone else must resolve its flags.`,
+      { details: { reason: maker.reason } },
+    );
+  }
+}
+
 /** The rules version a claim was judged under, as terms. */
 async function rulesOf(tx: Tx, reward: RewardRow) {
   const rulesRow = await rulesVersion(tx, reward.workspaceId, reward.programId, reward.rulesVersion);
@@ -300,21 +321,7 @@ export async function resolveFlag(deps: Deps, actor: Actor, id: string, flagId: 
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
     const reward = await lockOrThrow(tx, actor, id);
-    // Clearing a flag is part of the check: whoever made the claim what it is may not do it.
-    const facts = (
-      await loadApprovalFacts(tx, actor.workspaceId, [reward], () => ({
-        twoApproversAbove: null,
-        currency: reward.currency,
-      }))
-    ).get(reward.id);
-    const maker = facts ? makerConflict(facts, personOf(actor), at) : null;
-    if (maker) {
-      throw new AppError(
-        'maker_checker',
-        `You are one of this claim's makers (${maker.reason.replaceAll('_', ' ')}), so someone else must resolve its flags.`,
-        { details: { reason: maker.reason } },
-      );
-    }
+    await assertMayClearFlags(tx, actor, reward, at);
     const [flag] = await tx
       .select()
       .from(rewardFlags)
