@@ -9,6 +9,7 @@ import { getDefaultProgram } from '../policy/index.js';
 import {
   assertMayClearFlags,
   type ClaimEnv,
+  canRevise,
   changePayee,
   findLiveRewardForReferred,
   findReward,
@@ -305,7 +306,7 @@ export async function resolveDispute(
     }
     const current = await lockReward(tx, actor.workspaceId, claim.id);
     // Only an open claim follows the decision; a rejected or declined one stays as it was decided.
-    if (current && ['in_review', 'pending'].includes(current.status)) {
+    if (current && canRevise(current.status)) {
       if (current.referralId !== winner.referral.id) await changePayee(tx, env, current, winner.referral.id, decision);
       await recheckReward(tx, env, claim.id, decision);
     }

@@ -144,7 +144,7 @@ export async function statsFor(db: Executor, workspaceId: string, ids: string[])
       and(
         eq(rewards.workspaceId, workspaceId),
         inArray(rewards.referrerId, ids),
-        inArray(rewards.status, ['sent', 'thanked']),
+        inArray(rewards.status, [...STATUS_SETS.paid]),
       ),
     )
     .groupBy(rewards.referrerId, rewards.currency);

@@ -6,7 +6,7 @@ export { approvalBlockers, type MakerReason } from './approval.core.js';
 export { tryAutoApprove } from './auto-approval.service.js';
 export { type ClaimEnv, createClaimForConversion } from './claim.service.js';
 export { latestDispute, referralsOfCustomer } from './claim-context.repo.js';
-export { isOpen, isPaid } from './lifecycle.core.js';
+export { canRevise, isOpen, isPaid } from './lifecycle.core.js';
 export { changePayee, PAYEE_DETAILS, reviewClaimsAfterPayeeEdit } from './payee.service.js';
 export { recheckReward } from './recheck.service.js';
 export { recoveryRoutes } from './recovery.routes.js';

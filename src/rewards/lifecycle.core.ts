@@ -94,6 +94,11 @@ export function isPaid(status: RewardStatus): boolean {
   return inSet('paid', status);
 }
 
+/** Whether what a claim pays, or to whom, may still change (a new review round follows). */
+export function canRevise(status: RewardStatus): boolean {
+  return nextStatus(status, 'revise') !== null;
+}
+
 export function isOpen(status: RewardStatus): boolean {
   return inSet('open', status);
 }

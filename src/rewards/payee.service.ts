@@ -7,6 +7,7 @@ import { AppError } from '../shared/errors.js';
 import type { ClaimEnv } from './claim.types.js';
 import { exceptionFacts, monthStart } from './claim-context.core.js';
 import { findConversion, loadReferrerFacts, referralsOfCustomer } from './claim-context.repo.js';
+import { canRevise } from './lifecycle.core.js';
 import { recheckReward, recordExceptionMakers, reviseClaim } from './recheck.service.js';
 import { lockReward, openClaimsOfReferrer, type RewardRow, recordMakers } from './reward.repo.js';
 import { computeRewardAmount } from './reward-amount.core.js';
@@ -19,7 +20,7 @@ import { computeRewardAmount } from './reward-amount.core.js';
 export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, referralId: string, why: string) {
   if (reward.referralId === referralId) return reward;
   // A failed fulfilment keeps its approval for the retry, so it must keep its payee too.
-  if (!['in_review', 'pending'].includes(reward.status)) {
+  if (!canRevise(reward.status)) {
     throw new AppError(
       'invalid_transition',
       `This reward is ${reward.status.replace('_', ' ')}: its payee can no longer change.`,
@@ -134,7 +135,7 @@ export async function reviewClaimsAfterPayeeEdit(
   const why = `the referrer's ${changed.join(', ')} changed`;
   for (const claim of claims) {
     const locked = await lockReward(tx, env.actor.workspaceId, claim.id);
-    if (!locked || !['in_review', 'pending'].includes(locked.status)) continue;
+    if (!locked || !canRevise(locked.status)) continue;
     await reviseClaim(tx, env, locked, {}, { reason: 'payee_changed', why });
     await recheckReward(tx, env, locked.id, why);
   }

@@ -16,6 +16,7 @@ import { approvalBlockers, approvalComplete, approvalNeedsNote, makerConflict } 
 import { notifyRewardReady } from './auto-approval.service.js';
 import type { ClaimEnv } from './claim.types.js';
 import {
+  canRevise,
   nextStatus,
   REWARD_STATUSES,
   type RewardAction,
@@ -391,7 +392,7 @@ export async function adjustReward(
     if (!locked) throw notFound('Reward');
     let reward: RewardRow = locked;
     // A failed fulfilment is retried as approved; changing what was approved needs a new review.
-    if (!['in_review', 'pending'].includes(reward.status)) {
+    if (!canRevise(reward.status)) {
       throw new AppError(
         'invalid_transition',
         `This reward is ${reward.status.replace('_', ' ')}: only claims in review or approved and not yet sent can be adjusted.`,
