@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { isPaid, nextStatus } from '../../../src/rewards/lifecycle.core.js';
 import { get, type Page, post, type Reward, type RewardCounts, type RewardDetail } from '../api';
 import { useCan } from '../app';
 import { date, humanize, money } from '../format';
@@ -35,7 +36,7 @@ function RewardCard({ reward }: { reward: Reward }) {
     mutationFn: (action: 'send' | 'mark') => post<RewardDetail>(`/v1/rewards/${reward.id}/thank-you`, { action }),
     onSuccess: () => refresh(),
   });
-  const paid = reward.status === 'sent' || reward.status === 'thanked';
+  const paid = isPaid(reward.status);
   return (
     <article className="card reward-card" aria-label={`Reward for ${reward.referred.name}`}>
       <div>
@@ -78,7 +79,8 @@ function RewardCard({ reward }: { reward: Reward }) {
         <Link to={`/rewards/${reward.id}`} className="small right">
           Details →
         </Link>
-        {reward.status === 'pending' && can.may('rewards:fulfil') ? (
+        {/* Approved, or approved and its automated fulfilment failed (the manual fallback). */}
+        {nextStatus(reward.status, 'mark_sent') && can.may('rewards:fulfil') ? (
           <>
             <input
               placeholder="Reference (optional)"
@@ -89,7 +91,7 @@ function RewardCard({ reward }: { reward: Reward }) {
             <button className="primary" type="button" onClick={() => markSent.mutate()} disabled={markSent.isPending}>
               {markSent.isPending ? 'Marking…' : 'Mark reward sent'}
             </button>
-            {declining ? (
+            {!nextStatus(reward.status, 'decline') ? null : declining ? (
               <form
                 className="stack"
                 style={{ gap: 6 }}
@@ -148,14 +150,15 @@ function RewardCard({ reward }: { reward: Reward }) {
 }
 
 const TABS = [
-  { key: 'pending', label: 'Pending', statuses: 'pending', count: ['pending'] },
+  // A failed fulfilment is still to send (by hand, the manual fallback): it waits with the rest.
+  { key: 'pending', label: 'Pending', statuses: 'pending,failed', count: ['pending', 'failed'] },
   { key: 'sent', label: 'Sent', statuses: 'sent,thanked', count: ['sent', 'thanked'] },
   { key: 'review', label: 'In review', statuses: 'in_review', count: ['in_review'] },
   {
     key: 'closed',
     label: 'Closed',
-    statuses: 'declined,failed,rejected,reversed',
-    count: ['declined', 'failed', 'rejected', 'reversed'],
+    statuses: 'declined,rejected,reversed',
+    count: ['declined', 'rejected', 'reversed'],
   },
 ] as const;
 
