@@ -13,7 +13,8 @@ import type { RewardStatus } from './lifecycle.core.js';
 export const MAKER_REASONS = ['created', 'attributed', 'amount_changed', 'payee_changed', 'partner_exception'] as const;
 export type MakerReason = (typeof MAKER_REASONS)[number];
 
-const MAKER_WORDS: Record<MakerReason, string> = {
+/** What each maker did, in words (the API's messages and the web app's reward page). */
+export const MAKER_WORDS: Record<MakerReason, string> = {
   created: 'created this claim',
   attributed: 'recorded the referral that chose its payee',
   amount_changed: 'changed its amount',
@@ -161,6 +162,30 @@ export type AutoApprovalRules = Pick<
 >;
 
 /**
+ * The part of the auto-approval decision that needs only the claim and its rules version:
+ * cheap, so the service asks it before loading makers, flags, current rules and the signer.
+ * Null when the claim may still be auto-approved.
+ */
+export function autoApprovalPrecheck(
+  reward: ApprovalFacts['reward'],
+  rules: AutoApprovalRules,
+  now: Date,
+): string | null {
+  if (!rules.autoApproveEnabled || rules.autoApproveMaxAmount === null || !rules.autoApproveEnabledBy) {
+    return 'auto-approval is off';
+  }
+  if (reward.status !== 'in_review') return `the claim is ${reward.status}`;
+  if (reward.recommendation !== 'eligible') return 'the checks did not find it eligible';
+  if (reward.reviewRound > 1) return 'a person changed this claim: a person must approve it';
+  if (reward.currency !== rules.currency || reward.amount > rules.autoApproveMaxAmount) {
+    return 'the amount is above the auto-approval limit';
+  }
+  if (approvalsRequired(reward, rules) > 1) return 'the claim needs two approvers';
+  if (reward.holdUntil > now) return 'the hold period is not over';
+  return null;
+}
+
+/**
  * Whether the owner's opt-in approves this claim: only a clean claim (eligible, no flag ever
  * raised), exactly as the engine made it (no person changed its amount or payee since), not
  * attributed after its sale, at or under the limit, needing one approver, its hold over, and not
@@ -180,8 +205,9 @@ export function autoApprovalDecision(
   now: Date,
 ): { approve: true; approverId: string } | { approve: false; reason: string } {
   const { rules, reward, currentRules } = facts;
-  if (!rules.autoApproveEnabled || rules.autoApproveMaxAmount === null || !rules.autoApproveEnabledBy) {
-    return { approve: false, reason: 'auto-approval is off' };
+  const refused = autoApprovalPrecheck(reward, rules, now);
+  if (refused || rules.autoApproveMaxAmount === null || !rules.autoApproveEnabledBy) {
+    return { approve: false, reason: refused ?? 'auto-approval is off' };
   }
   if (
     !currentRules.autoApproveEnabled ||
@@ -192,24 +218,16 @@ export function autoApprovalDecision(
   }
   if (!facts.signerActive)
     return { approve: false, reason: 'the owner who turned auto-approval on is no longer active' };
-  if (
-    reward.reviewRound > 1 ||
-    facts.makers.some((maker) => maker.reason !== 'created' && maker.reason !== 'attributed')
-  ) {
+  if (facts.makers.some((maker) => maker.reason !== 'created' && maker.reason !== 'attributed')) {
     return { approve: false, reason: 'a person changed this claim: a person must approve it' };
   }
   if (facts.attributedAfterSale) return { approve: false, reason: 'the referral was recorded after the sale' };
-  if (reward.status !== 'in_review') return { approve: false, reason: `the claim is ${reward.status}` };
-  if (reward.recommendation !== 'eligible') return { approve: false, reason: 'the checks did not find it eligible' };
   if (facts.flagsEver > 0) return { approve: false, reason: 'the claim was flagged' };
-  const limit = Math.min(rules.autoApproveMaxAmount, currentRules.autoApproveMaxAmount);
-  if (reward.currency !== rules.currency || currentRules.currency !== rules.currency || reward.amount > limit) {
+  // The rules in force now must allow it too.
+  if (currentRules.currency !== rules.currency || reward.amount > currentRules.autoApproveMaxAmount) {
     return { approve: false, reason: 'the amount is above the auto-approval limit' };
   }
-  if (approvalsRequired(reward, rules) > 1 || approvalsRequired(reward, currentRules) > 1) {
-    return { approve: false, reason: 'the claim needs two approvers' };
-  }
-  if (reward.holdUntil > now) return { approve: false, reason: 'the hold period is not over' };
+  if (approvalsRequired(reward, currentRules) > 1) return { approve: false, reason: 'the claim needs two approvers' };
   const maker = makerConflict(facts, rules.autoApproveEnabledBy, now);
   if (maker) {
     return {

@@ -13,7 +13,7 @@ import { systemActor } from '../shared/actor.js';
 import { formatMoney } from '../shared/currency.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { autoApprovalDecision } from './approval.core.js';
+import { autoApprovalDecision, autoApprovalPrecheck } from './approval.core.js';
 import type { ClaimEnv } from './claim.types.js';
 import { attributionTiming } from './claim-context.repo.js';
 import { flagsFor, loadApprovalFacts, type RewardRow } from './reward.repo.js';
@@ -30,7 +30,9 @@ async function workspaceRow(tx: Tx, workspaceId: string) {
  * under that rules version is the claim's approval record.
  */
 export async function tryAutoApprove(tx: Tx, env: ClaimEnv, reward: RewardRow, rules: ProgramRulesTerms) {
-  if (!rules.autoApproveEnabled || !rules.autoApproveEnabledBy || rules.autoApproveMaxAmount === null) return false;
+  // Most claims are refused on what the row already says: only load more for the rest.
+  if (autoApprovalPrecheck(reward, rules, env.at) || !rules.autoApproveEnabledBy || rules.autoApproveMaxAmount === null)
+    return false;
   const facts = (await loadApprovalFacts(tx, reward.workspaceId, [reward], () => rules)).get(reward.id);
   if (!facts) return false;
   const flagsEver = (await flagsFor(tx, reward.workspaceId, [reward.id])).length;

@@ -1,7 +1,7 @@
 import type { FlagType } from '../../src/eligibility/eligibility.types.js';
 import type { SkipReason } from '../../src/messaging/consent.core.js';
 import type { ThankChannel } from '../../src/policy/policy.core.js';
-import type { MakerReason } from '../../src/rewards/approval.core.js';
+import { MAKER_WORDS, type MakerReason } from '../../src/rewards/approval.core.js';
 import type { RewardStatus } from '../../src/rewards/lifecycle.core.js';
 import { formatMoney as formatMinor, isCurrency, minorUnits } from '../../src/shared/currency.js';
 
@@ -71,14 +71,7 @@ export const STATUS_LABEL: Record<RewardStatus, string> = {
   reversed: 'Reversed',
 };
 
-const MAKER_WORDS = {
-  created: 'created it',
-  attributed: 'recorded the referral that chose its payee',
-  amount_changed: 'changed the amount',
-  payee_changed: 'changed the payee',
-  partner_exception: 'wrote the partner exception',
-};
-/** Checked against the core's MakerReason: a reason it adds without words here fails to compile. */
+/** The core's own words for what each maker did (one wording for the API and the screen). */
 export const MAKER_LABEL: Record<MakerReason, string> = MAKER_WORDS;
 
 export const FLAG_LABEL: Record<FlagType, string> = {
