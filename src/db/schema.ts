@@ -23,7 +23,10 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { CREDIT_ENTRY_KINDS } from '../credits/credit.core.js';
+import { DISCOUNT_CODE_SOURCES, DISCOUNT_CODE_STATUSES } from '../discount-codes/discount-code.core.js';
 import { FLAG_TYPES, RECOMMENDATIONS } from '../eligibility/flag.core.js';
+import { FULFILMENT_ORDER_STATUSES, FULFILMENT_PROVIDERS } from '../fulfilment/fulfilment.core.js';
 import {
   INTEGRATION_EVENT_STATUSES,
   INTEGRATION_PROVIDERS,
@@ -193,6 +196,11 @@ export const rewardPolicies = pgTable(
     autoThank: boolean('auto_thank').notNull(),
     thankChannel: thankChannelEnum('thank_channel').notNull(),
     tiers: jsonb('tiers').$type<TierRow[]>().notNull(),
+    /** Gift cards are ordered from the connected provider (Tremendous) once approved. */
+    autoFulfil: boolean('auto_fulfil').notNull().default(false),
+    /** Discount codes: generated on approval, or taken from the uploaded pool. */
+    codeSource: text('code_source').notNull().default('generated'),
+    codePrefix: text('code_prefix'),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
@@ -205,6 +213,7 @@ export const rewardPolicies = pgTable(
       'reward_policies_commission_ck',
       sql`${t.rewardType} <> 'commission_share' or ${t.commissionRateBps} is not null`,
     ),
+    check('reward_policies_code_source_ck', sql`${t.codeSource} in ('generated', 'pool')`),
   ],
 );
 
@@ -512,6 +521,8 @@ export const rewards = pgTable(
     thankedAt: ts('thanked_at'),
     closedAt: ts('closed_at'),
     closedReason: text('closed_reason'),
+    /** A discount_code reward's code, given when approved (discount_codes holds its state). */
+    discountCode: text('discount_code'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -1085,5 +1096,131 @@ export const integrationEvents = pgTable(
     // Serves a refund or dispute finding the invoice its charge paid, and the refunds before it.
     index('integration_events_charge_idx').on(t.workspaceId, t.provider, t.chargeId),
     index('integration_events_payment_intent_idx').on(t.workspaceId, t.provider, t.paymentIntentId),
+  ],
+);
+
+/**
+ * A gift card ordered from a provider for a reward, as a durable job: leased with SKIP LOCKED
+ * like the outbox, so a crash between ordering and recording is re-asked under the same
+ * external id (the provider answers with the order it already has). A row here in progress
+ * means the reward is in the provider's hands: payout batches leave it out.
+ */
+export const fulfilmentOrders = pgTable(
+  'fulfilment_orders',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    rewardId: text('reward_id').notNull(),
+    provider: text('provider').notNull(),
+    status: text('status').$type<(typeof FULFILMENT_ORDER_STATUSES)[number]>().notNull(),
+    /** Bumped when staff retry an order the provider refused: each round orders under its own external id. */
+    round: integer('round').notNull().default(1),
+    externalId: text('external_id').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    providerOrderId: text('provider_order_id'),
+    providerStatus: text('provider_status'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    lockedUntil: ts('locked_until'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.rewardId] }),
+    foreignKey({ columns: [t.workspaceId, t.rewardId], foreignColumns: [rewards.workspaceId, rewards.id] }),
+    check('fulfilment_orders_provider_ck', sql`${t.provider} in (${sql.raw(quoted(FULFILMENT_PROVIDERS))})`),
+    check('fulfilment_orders_status_ck', sql`${t.status} in (${sql.raw(quoted(FULFILMENT_ORDER_STATUSES))})`),
+    // Serves the job's lease: due orders, oldest first, across workspaces.
+    index('fulfilment_orders_due_idx').on(t.status, t.nextAttemptAt),
+  ],
+);
+
+/**
+ * The credit ledger: append-only (a trigger refuses UPDATE and DELETE), amounts positive, the
+ * kind says the direction. credit_balances is kept by a trigger on insert and cannot go below
+ * zero (a check), so two redemptions of one balance cannot both pass, whatever the code does.
+ */
+export const creditEntries = pgTable(
+  'credit_entries',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    participantId: text('participant_id').notNull(),
+    kind: text('kind').$type<(typeof CREDIT_ENTRY_KINDS)[number]>().notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    rewardId: text('reward_id'),
+    reference: text('reference'),
+    createdBy: text('created_by').notNull(),
+    createdByName: text('created_by_name').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.participantId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    foreignKey({ columns: [t.workspaceId, t.rewardId], foreignColumns: [rewards.workspaceId, rewards.id] }),
+    check('credit_entries_kind_ck', sql`${t.kind} in (${sql.raw(quoted(CREDIT_ENTRY_KINDS))})`),
+    check('credit_entries_amount_ck', sql`${t.amount} > 0 and ${t.amount} <= 1000000000000`),
+    // A reward issues its credit once and is reversed once, however often the event replays.
+    uniqueIndex('credit_entries_reward_once_uq')
+      .on(t.workspaceId, t.rewardId, t.kind)
+      .where(sql`${t.rewardId} is not null`),
+    // Serves the participant's ledger, newest first.
+    index('credit_entries_participant_idx').on(t.workspaceId, t.participantId, t.createdAt),
+  ],
+);
+
+/** Each participant's balance per currency, maintained by credit_entries' trigger only. */
+export const creditBalances = pgTable(
+  'credit_balances',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    participantId: text('participant_id').notNull(),
+    currency: text('currency').notNull(),
+    balance: money('balance').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.participantId, t.currency] }),
+    check('credit_balances_not_negative_ck', sql`${t.balance} >= 0`),
+  ],
+);
+
+/**
+ * Discount codes: uploaded to the pool (available) or generated for a reward, issued to one
+ * reward, redeemed once. The code is unique in its workspace.
+ */
+export const discountCodes = pgTable(
+  'discount_codes',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    code: text('code').notNull(),
+    source: text('source').$type<(typeof DISCOUNT_CODE_SOURCES)[number]>().notNull(),
+    status: text('status').$type<(typeof DISCOUNT_CODE_STATUSES)[number]>().notNull(),
+    rewardId: text('reward_id'),
+    participantId: text('participant_id'),
+    expiresAt: ts('expires_at'),
+    issuedAt: ts('issued_at'),
+    redeemedAt: ts('redeemed_at'),
+    redeemedReference: text('redeemed_reference'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.code] }),
+    foreignKey({ columns: [t.workspaceId, t.rewardId], foreignColumns: [rewards.workspaceId, rewards.id] }),
+    check('discount_codes_source_ck', sql`${t.source} in (${sql.raw(quoted(DISCOUNT_CODE_SOURCES))})`),
+    check('discount_codes_status_ck', sql`${t.status} in (${sql.raw(quoted(DISCOUNT_CODE_STATUSES))})`),
+    check(
+      'discount_codes_issued_ck',
+      sql`(${t.status} = 'available') = (${t.rewardId} is null) and (${t.status} <> 'redeemed' or ${t.redeemedAt} is not null)`,
+    ),
+    // A reward holds one code: two approvals taking from the pool at once cannot share one.
+    uniqueIndex('discount_codes_reward_uq').on(t.workspaceId, t.rewardId).where(sql`${t.rewardId} is not null`),
+    // Serves taking the next pool code (oldest first) and counting what is left.
+    index('discount_codes_available_idx').on(t.workspaceId, t.createdAt).where(sql`${t.status} = 'available'`),
   ],
 );

@@ -2,7 +2,7 @@
  * The closed lists of the integrations feature, pure so the database schema, the API contract
  * and the web app all build on them.
  */
-export const INTEGRATION_PROVIDERS = ['stripe', 'hubspot'] as const;
+export const INTEGRATION_PROVIDERS = ['stripe', 'hubspot', 'tremendous'] as const;
 export type IntegrationProvider = (typeof INTEGRATION_PROVIDERS)[number];
 
 /** processing: being applied now; applied: it changed something; ignored: nothing to do; failed: retried on redelivery. */
