@@ -26,6 +26,8 @@ const TITLES: Record<ErrorCode, string> = {
   already_approved: 'Already approved by you',
   stale_review: 'The claim changed since you looked at it',
   dispute_open: 'Attribution is disputed',
+  insufficient_credit: 'Not enough credit',
+  already_redeemed: 'Already redeemed',
   payload_too_large: 'The body is too large',
   unsupported_media_type: 'Unsupported content type',
   unprocessable: 'The request cannot be processed',

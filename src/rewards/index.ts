@@ -18,11 +18,18 @@ export {
   listRewardRows,
   loadApprovalFacts,
   lockReward,
+  type RewardRow,
   statusIn,
   statusList,
 } from './reward.repo.js';
 export { rewardRoutes } from './reward.routes.js';
 export { CheckResultSchema, RewardSchema } from './reward.schema.js';
-export { assertMayClearFlags } from './reward.service.js';
+export { assertMayClearFlags, failLockedReward, sendLockedReward } from './reward.service.js';
 export { rebuildRewardRollups, workspacesWithRewards } from './rollup.repo.js';
 export { thankOnDelivery } from './thank-you.service.js';
+export {
+  installRewardEffects,
+  type RewardEffect,
+  type RewardMove,
+  transitionReward,
+} from './transition.service.js';

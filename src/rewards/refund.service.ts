@@ -13,7 +13,7 @@ import { type ConversionRow, reversalsOf } from './claim-context.repo.js';
 import { inSet, isPaid, recoveryKindFor } from './lifecycle.core.js';
 import { recheckReward } from './recheck.service.js';
 import { lockReward, type RewardRow, rewardsForConversion } from './reward.repo.js';
-import { transitionReward } from './transition.service.js';
+import { takeBackPaid, transitionReward } from './transition.service.js';
 
 /**
  * Applies the refunds and chargebacks of a conversion to its claims. Fully reversed: an unpaid
@@ -48,7 +48,10 @@ export async function applyReversals(tx: Tx, env: ClaimEnv, original: Conversion
         auditAction: paid ? 'reward.reversed' : 'reward.voided',
       });
       if (paid) {
-        await createRecoveryTask(tx, env, locked, trigger, recoveryKindFor(locked.rewardType), locked.amount, what);
+        // What an effect took back (a credit not yet redeemed) needs no one to recover it.
+        const owed = locked.amount - (await takeBackPaid(tx, env, locked));
+        if (owed > 0)
+          await createRecoveryTask(tx, env, locked, trigger, recoveryKindFor(locked.rewardType), owed, what);
       } else {
         await tx
           .update(messages)

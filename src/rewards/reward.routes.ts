@@ -14,6 +14,7 @@ import {
   NoteBodySchema,
   RejectSchema,
   ResolveFlagSchema,
+  RetrySchema,
   RewardCountsSchema,
   RewardDetailSchema,
   RewardListQuerySchema,
@@ -30,6 +31,7 @@ import {
   listRewards,
   markRewardSent,
   resolveFlag,
+  retryReward,
 } from './reward.service.js';
 import { thankByHand } from './thank-you.service.js';
 
@@ -122,6 +124,17 @@ export function rewardRoutes(deps: Deps) {
       },
       handler: async (request) =>
         closeReward(deps, requireActor(request), request.params.id, 'mark_failed', request.body),
+    });
+    r.post('/v1/rewards/:id/retry', {
+      config: { permission: 'rewards:fulfil' },
+      schema: {
+        tags,
+        summary: 'Retry a failed fulfilment (back to approved; a provider order is placed again)',
+        params: RewardParamsSchema,
+        body: RetrySchema,
+        response: detail,
+      },
+      handler: async (request) => retryReward(deps, requireActor(request), request.params.id, request.body),
     });
     r.post('/v1/rewards/:id/notes', {
       config: { permission: 'rewards:note' },

@@ -208,6 +208,7 @@ export const ApproveSchema = z.strictObject({
 export const RejectSchema = z.strictObject({ reason: ReasonSchema });
 export const ResolveFlagSchema = z.strictObject({ reason: ReasonSchema });
 export const MarkFailedSchema = z.strictObject({ reason: ReasonSchema });
+export const RetrySchema = z.strictObject({ note: NoteSchema.optional() });
 export const NoteBodySchema = z.strictObject({ note: NoteSchema });
 export const AdjustSchema = z
   .strictObject({ amount: AmountSchema.optional(), referralId: IdSchema.optional(), reason: ReasonSchema })

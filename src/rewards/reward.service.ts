@@ -247,25 +247,64 @@ export async function markRewardSent(
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
     const reward = await lockOrThrow(tx, actor, id);
-    if (!nextStatus(reward.status, 'mark_sent')) throw transitionError(reward.status, 'mark_sent');
-    const open = await openFlagsFor(tx, actor.workspaceId, id);
-    if (open.length > 0) {
-      throw new AppError(
-        'flags_unresolved',
-        `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`,
-      );
-    }
-    const row = await transitionReward(tx, { actor, at }, reward, 'mark_sent', {
-      changes: {
-        sentAt: at,
-        sentBy: actor.id,
-        sentByName: actor.name,
-        sentReference: input.reference ?? null,
-        notes: appendNote(reward.notes, actor, at, input.note),
-      },
-      audit: { reference: input.reference ?? null, amount: reward.amount, currency: reward.currency },
+    await sendLockedReward(tx, { actor, at, publicUrl: deps.publicUrl }, reward, input);
+  });
+  return detail(deps, actor, id);
+}
+
+/**
+ * Marks a locked, approved (or failed) claim sent and queues what follows, as by hand: the one
+ * place a claim becomes sent, whoever fulfilled it (a person, or a provider's executed order).
+ */
+export async function sendLockedReward(
+  tx: Tx,
+  env: ClaimEnv,
+  reward: RewardRow,
+  input: { note?: string | undefined; reference?: string | undefined },
+) {
+  const { actor, at } = env;
+  if (!nextStatus(reward.status, 'mark_sent')) throw transitionError(reward.status, 'mark_sent');
+  const open = await openFlagsFor(tx, actor.workspaceId, reward.id);
+  if (open.length > 0) {
+    throw new AppError(
+      'flags_unresolved',
+      `Resolve the open flag(s) first: ${open.map((flag) => flag.type).join(', ')}.`,
+    );
+  }
+  const row = await transitionReward(tx, { actor, at }, reward, 'mark_sent', {
+    changes: {
+      sentAt: at,
+      sentBy: actor.id,
+      sentByName: actor.name,
+      sentReference: input.reference ?? null,
+      notes: appendNote(reward.notes, actor, at, input.note),
+    },
+    audit: { reference: input.reference ?? null, amount: reward.amount, currency: reward.currency },
+  });
+  await queueAfterSent(tx, env, row);
+  return row;
+}
+
+/** A fulfilment that failed (a provider's refusal, or given up): the claim waits in the Failed lane. */
+export async function failLockedReward(tx: Tx, env: ClaimEnv, reward: RewardRow, reason: string) {
+  return transitionReward(tx, env, reward, 'mark_failed', {
+    changes: CLOSINGS.mark_failed(reward, env.actor, env.at, reason),
+    audit: { reason },
+  });
+}
+
+/**
+ * Staff retry a failed fulfilment: the claim is approved again (pending) and, where it was
+ * ordered from a provider, the order is queued again (the fulfilment effect of `retry`).
+ */
+export async function retryReward(deps: Deps, actor: Actor, id: string, input: { note?: string | undefined }) {
+  const at = deps.clock.now();
+  await inTransaction(deps.db, async (tx) => {
+    const reward = await lockOrThrow(tx, actor, id);
+    await transitionReward(tx, { actor, at }, reward, 'retry', {
+      changes: { notes: appendNote(reward.notes, actor, at, input.note ?? 'Retrying the fulfilment.') },
+      audit: { note: input.note ?? null },
     });
-    await queueAfterSent(tx, { actor, at, publicUrl: deps.publicUrl }, row);
   });
   return detail(deps, actor, id);
 }

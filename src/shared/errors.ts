@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   already_approved: 409,
   stale_review: 409,
   dispute_open: 409,
+  insufficient_credit: 409,
+  already_redeemed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
