@@ -134,7 +134,7 @@ describe('thank-yous over SMTP and Twilio', () => {
       StatusCallback: `${PUBLIC_URL}/webhooks/twilio/status`,
     });
     expect(sms.Body).toBe(
-      'Hi Jessica, thank you for your referral! Your reward (Gift card, 50.00 USD via Tremendous) is on its way. – Jane Agent, Acme Realty. Reply STOP to opt out.',
+      'Hi Jessica, thank you for your referral! Your reward (Gift card, 50.00 USD via Tremendous) is on its way. How did we do? Reply 1-5. – Jane Agent, Acme Realty. Reply STOP to opt out.',
     );
 
     const after = json(await t.owner.get(`/v1/rewards/${reward.id}`), 200);

@@ -84,8 +84,18 @@ export const workspaces = pgTable('workspaces', {
   notifyRewardIssued: boolean('notify_reward_issued').notNull().default(false),
   /** Signs unsubscribe links; never leaves the server. */
   signingSecret: text('signing_secret').notNull(),
+  /** IANA zone the send window is read in (e.g. America/Chicago). */
+  timeZone: text('time_zone').notNull().default('UTC'),
+  /** Invitations and thank-yous go out only between these local minutes of the day (null: any time). */
+  sendWindowStart: smallint('send_window_start'),
+  sendWindowEnd: smallint('send_window_end'),
+  /** Serves /leaderboard/{slug} (opted-in participants only) when on. */
+  publicLeaderboard: boolean('public_leaderboard').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
-});
+}, (t) => [
+  check('workspaces_send_window_ck', sql`(${t.sendWindowStart} is null) = (${t.sendWindowEnd} is null)
+    and (${t.sendWindowStart} is null or (${t.sendWindowStart} between 0 and 1439 and ${t.sendWindowEnd} between 1 and 1440 and ${t.sendWindowStart} <> ${t.sendWindowEnd}))`),
+]);
 
 export const apiKeys = pgTable(
   'api_keys',
@@ -244,6 +254,11 @@ export const programRules = pgTable(
     velocityWindowHours: integer('velocity_window_hours').notNull().default(24),
     velocityMaxReferrals: integer('velocity_max_referrals').notNull().default(10),
     velocityMaxConversions: integer('velocity_max_conversions').notNull().default(5),
+    /** A completed job scored at or above this invites the customer to refer (1-5). */
+    inviteMinScore: smallint('invite_min_score').notNull().default(4),
+    inviteChannel: thankChannelEnum('invite_channel').notNull().default('sms'),
+    inviteCooldownDays: integer('invite_cooldown_days').notNull().default(90),
+    inviteDelayHours: integer('invite_delay_hours').notNull().default(0),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
@@ -251,6 +266,10 @@ export const programRules = pgTable(
     primaryKey({ columns: [t.workspaceId, t.programId, t.version] }),
     foreignKey({ columns: [t.workspaceId, t.programId], foreignColumns: [programs.workspaceId, programs.id] }),
     check('program_rules_hold_ck', sql`${t.holdDays} between 0 and 365`),
+    check(
+      'program_rules_invite_ck',
+      sql`${t.inviteMinScore} between 1 and 5 and ${t.inviteCooldownDays} between 0 and 3650 and ${t.inviteDelayHours} between 0 and 720`,
+    ),
     check(
       'program_rules_auto_approve_ck',
       sql`not ${t.autoApproveEnabled} or (${t.autoApproveMaxAmount} is not null and ${t.autoApproveEnabledBy} is not null)`,
@@ -280,6 +299,12 @@ export const participants = pgTable(
     /** How the participant became known (api, web app, referral link, import...) and by whom: the
      * evidence when a link or code later claims someone who was already a customer. */
     createdVia: text('created_via').notNull().default('api'),
+    /** Shown on the public leaderboard (shortened name only) when true. */
+    leaderboardOptIn: boolean('leaderboard_opt_in').notNull().default(false),
+    /** The private page /p/{token}: unguessable (a v4 UUID's 122 random bits, 32 hex digits), rotatable by staff. */
+    pageToken: text('page_token')
+      .notNull()
+      .default(sql`replace(gen_random_uuid()::text, '-', '')`),
     createdBy: text('created_by'),
     createdByName: text('created_by_name'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -298,6 +323,9 @@ export const participants = pgTable(
     index('participants_phone_idx').on(t.workspaceId, t.phone),
     // Serves the participants export, oldest first, in keyset pages.
     index('participants_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    uniqueIndex('participants_page_token_uq').on(t.workspaceId, t.pageToken),
+    // Serves the referrer's page, found by its token before the workspace is known.
+    index('participants_page_token_idx').on(t.pageToken),
     // Serves participant search (`ilike '%q%'` on each of these, or-ed): trigrams find the few
     // matches without reading every participant (pg_trgm, migration 0008).
     index('participants_search_trgm_idx').using(
@@ -354,6 +382,11 @@ export const referrals = pgTable(
     createdBy: text('created_by').notNull(),
     createdByName: text('created_by_name').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** A wrongly logged referral is voided, never deleted: kept for the audit, out of every count. */
+    voidedAt: ts('voided_at'),
+    voidedBy: text('voided_by'),
+    voidedByName: text('voided_by_name'),
+    voidReason: text('void_reason'),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.id] }),
@@ -366,6 +399,10 @@ export const referrals = pgTable(
       foreignColumns: [participants.workspaceId, participants.id],
     }),
     check('referrals_not_self_ck', sql`${t.referrerId} <> ${t.referredId}`),
+    check(
+      'referrals_void_ck',
+      sql`(${t.voidedAt} is null) = (${t.voidReason} is null) and (${t.voidedAt} is null) = (${t.voidedBy} is null)`,
+    ),
     // The same referrer can refer the same person only once.
     uniqueIndex('referrals_pair_uq').on(t.workspaceId, t.referrerId, t.referredId),
     // Serves "who referred this customer?" when a conversion arrives, and dispute detection.
@@ -398,6 +435,61 @@ export const linkClicks = pgTable(
     // Serves the clicks that brought a customer in (self-referral evidence on every claim).
     index('link_clicks_referred_idx').on(t.workspaceId, t.referredId).where(sql`${t.referredId} is not null`),
     index('link_clicks_ip_idx').on(t.workspaceId, t.ip, t.landedAt),
+  ],
+);
+
+/** A completed job (the contractor's close of work), with the customer's satisfaction score. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    externalId: text('external_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    completedAt: ts('completed_at').notNull(),
+    satisfactionScore: smallint('satisfaction_score'),
+    scoredAt: ts('scored_at'),
+    /** What the score decided about an invitation (invited, below_threshold, cooldown, ...). */
+    inviteDecision: text('invite_decision').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.customerId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    check('jobs_score_ck', sql`${t.satisfactionScore} is null or ${t.satisfactionScore} between 1 and 5`),
+    // Jobs are idempotent by the CRM's id: posting again finds the row.
+    uniqueIndex('jobs_external_uq').on(t.workspaceId, t.externalId),
+  ],
+);
+
+/** One invitation to refer, queued after a satisfied job; its messages are in the outbox. */
+export const invitations = pgTable(
+  'invitations',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    jobId: text('job_id').notNull(),
+    participantId: text('participant_id').notNull(),
+    channel: thankChannelEnum('channel').notNull(),
+    sendAfter: ts('send_after').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({ columns: [t.workspaceId, t.jobId], foreignColumns: [jobs.workspaceId, jobs.id] }),
+    foreignKey({
+      columns: [t.workspaceId, t.participantId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    // One invitation per job, however often the job is posted.
+    uniqueIndex('invitations_job_uq').on(t.workspaceId, t.jobId),
+    // Serves the cooldown: this customer's latest invitation.
+    index('invitations_participant_idx').on(t.workspaceId, t.participantId, t.createdAt),
   ],
 );
 
@@ -1222,5 +1314,27 @@ export const discountCodes = pgTable(
     uniqueIndex('discount_codes_reward_uq').on(t.workspaceId, t.rewardId).where(sql`${t.rewardId} is not null`),
     // Serves taking the next pool code (oldest first) and counting what is left.
     index('discount_codes_available_idx').on(t.workspaceId, t.createdAt).where(sql`${t.status} = 'available'`),
+  ],
+);
+
+/** A referrer's 1-5 rating of the thank-you experience, one per thank-you message (a new answer replaces it). */
+export const referrerRatings = pgTable(
+  'referrer_ratings',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    messageId: text('message_id').notNull(),
+    participantId: text('participant_id').notNull(),
+    rewardId: text('reward_id'),
+    score: smallint('score').notNull(),
+    via: text('via').$type<'email_link' | 'sms_reply'>().notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.messageId] }),
+    foreignKey({ columns: [t.workspaceId, t.messageId], foreignColumns: [messages.workspaceId, messages.id] }),
+    check('referrer_ratings_score_ck', sql`${t.score} between 1 and 5`),
+    // Serves the dashboard's satisfaction figures over a period.
+    index('referrer_ratings_created_idx').on(t.workspaceId, t.createdAt),
   ],
 );

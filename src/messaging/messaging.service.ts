@@ -29,6 +29,9 @@ const WORST_CASE: TemplateValues = {
   signature: 'Maximiliana Featherstonehaugh, Featherstonehaugh & Sons Realty',
   rewardUrl: 'https://rewards.example.com/rewards/rwd_01M81KDCFGRAZF706V3TFP1Y74',
   unsubscribeUrl: 'https://rewards.example.com/u/d3NfMDFNODFLRDU3UVlGTlRFM05OVFhNMVBCUUs6cGFyXzAx.x',
+  referralUrl: 'https://rewards.example.com/r/featherstonehaugh-sons-realty/K7QX2M9A',
+  pageUrl: 'https://rewards.example.com/p/3f2c9a7e1b5d4c8fa0e6b2d9c4f1a7e3',
+  ratingUrl: 'https://rewards.example.com/rate/d3NfMDFNODFLRDU3UVlGTlRFM05OVFhNMVBCUUs6bXNnXzAx.x',
 };
 
 export async function templatesOf(deps: Deps, workspaceId: string) {

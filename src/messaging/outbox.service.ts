@@ -20,6 +20,8 @@ export type MessageRow = typeof messages.$inferSelect;
 interface PersonForMessage extends ContactFacts {
   id: string;
   name: string;
+  referralCode?: string | undefined;
+  pageToken?: string | undefined;
 }
 
 /** Unsubscribe links carry a signature so nobody can unsubscribe someone else by guessing ids. */
@@ -46,6 +48,27 @@ export function verifyUnsubscribeToken(workspace: Pick<WorkspaceRow, 'id' | 'sig
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * A thank-you's rating link names its message, signed with the workspace's secret, so a rating
+ * lands on the message it answers and nobody can rate in someone else's name by guessing ids.
+ */
+export function ratingToken(workspace: Pick<WorkspaceRow, 'id' | 'signingSecret'>, messageId: string): string {
+  const payload = Buffer.from(`${workspace.id}:${messageId}`).toString('base64url');
+  const mac = createHmac('sha256', workspace.signingSecret).update(`rating:${payload}`).digest('base64url').slice(0, 32);
+  return `${payload}.${mac}`;
+}
+
+export function readRatingToken(token: string): { workspaceId: string; messageId: string } | null {
+  const parsed = readUnsubscribeToken(token);
+  return parsed ? { workspaceId: parsed.workspaceId, messageId: parsed.participantId } : null;
+}
+
+export function verifyRatingToken(workspace: Pick<WorkspaceRow, 'id' | 'signingSecret'>, token: string): boolean {
+  const expected = Buffer.from(ratingToken(workspace, readRatingToken(token)?.messageId ?? ''));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
 export async function templateFor(
   db: Executor,
   workspaceId: string,
@@ -68,11 +91,12 @@ export async function templateFor(
 
 export function templateValues(input: {
   workspace: WorkspaceRow;
-  referrer: { id: string; name: string };
+  referrer: { id: string; name: string; referralCode?: string | undefined; pageToken?: string | undefined };
   referredName?: string | undefined;
   rewardSummary: string;
   rewardId: string;
   publicUrl: string;
+  messageId?: string | undefined;
 }): TemplateValues {
   const business = input.workspace.companyName || input.workspace.name;
   return {
@@ -85,6 +109,11 @@ export function templateValues(input: {
     signature: input.workspace.senderName ? `${input.workspace.senderName}, ${business}` : business,
     rewardUrl: `${input.publicUrl}/rewards/${input.rewardId}`,
     unsubscribeUrl: `${input.publicUrl}/u/${unsubscribeToken(input.workspace, input.referrer.id)}`,
+    referralUrl: input.referrer.referralCode
+      ? `${input.publicUrl}/r/${input.workspace.slug}/${input.referrer.referralCode}`
+      : '',
+    pageUrl: input.referrer.pageToken ? `${input.publicUrl}/p/${input.referrer.pageToken}` : '',
+    ratingUrl: input.messageId ? `${input.publicUrl}/rate/${ratingToken(input.workspace, input.messageId)}` : '',
   };
 }
 
@@ -103,9 +132,10 @@ export interface QueuedOutcome {
 export async function queueReferrerMessages(
   tx: Executor,
   input: {
-    kind: 'thank_you' | 'reward_issued';
+    kind: 'thank_you' | 'reward_issued' | 'invitation';
     workspace: WorkspaceRow;
-    rewardId: string;
+    /** Null for messages about no reward (invitations). */
+    rewardId: string | null;
     rewardSummary: string;
     referrer: PersonForMessage;
     referredName?: string | undefined;
@@ -113,23 +143,26 @@ export async function queueReferrerMessages(
     publicUrl: string;
     actor: Actor;
     at: Date;
+    /** When the message may go out (the workspace's send window); now if not given. */
+    sendAt?: Date | undefined;
   },
 ): Promise<QueuedOutcome[]> {
-  const values = templateValues({
-    workspace: input.workspace,
-    referrer: input.referrer,
-    referredName: input.referredName,
-    rewardSummary: input.rewardSummary,
-    rewardId: input.rewardId,
-    publicUrl: input.publicUrl,
-  });
   const outcomes: QueuedOutcome[] = [];
   for (const channel of channelsFor(input.thankChannel)) {
     const template = await templateFor(tx, input.workspace.id, input.kind, channel);
     if (!template) continue;
+    const id = newId('message', input.at.getTime());
+    const values = templateValues({
+      workspace: input.workspace,
+      referrer: input.referrer,
+      referredName: input.referredName,
+      rewardSummary: input.rewardSummary,
+      rewardId: input.rewardId ?? '',
+      publicUrl: input.publicUrl,
+      messageId: id,
+    });
     const rendered = renderMessage(template, channel, values);
     const decision = decideChannel(input.referrer, channel);
-    const id = newId('message', input.at.getTime());
     const inserted = await tx
       .insert(messages)
       .values({
@@ -143,7 +176,7 @@ export async function queueReferrerMessages(
         skipReason: decision.send ? null : decision.reason,
         toAddress: decision.send ? decision.address : channel === 'email' ? input.referrer.email : input.referrer.phone,
         ...rendered,
-        nextAttemptAt: input.at,
+        nextAttemptAt: input.sendAt ?? input.at,
         createdBy: input.actor.id,
         createdAt: input.at,
       })

@@ -3,7 +3,7 @@
  * unknown variable is refused when a template is saved, so a typo never reaches a referrer.
  */
 import { escapeHtml } from '../shared/html.js';
-export const MESSAGE_KINDS = ['thank_you', 'reward_ready', 'reward_issued'] as const;
+export const MESSAGE_KINDS = ['thank_you', 'reward_ready', 'reward_issued', 'invitation'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 export const TEMPLATE_VARIABLES = [
@@ -17,6 +17,12 @@ export const TEMPLATE_VARIABLES = [
   'signature',
   'rewardUrl',
   'unsubscribeUrl',
+  /** The referrer's permanent referral link (/r/{workspace}/{code}). */
+  'referralUrl',
+  /** The referrer's own private page (/p/{token}). */
+  'pageUrl',
+  /** Thank-yous: the signed rating page of this message; add ?score=1..5 for one-click links. */
+  'ratingUrl',
 ] as const;
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 export type TemplateValues = Record<TemplateVariable, string>;
@@ -35,14 +41,14 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, { email: Template; sms: Temp
     email: {
       subject: 'Thank you, {{referrerFirstName}}!',
       bodyText:
-        'Hi {{referrerFirstName}},\n\nThank you for referring someone to {{businessName}}. Your reward is on its way: {{rewardSummary}}.\n\nWe really appreciate your trust.\n\n{{signature}}\n\nDon’t want these emails? {{unsubscribeUrl}}',
+        'Hi {{referrerFirstName}},\n\nThank you for referring someone to {{businessName}}. Your reward is on its way: {{rewardSummary}}.\n\nWe really appreciate your trust.\n\nHow was referring with us, from 1 to 5? {{ratingUrl}}\nYour page: {{pageUrl}}\n\n{{signature}}\n\nDon’t want these emails? {{unsubscribeUrl}}',
       bodyHtml:
-        '<p>Hi {{referrerFirstName}},</p><p>Thank you for referring someone to {{businessName}}. Your reward is on its way: <strong>{{rewardSummary}}</strong>.</p><p>We really appreciate your trust.</p><p>{{signature}}</p><p style="font-size:12px;color:#666">Don’t want these emails? <a href="{{unsubscribeUrl}}">Unsubscribe</a>.</p>',
+        '<p>Hi {{referrerFirstName}},</p><p>Thank you for referring someone to {{businessName}}. Your reward is on its way: <strong>{{rewardSummary}}</strong>.</p><p>We really appreciate your trust.</p><p>How was referring with us? <a href="{{ratingUrl}}?score=1">1</a> · <a href="{{ratingUrl}}?score=2">2</a> · <a href="{{ratingUrl}}?score=3">3</a> · <a href="{{ratingUrl}}?score=4">4</a> · <a href="{{ratingUrl}}?score=5">5</a> (5 = great). <a href="{{pageUrl}}">Your page</a></p><p>{{signature}}</p><p style="font-size:12px;color:#666">Don’t want these emails? <a href="{{unsubscribeUrl}}">Unsubscribe</a>.</p>',
     },
     sms: {
       subject: null,
       bodyText:
-        'Hi {{referrerFirstName}}, thank you for your referral! Your reward ({{rewardSummary}}) is on its way. – {{signature}}. Reply STOP to opt out.',
+        'Hi {{referrerFirstName}}, thank you for your referral! Your reward ({{rewardSummary}}) is on its way. How did we do? Reply 1-5. – {{signature}}. Reply STOP to opt out.',
       bodyHtml: null,
     },
   },
@@ -58,6 +64,21 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, { email: Template; sms: Temp
       subject: null,
       bodyText:
         'Hi {{referrerFirstName}}, your referral reward has been issued: {{rewardSummary}}. – {{businessName}}. Reply STOP to opt out.',
+      bodyHtml: null,
+    },
+  },
+  invitation: {
+    email: {
+      subject: 'Know someone who needs {{businessName}}?',
+      bodyText:
+        'Hi {{referrerFirstName}},\n\nThank you for choosing {{businessName}} — we’re glad the job went well. If you know someone who could use us, share your personal link: {{referralUrl}}\n\nYour page shows your link, a QR code and your rewards: {{pageUrl}}\n\n{{signature}}\n\nDon’t want these emails? {{unsubscribeUrl}}',
+      bodyHtml:
+        '<p>Hi {{referrerFirstName}},</p><p>Thank you for choosing {{businessName}} — we’re glad the job went well. If you know someone who could use us, share your personal link:</p><p><a href="{{referralUrl}}">{{referralUrl}}</a></p><p><a href="{{pageUrl}}">Your page</a> shows your link, a QR code and your rewards.</p><p>{{signature}}</p><p style="font-size:12px;color:#666">Don’t want these emails? <a href="{{unsubscribeUrl}}">Unsubscribe</a>.</p>',
+    },
+    sms: {
+      subject: null,
+      bodyText:
+        'Hi {{referrerFirstName}}, thanks for choosing {{businessName}}! Know someone who needs us? Share your link: {{referralUrl}} Your page: {{pageUrl}} Reply STOP to opt out.',
       bodyHtml: null,
     },
   },
