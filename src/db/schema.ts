@@ -68,34 +68,41 @@ export const taskStatusEnum = pgEnum('task_status', ['open', 'done', 'waived']);
 export const webhookEventTypeEnum = pgEnum('webhook_event_type', WEBHOOK_EVENT_TYPES);
 export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', WEBHOOK_DELIVERY_STATUSES);
 
-export const workspaces = pgTable('workspaces', {
-  id: text('id').primaryKey(),
-  /** Need not be unique: telling an owner a name is taken would tell them another workspace exists. */
-  name: text('name').notNull(),
-  slug: text('slug').notNull().unique(),
-  senderName: text('sender_name'),
-  companyName: text('company_name'),
-  /** Region for phone numbers written without a country code. */
-  defaultCountry: text('default_country').notNull().default('US'),
-  /** Staff addresses told when a reward is ready to send. */
-  notifyEmails: text('notify_emails').array().notNull().default(sql`'{}'::text[]`),
-  smsDailyCap: integer('sms_daily_cap').notNull().default(3),
-  /** Send the referrer a "reward issued" notice when a reward is marked sent (besides the thank-you). */
-  notifyRewardIssued: boolean('notify_reward_issued').notNull().default(false),
-  /** Signs unsubscribe links; never leaves the server. */
-  signingSecret: text('signing_secret').notNull(),
-  /** IANA zone the send window is read in (e.g. America/Chicago). */
-  timeZone: text('time_zone').notNull().default('UTC'),
-  /** Invitations and thank-yous go out only between these local minutes of the day (null: any time). */
-  sendWindowStart: smallint('send_window_start'),
-  sendWindowEnd: smallint('send_window_end'),
-  /** Serves /leaderboard/{slug} (opted-in participants only) when on. */
-  publicLeaderboard: boolean('public_leaderboard').notNull().default(false),
-  createdAt: ts('created_at').notNull().defaultNow(),
-}, (t) => [
-  check('workspaces_send_window_ck', sql`(${t.sendWindowStart} is null) = (${t.sendWindowEnd} is null)
-    and (${t.sendWindowStart} is null or (${t.sendWindowStart} between 0 and 1439 and ${t.sendWindowEnd} between 1 and 1440 and ${t.sendWindowStart} <> ${t.sendWindowEnd}))`),
-]);
+export const workspaces = pgTable(
+  'workspaces',
+  {
+    id: text('id').primaryKey(),
+    /** Need not be unique: telling an owner a name is taken would tell them another workspace exists. */
+    name: text('name').notNull(),
+    slug: text('slug').notNull().unique(),
+    senderName: text('sender_name'),
+    companyName: text('company_name'),
+    /** Region for phone numbers written without a country code. */
+    defaultCountry: text('default_country').notNull().default('US'),
+    /** Staff addresses told when a reward is ready to send. */
+    notifyEmails: text('notify_emails').array().notNull().default(sql`'{}'::text[]`),
+    smsDailyCap: integer('sms_daily_cap').notNull().default(3),
+    /** Send the referrer a "reward issued" notice when a reward is marked sent (besides the thank-you). */
+    notifyRewardIssued: boolean('notify_reward_issued').notNull().default(false),
+    /** Signs unsubscribe links; never leaves the server. */
+    signingSecret: text('signing_secret').notNull(),
+    /** IANA zone the send window is read in (e.g. America/Chicago). */
+    timeZone: text('time_zone').notNull().default('UTC'),
+    /** Invitations and thank-yous go out only between these local minutes of the day (null: any time). */
+    sendWindowStart: smallint('send_window_start'),
+    sendWindowEnd: smallint('send_window_end'),
+    /** Serves /leaderboard/{slug} (opted-in participants only) when on. */
+    publicLeaderboard: boolean('public_leaderboard').notNull().default(false),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check(
+      'workspaces_send_window_ck',
+      sql`(${t.sendWindowStart} is null) = (${t.sendWindowEnd} is null)
+    and (${t.sendWindowStart} is null or (${t.sendWindowStart} between 0 and 1439 and ${t.sendWindowEnd} between 1 and 1440 and ${t.sendWindowStart} <> ${t.sendWindowEnd}))`,
+    ),
+  ],
+);
 
 export const apiKeys = pgTable(
   'api_keys',
@@ -302,9 +309,7 @@ export const participants = pgTable(
     /** Shown on the public leaderboard (shortened name only) when true. */
     leaderboardOptIn: boolean('leaderboard_opt_in').notNull().default(false),
     /** The private page /p/{token}: unguessable (a v4 UUID's 122 random bits, 32 hex digits), rotatable by staff. */
-    pageToken: text('page_token')
-      .notNull()
-      .default(sql`replace(gen_random_uuid()::text, '-', '')`),
+    pageToken: text('page_token').notNull().default(sql`replace(gen_random_uuid()::text, '-', '')`),
     createdBy: text('created_by'),
     createdByName: text('created_by_name'),
     createdAt: ts('created_at').notNull().defaultNow(),

@@ -54,7 +54,10 @@ export function verifyUnsubscribeToken(workspace: Pick<WorkspaceRow, 'id' | 'sig
  */
 export function ratingToken(workspace: Pick<WorkspaceRow, 'id' | 'signingSecret'>, messageId: string): string {
   const payload = Buffer.from(`${workspace.id}:${messageId}`).toString('base64url');
-  const mac = createHmac('sha256', workspace.signingSecret).update(`rating:${payload}`).digest('base64url').slice(0, 32);
+  const mac = createHmac('sha256', workspace.signingSecret)
+    .update(`rating:${payload}`)
+    .digest('base64url')
+    .slice(0, 32);
   return `${payload}.${mac}`;
 }
 
