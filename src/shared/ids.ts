@@ -29,6 +29,8 @@ export const ID_PREFIX = {
   webhookEndpoint: 'whep',
   webhookEvent: 'whmsg',
   webhookDelivery: 'whdlv',
+  import: 'imp',
+  payoutBatch: 'pob',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
