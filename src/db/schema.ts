@@ -36,6 +36,13 @@ import {
 import { CHANNELS, SKIP_REASONS } from '../messaging/consent.core.js';
 import { MESSAGE_STATUSES } from '../messaging/message-status.core.js';
 import { MESSAGE_KINDS } from '../messaging/templates.core.js';
+import { PAYOUT_BATCH_STATUSES, type PayoutBatchStatus } from '../payouts/payout-batch.core.js';
+import {
+  DEFAULT_TAX_THRESHOLD,
+  DEFAULT_TAXABLE_REWARD_TYPES,
+  TAX_FORM_TYPES,
+  type TaxFormType,
+} from '../payouts/tax.core.js';
 import { REWARD_TYPES, THANK_CHANNELS } from '../policy/policy.core.js';
 import type { MakerReason } from '../rewards/approval.core.js';
 import { REWARD_STATUSES } from '../rewards/lifecycle.core.js';
@@ -266,6 +273,15 @@ export const programRules = pgTable(
     inviteChannel: thankChannelEnum('invite_channel').notNull().default('sms'),
     inviteCooldownDays: integer('invite_cooldown_days').notNull().default(90),
     inviteDelayHours: integer('invite_delay_hours').notNull().default(0),
+    /** The day of the month the scheduler drafts the payout batch (null: no monthly run). */
+    payoutDayOfMonth: smallint('payout_day_of_month'),
+    /** Paid-out rewards a payee may get in a calendar year without a tax form on file. */
+    taxThresholdAmount: money('tax_threshold_amount').notNull().default(DEFAULT_TAX_THRESHOLD.amount),
+    taxThresholdCurrency: text('tax_threshold_currency').notNull().default(DEFAULT_TAX_THRESHOLD.currency),
+    taxableRewardTypes: rewardTypeEnum('taxable_reward_types')
+      .array()
+      .notNull()
+      .default(sql.raw(`'{${DEFAULT_TAXABLE_REWARD_TYPES.join(',')}}'::reward_type[]`)),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
@@ -273,6 +289,11 @@ export const programRules = pgTable(
     primaryKey({ columns: [t.workspaceId, t.programId, t.version] }),
     foreignKey({ columns: [t.workspaceId, t.programId], foreignColumns: [programs.workspaceId, programs.id] }),
     check('program_rules_hold_ck', sql`${t.holdDays} between 0 and 365`),
+    check('program_rules_payout_day_ck', sql`${t.payoutDayOfMonth} is null or ${t.payoutDayOfMonth} between 1 and 31`),
+    check(
+      'program_rules_tax_threshold_ck',
+      sql`${t.taxThresholdAmount} >= 0 and ${t.taxThresholdAmount} <= 1000000000000`,
+    ),
     check(
       'program_rules_invite_ck',
       sql`${t.inviteMinScore} between 1 and 5 and ${t.inviteCooldownDays} between 0 and 3650 and ${t.inviteDelayHours} between 0 and 720`,
@@ -308,6 +329,9 @@ export const participants = pgTable(
     createdVia: text('created_via').notNull().default('api'),
     /** Shown on the public leaderboard (shortened name only) when true. */
     leaderboardOptIn: boolean('leaderboard_opt_in').notNull().default(false),
+    /** Which tax form finance has on file and when it came (never the tax id itself). */
+    taxFormType: text('tax_form_type').$type<TaxFormType>(),
+    taxFormReceivedAt: ts('tax_form_received_at'),
     /** The private page /p/{token}: unguessable (a v4 UUID's 122 random bits, 32 hex digits), rotatable by staff. */
     pageToken: text('page_token').notNull().default(sql`replace(gen_random_uuid()::text, '-', '')`),
     createdBy: text('created_by'),
@@ -328,6 +352,11 @@ export const participants = pgTable(
     index('participants_phone_idx').on(t.workspaceId, t.phone),
     // Serves the participants export, oldest first, in keyset pages.
     index('participants_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    check(
+      'participants_tax_form_ck',
+      sql`(${t.taxFormType} is null) = (${t.taxFormReceivedAt} is null)
+        and (${t.taxFormType} is null or ${t.taxFormType} in (${sql.raw(TAX_FORM_TYPES.map((type) => `'${type}'`).join(', '))}))`,
+    ),
     uniqueIndex('participants_page_token_uq').on(t.workspaceId, t.pageToken),
     // Serves the referrer's page, found by its token before the workspace is known.
     index('participants_page_token_idx').on(t.pageToken),
@@ -1341,5 +1370,118 @@ export const referrerRatings = pgTable(
     check('referrer_ratings_score_ck', sql`${t.score} between 1 and 5`),
     // Serves the dashboard's satisfaction figures over a period.
     index('referrer_ratings_created_idx').on(t.workspaceId, t.createdAt),
+  ],
+);
+
+/**
+ * Finance's payout run: a draft holding approved rewards of a paid-out type in one currency,
+ * approved by someone other than its maker (two people above the two-person amount), exported,
+ * then marked paid. Its items freeze what each reward pays and to whom; `checksum` freezes the
+ * lines once approved. Triggers (migration 0012) refuse edits of both, and refuse marking a reward
+ * sent alone while an open batch holds it.
+ */
+export const payoutBatches = pgTable(
+  'payout_batches',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    programId: text('program_id').notNull(),
+    currency: text('currency').notNull(),
+    status: text('status').$type<PayoutBatchStatus>().notNull(),
+    /** Rewards approved up to this moment were taken. */
+    through: ts('through').notNull(),
+    note: text('note'),
+    /** What the draft held when made; the lines shown are the items still in it. */
+    draftTotal: money('draft_total').notNull(),
+    approvalsRequired: smallint('approvals_required').notNull(),
+    checksum: text('checksum'),
+    /** The person who drafted it (maker-checker), or `system` for the scheduler's monthly draft. */
+    createdBy: text('created_by').notNull(),
+    createdByName: text('created_by_name').notNull(),
+    /** The payout day a scheduled draft was made for: one per workspace, currency and day. */
+    scheduledFor: date('scheduled_for', { mode: 'string' }),
+    createdAt: ts('created_at').notNull(),
+    approvedAt: ts('approved_at'),
+    paidAt: ts('paid_at'),
+    paidBy: text('paid_by'),
+    paidByName: text('paid_by_name'),
+    paidReference: text('paid_reference'),
+    cancelledAt: ts('cancelled_at'),
+    cancelledByName: text('cancelled_by_name'),
+    cancelReason: text('cancel_reason'),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    foreignKey({ columns: [t.workspaceId, t.programId], foreignColumns: [programs.workspaceId, programs.id] }),
+    check('payout_batches_status_ck', sql`${t.status} in (${sql.raw(quoted(PAYOUT_BATCH_STATUSES))})`),
+    check('payout_batches_approvals_ck', sql`${t.approvalsRequired} in (1, 2)`),
+    check(
+      'payout_batches_dates_ck',
+      sql`(${t.status} not in ('approved', 'paid') or (${t.approvedAt} is not null and ${t.checksum} is not null))
+        and (${t.status} <> 'paid' or (${t.paidAt} is not null and ${t.paidReference} is not null))
+        and (${t.status} <> 'cancelled' or ${t.cancelledAt} is not null)`,
+    ),
+    // Serves the batch list, newest first.
+    index('payout_batches_created_idx').on(t.workspaceId, t.createdAt, t.id),
+    // The scheduler drafts once per payout day, however many processes run it.
+    uniqueIndex('payout_batches_scheduled_uq')
+      .on(t.workspaceId, t.currency, t.scheduledFor)
+      .where(sql`${t.scheduledFor} is not null`),
+  ],
+);
+
+/** One reward in a batch, with the payee and amount frozen when drafted. */
+export const payoutBatchItems = pgTable(
+  'payout_batch_items',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    batchId: text('batch_id').notNull(),
+    rewardId: text('reward_id').notNull(),
+    participantId: text('participant_id').notNull(),
+    payeeName: text('payee_name').notNull(),
+    payeeEmail: text('payee_email'),
+    amount: money('amount').notNull(),
+    /** Taken out before payment (the reward was refunded, declined or sent back to review). */
+    removedAt: ts('removed_at'),
+    removedReason: text('removed_reason'),
+    /** The batch was cancelled: the reward is free for another batch. */
+    releasedAt: ts('released_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.batchId, t.rewardId] }),
+    foreignKey({
+      columns: [t.workspaceId, t.batchId],
+      foreignColumns: [payoutBatches.workspaceId, payoutBatches.id],
+    }),
+    foreignKey({ columns: [t.workspaceId, t.rewardId], foreignColumns: [rewards.workspaceId, rewards.id] }),
+    check('payout_batch_items_amount_ck', sql`${t.amount} > 0 and ${t.amount} <= 1000000000000`),
+    check('payout_batch_items_removed_ck', sql`(${t.removedAt} is null) = (${t.removedReason} is null)`),
+    // A reward is held by at most one batch at a time: two drafts made at once cannot share one.
+    // Also serves "which open batch holds this reward" (the guard trigger and the take-out).
+    uniqueIndex('payout_batch_items_held_uq')
+      .on(t.workspaceId, t.rewardId)
+      .where(sql`${t.removedAt} is null and ${t.releasedAt} is null`),
+  ],
+);
+
+/** Each person's approval of a batch: two-person sign-off needs two different rows. */
+export const payoutBatchApprovals = pgTable(
+  'payout_batch_approvals',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    batchId: text('batch_id').notNull(),
+    approverId: text('approver_id').notNull(),
+    approverName: text('approver_name').notNull(),
+    approverRole: text('approver_role').notNull(),
+    note: text('note'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.batchId, t.approverId] }),
+    foreignKey({
+      columns: [t.workspaceId, t.batchId],
+      foreignColumns: [payoutBatches.workspaceId, payoutBatches.id],
+    }),
   ],
 );

@@ -8,6 +8,7 @@ export const FLAG_TYPES = [
   'disposable_email',
   'refunded',
   'existing_customer',
+  'tax_form_missing',
 ] as const;
 export type FlagType = (typeof FLAG_TYPES)[number];
 

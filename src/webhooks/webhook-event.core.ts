@@ -17,10 +17,12 @@ export const WEBHOOK_EVENT_TYPES = [
   'reward.reversed',
   'dispute.opened',
   'dispute.resolved',
+  'payout_batch.approved',
+  'payout_batch.paid',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-export type WebhookObjectType = 'conversion' | 'reward' | 'dispute';
+export type WebhookObjectType = 'conversion' | 'reward' | 'dispute' | 'payout_batch';
 
 export function objectTypeOf(type: WebhookEventType): WebhookObjectType {
   return type.slice(0, type.indexOf('.')) as WebhookObjectType;

@@ -83,6 +83,7 @@ export const FLAG_LABEL: Record<FlagType, string> = {
   disposable_email: 'Disposable email',
   refunded: 'Refunded',
   existing_customer: 'Existing customer',
+  tax_form_missing: 'Tax form missing',
 };
 
 export const THANK_CHANNEL_LABEL: Record<ThankChannel, string> = {
