@@ -33,6 +33,10 @@ export const PERMISSIONS = {
   'exceptions:manage': ['owner', 'finance'],
   'recovery:resolve': ['owner', 'finance'],
   'messages:send': ['owner', 'finance', 'staff'],
+  /** Spending a referrer's credit (the billing system applying it to an invoice) is money. */
+  'credits:redeem': ['owner', 'finance'],
+  /** A discount code is redeemed at checkout, where staff work. */
+  'codes:redeem': ['owner', 'finance', 'staff'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

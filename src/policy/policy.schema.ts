@@ -118,6 +118,25 @@ export const ProgramRulesInputSchema = z
         maxConversions: z.int().min(1).max(100_000).default(5),
       })
       .default({ windowHours: 24, maxReferrals: 10, maxConversions: 5 }),
+    inviteMinScore: z
+      .int('Must be a whole number from 1 to 5.')
+      .min(1, 'Must be from 1 to 5.')
+      .max(5, 'Must be from 1 to 5.')
+      .default(4)
+      .meta({ description: 'A completed job scored at or above this invites the customer to refer.' }),
+    inviteChannel: z.enum(THANK_CHANNELS).default('sms'),
+    inviteCooldownDays: z
+      .int()
+      .min(0)
+      .max(3650)
+      .default(90)
+      .meta({ description: 'At most one invitation per customer in this many days.' }),
+    inviteDelayHours: z
+      .int()
+      .min(0)
+      .max(720)
+      .default(0)
+      .meta({ description: 'Invitations wait this long after the job (then for the send window).' }),
   })
   .superRefine((rules, ctx) => {
     if (rules.startsAt && rules.endsAt && new Date(rules.endsAt) <= new Date(rules.startsAt)) {
@@ -154,6 +173,10 @@ export const ProgramRulesSchema = z
     }),
     twoApproversAbove: z.number().nullable(),
     velocity: z.object({ windowHours: z.number(), maxReferrals: z.number(), maxConversions: z.number() }),
+    inviteMinScore: z.number(),
+    inviteChannel: z.enum(THANK_CHANNELS),
+    inviteCooldownDays: z.number(),
+    inviteDelayHours: z.number(),
     createdBy: z.string(),
     createdAt: TimestampSchema,
   })

@@ -43,6 +43,10 @@ export function rulesTerms(row: RulesRow): ProgramRulesTerms {
     velocityWindowHours: row.velocityWindowHours,
     velocityMaxReferrals: row.velocityMaxReferrals,
     velocityMaxConversions: row.velocityMaxConversions,
+    inviteMinScore: row.inviteMinScore,
+    inviteChannel: row.inviteChannel,
+    inviteCooldownDays: row.inviteCooldownDays,
+    inviteDelayHours: row.inviteDelayHours,
   };
 }
 
@@ -92,6 +96,10 @@ export function presentRules(row: RulesRow): ProgramRules {
       maxReferrals: row.velocityMaxReferrals,
       maxConversions: row.velocityMaxConversions,
     },
+    inviteMinScore: row.inviteMinScore,
+    inviteChannel: row.inviteChannel,
+    inviteCooldownDays: row.inviteCooldownDays,
+    inviteDelayHours: row.inviteDelayHours,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
   };
@@ -194,6 +202,10 @@ export async function updateRules(deps: Deps, actor: Actor, input: ProgramRulesI
       velocityWindowHours: input.velocity.windowHours,
       velocityMaxReferrals: input.velocity.maxReferrals,
       velocityMaxConversions: input.velocity.maxConversions,
+      inviteMinScore: input.inviteMinScore,
+      inviteChannel: input.inviteChannel,
+      inviteCooldownDays: input.inviteCooldownDays,
+      inviteDelayHours: input.inviteDelayHours,
     };
     const [row] = await tx
       .insert(programRules)

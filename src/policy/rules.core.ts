@@ -22,6 +22,13 @@ export interface ProgramRulesTerms {
   velocityWindowHours: number;
   velocityMaxReferrals: number;
   velocityMaxConversions: number;
+  /** A completed job scored at or above this (1-5) invites the customer to refer. */
+  inviteMinScore: number;
+  inviteChannel: 'email' | 'sms' | 'email_and_sms';
+  /** At most one invitation per customer in this many days. */
+  inviteCooldownDays: number;
+  /** Invitations wait this long after the job is completed (then for the send window). */
+  inviteDelayHours: number;
 }
 
 /**
@@ -49,6 +56,10 @@ export const DEFAULT_RULES: Omit<ProgramRulesTerms, 'version'> = {
   velocityWindowHours: 24,
   velocityMaxReferrals: 10,
   velocityMaxConversions: 5,
+  inviteMinScore: 4,
+  inviteChannel: 'sms',
+  inviteCooldownDays: 90,
+  inviteDelayHours: 0,
 };
 
 /** The hold period ends this long after the conversion happened (sized to the refund window). */

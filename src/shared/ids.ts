@@ -31,6 +31,7 @@ export const ID_PREFIX = {
   webhookDelivery: 'whdlv',
   import: 'imp',
   payoutBatch: 'pob',
+  creditEntry: 'crd',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
