@@ -8,5 +8,14 @@ export { messagingRoutes } from './messaging.routes.js';
 export { type MessageRow, queueReferrerMessages, queueRewardReady } from './outbox.service.js';
 export { outboxHealth } from './outbox-status.repo.js';
 export { describeProviders, providersFromConfig } from './providers/index.js';
+export {
+  formatClock,
+  inSendWindow,
+  isTimeZone,
+  nextSendTime,
+  parseClock,
+  type SendWindow,
+  sendWindowOf,
+} from './send-window.core.js';
 export { parseSender, type Sender } from './sender.core.js';
 export { type WebhookSecrets, webhookRoutes } from './webhook.routes.js';

@@ -6,6 +6,7 @@ import { firstName } from '../participants/index.js';
 import type { Actor } from '../shared/actor.js';
 import { newId } from '../shared/ids.js';
 import { type Channel, type ContactFacts, channelsFor, decideChannel } from './consent.core.js';
+import { nextSendTime, sendWindowOf } from './send-window.core.js';
 import {
   DEFAULT_TEMPLATES,
   type MessageKind,
@@ -166,6 +167,10 @@ export async function queueReferrerMessages(
     });
     const rendered = renderMessage(template, channel, values);
     const decision = decideChannel(input.referrer, channel);
+    // Marketing to a referrer waits for the workspace's send window; notices do not.
+    const sendAt =
+      input.sendAt ??
+      (input.kind === 'reward_issued' ? input.at : nextSendTime(input.at, sendWindowOf(input.workspace)));
     const inserted = await tx
       .insert(messages)
       .values({
@@ -179,7 +184,7 @@ export async function queueReferrerMessages(
         skipReason: decision.send ? null : decision.reason,
         toAddress: decision.send ? decision.address : channel === 'email' ? input.referrer.email : input.referrer.phone,
         ...rendered,
-        nextAttemptAt: input.sendAt ?? input.at,
+        nextAttemptAt: sendAt,
         createdBy: input.actor.id,
         createdAt: input.at,
       })

@@ -15,6 +15,16 @@ export interface SendWindow {
   endMinute: number;
 }
 
+/** A workspace row's window (null: any time). */
+export function sendWindowOf(row: {
+  timeZone: string;
+  sendWindowStart: number | null;
+  sendWindowEnd: number | null;
+}): SendWindow | null {
+  if (row.sendWindowStart === null || row.sendWindowEnd === null) return null;
+  return { timeZone: row.timeZone, startMinute: row.sendWindowStart, endMinute: row.sendWindowEnd };
+}
+
 const MINUTE = 60_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

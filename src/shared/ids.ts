@@ -26,6 +26,8 @@ export const ID_PREFIX = {
   audit: 'evt',
   click: 'clk',
   program: 'prg',
+  job: 'job',
+  invitation: 'inv',
   webhookEndpoint: 'whep',
   webhookEvent: 'whmsg',
   webhookDelivery: 'whdlv',

@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js';
 import { DEFAULT_POLICY, DEFAULT_RULES } from '../policy/index.js';
 import { type Actor, systemActor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
+import { presentSendWindow, sendWindowColumns } from './send-window-setting.core.js';
 import {
   findWorkspaceBySlug,
   findWorkspacesByName,
@@ -114,6 +115,9 @@ function presentSettings(row: Workspace) {
     notifyEmails: row.notifyEmails,
     smsDailyCap: row.smsDailyCap,
     notifyRewardIssued: row.notifyRewardIssued,
+    timeZone: row.timeZone,
+    sendWindow: presentSendWindow(row),
+    publicLeaderboard: row.publicLeaderboard,
   };
 }
 
@@ -126,7 +130,11 @@ export async function updateSettings(deps: Deps, actor: Actor, input: WorkspaceS
   return deps.db.transaction(async (tx) => {
     const before = await getWorkspaceOrThrow(tx, actor.workspaceId);
     if (Object.keys(input).length === 0) return presentSettings(before);
-    const row = await updateWorkspaceRow(tx, actor.workspaceId, input);
+    const { sendWindow, ...rest } = input;
+    const row = await updateWorkspaceRow(tx, actor.workspaceId, {
+      ...rest,
+      ...(sendWindow === undefined ? {} : sendWindowColumns(sendWindow)),
+    });
     await recordAudit(tx, actor, at, {
       action: 'workspace.updated',
       objectType: 'workspace',
