@@ -1,39 +1,433 @@
+/**
+ * The batch engine's service: locks and loads the facts of a whole batch set-based, asks the pure
+ * engine (batch.core.ts) what each event does, writes the rows with multi-row statements, and
+ * hands the events the engine cannot decide in memory to the one-event path in the same
+ * transaction. Every path that records conversions comes here: the single route (through the
+ * in-process batcher), the batch route, imports and integrations.
+ */
+import { sql } from 'drizzle-orm';
+import { recordAudit } from '../audit/index.js';
+import type { Tx } from '../db/client.js';
+import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import type { Actor } from '../shared/actor.js';
-import { isAppError } from '../shared/errors.js';
-import type { ConversionInput, ConversionResult } from './conversion.schema.js';
-import { recordConversion } from './conversion.service.js';
+import { DISPOSABLE_DOMAINS } from '../eligibility/index.js';
+import { countConversion } from '../ops/index.js';
+import {
+  addSignalsMany,
+  findParticipantsByIds,
+  lockParticipantsInOrder,
+  type ParticipantRow,
+  signalsOfParticipants,
+} from '../participants/index.js';
+import { policyTerms, rulesTerms } from '../policy/index.js';
+import {
+  type ClaimEnv,
+  claimCreatedAudit,
+  claimRow,
+  clickCounts,
+  insertNewClaims,
+  loadCustomersFacts,
+  loadProgramTerms,
+  loadReferrersFacts,
+  type NewClaim,
+  newClaimMakers,
+  presentRewardsByIds,
+  tryAutoApprove,
+} from '../rewards/index.js';
+import { type Actor, personOf } from '../shared/actor.js';
+import { AppError, isAppError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { isReversal } from '../shared/vocabulary.js';
+import { enqueueWebhookEvents } from '../webhooks/index.js';
+import { applyEvents, type BatchEvent, type BatchFacts, type EventPlan, eventKey } from './batch.core.js';
+import { existingConversions, insertConversions, salesWithEarlyReversals, setConversionResults } from './batch.repo.js';
+import { type ConversionInput, type ConversionResult, OUTCOME_TEXT } from './conversion.schema.js';
+import { DEFAULT_SOURCE, eventHash, presentConversion, recordConversionInTx } from './conversion.service.js';
 
 /** What one event of a batch came to: the HTTP status it would have had alone, and its answer or problem. */
 export interface BatchEventResult {
   index: number;
   status: number;
   body?: ConversionResult;
-  error?: { code: string; message: string; field?: string };
+  error?: AppError;
 }
 
+export interface EventRequest {
+  actor: Actor;
+  input: ConversionInput;
+}
+
+const WINDOW_MONTH = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+
 /**
- * Records many conversion events, in order, each with its own result: a client mistake in one
- * event is that event's result, never the others'. Imports and integrations call this.
+ * Records events of one workspace in one transaction, each with its own result, in input order.
+ * A client mistake in one event is that event's result. An unexpected failure re-runs the
+ * events one transaction each, so only the failing one fails.
  */
+export async function runConversionBatch(deps: Deps, requests: EventRequest[]): Promise<BatchEventResult[]> {
+  if (requests.length === 0) return [];
+  const workspaceId = requests[0]?.actor.workspaceId;
+  if (requests.some((request) => request.actor.workspaceId !== workspaceId)) {
+    throw new Error('a conversion batch spans workspaces');
+  }
+  let results: BatchEventResult[];
+  try {
+    results = await inTransaction(deps.db, (tx) => applyBatchInTx(tx, deps, requests));
+  } catch (error) {
+    if (requests.length === 1) throw error;
+    results = [];
+    for (const [index, request] of requests.entries()) {
+      try {
+        const [alone] = await runConversionBatch(deps, [request]);
+        results.push({ ...(alone as BatchEventResult), index });
+      } catch (failure) {
+        results.push({
+          index,
+          status: 500,
+          error: new AppError('internal', 'This event could not be recorded.', { cause: failure }),
+        });
+      }
+    }
+  }
+  for (const result of results) {
+    if (result.body) countConversion(result.body.outcome, result.status === 200);
+  }
+  return results;
+}
+
+/** Records many events of one actor, in order, in batches of up to 1,000 (imports, integrations). */
 export async function recordConversions(
   deps: Deps,
   actor: Actor,
   inputs: ConversionInput[],
 ): Promise<BatchEventResult[]> {
   const results: BatchEventResult[] = [];
-  for (const [index, input] of inputs.entries()) {
-    try {
-      const { created, body } = await recordConversion(deps, actor, input);
-      results.push({ index, status: created ? 201 : 200, body });
-    } catch (error) {
-      if (!isAppError(error)) throw error;
-      results.push({
-        index,
-        status: error.status,
-        error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
-      });
+  for (let from = 0; from < inputs.length; from += 1000) {
+    const part = inputs.slice(from, from + 1000).map((input) => ({ actor, input }));
+    for (const result of await runConversionBatch(deps, part)) results.push({ ...result, index: from + result.index });
+  }
+  return results;
+}
+
+/** One event through the engine; a client mistake is thrown as the problem it is. */
+export async function recordConversion(deps: Deps, actor: Actor, input: ConversionInput) {
+  const [result] = await runConversionBatch(deps, [{ actor, input }]);
+  if (!result) throw new Error('the engine answered nothing');
+  if (result.error) throw result.error;
+  return { created: result.status === 201, body: result.body as ConversionResult };
+}
+
+async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Promise<BatchEventResult[]> {
+  const at = deps.clock.now();
+  const workspaceId = requests[0]?.actor.workspaceId as string;
+  const events: BatchEvent[] = requests.map(({ actor, input }, index) => ({
+    index,
+    actor,
+    input,
+    source: input.source ?? DEFAULT_SOURCE,
+    occurredAt: input.occurredAt ? new Date(input.occurredAt) : at,
+    hash: eventHash(input),
+    conversionId: newId('conversion', at.getTime()),
+    rewardId: newId('reward', at.getTime()),
+  }));
+  await lockEventNames(tx, workspaceId, events);
+  const facts = await loadFacts(tx, workspaceId, events, at);
+  const results: BatchEventResult[] = new Array(events.length);
+  let pending = events;
+  while (pending.length > 0) {
+    const { plans, stoppedAt } = applyEvents(facts, pending, at);
+    for (const result of await writePlans(tx, deps, facts, plans, at)) results[result.index] = result;
+    if (stoppedAt === null) break;
+    const event = pending[stoppedAt] as BatchEvent;
+    results[event.index] = await oneByOne(tx, deps, event, at);
+    await refreshAfter(tx, facts, event, results[event.index] as BatchEventResult, at);
+    pending = pending.slice(stoppedAt + 1);
+  }
+  return results;
+}
+
+/**
+ * The names events about one sale or one CRM id lock (a refund and its sale, a conversion and the
+ * customer it names), all of them, in one order, before anything is read.
+ */
+async function lockEventNames(tx: Tx, workspaceId: string, events: BatchEvent[]) {
+  const names = new Set<string>();
+  for (const { input, source } of events) {
+    if (input.referredExternalId) names.add(`participant-external:${workspaceId}:${input.referredExternalId}`);
+    const saleId = isReversal(input.type) ? input.originalExternalId : input.externalId;
+    if (saleId) names.add(`sale:${workspaceId}:${source}:${saleId}`);
+  }
+  if (names.size === 0) return;
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(k) from (
+      select distinct hashtextextended(n, 0) as k from jsonb_array_elements_text(${JSON.stringify([...names])}::jsonb) as n
+      order by k) as ordered`);
+}
+
+async function loadFacts(tx: Tx, workspaceId: string, events: BatchEvent[], at: Date): Promise<BatchFacts> {
+  const ids = [...new Set(events.flatMap((event) => (event.input.referredId ? [event.input.referredId] : [])))];
+  const externalIds = [
+    ...new Set(events.flatMap((event) => (event.input.referredExternalId ? [event.input.referredExternalId] : []))),
+  ];
+  const terms = await loadProgramTerms(tx, workspaceId);
+  const policy = policyTerms(terms.policy);
+  const rules = rulesTerms(terms.rules);
+  const found = await findParticipantsByIds(tx, workspaceId, ids, externalIds);
+  const facts: BatchFacts = {
+    programId: terms.programId,
+    policy,
+    rules,
+    existing: await existingConversions(
+      tx,
+      workspaceId,
+      events.map((event) => ({ source: event.source, externalId: event.input.externalId })),
+    ),
+    participants: new Map(),
+    byExternalId: new Map(),
+    customers: new Map(),
+    referrers: new Map(),
+    signals: new Map(),
+    earlyReversals: await salesWithEarlyReversals(
+      tx,
+      workspaceId,
+      events
+        .filter((event) => !isReversal(event.input.type))
+        .map((event) => ({ source: event.source, externalId: event.input.externalId })),
+    ),
+    clicksByIp: new Map(),
+    clicksByDevice: new Map(),
+    disposableDomains: DISPOSABLE_DOMAINS,
+  };
+  await loadPeople(
+    tx,
+    facts,
+    workspaceId,
+    found.map((row) => row.id),
+    at,
+  );
+  return facts;
+}
+
+/**
+ * Locks the customers and their referrers (one statement, id order), then loads their facts:
+ * counts read after the locks include every claim committed before ours.
+ */
+async function loadPeople(tx: Tx, facts: BatchFacts, workspaceId: string, customerIds: string[], at: Date) {
+  if (customerIds.length === 0) return;
+  const { rules } = facts;
+  const windowStart = new Date(at.getTime() - rules.velocityWindowHours * 3_600_000);
+  const customers = await loadCustomersFacts(tx, {
+    workspaceId,
+    programId: facts.programId,
+    referredIds: customerIds,
+    qualifyingTypes: rules.qualifyingTypes,
+  });
+  const referrerIds = [
+    ...new Set([...customers.values()].flatMap((row) => row.referrals.map((item) => item.referral.referrerId))),
+  ];
+  const people = [...new Set([...customerIds, ...referrerIds])];
+  const locked = await lockParticipantsInOrder(tx, workspaceId, people);
+  // Referrals of a customer are recorded under that customer's lock: read again now that we hold it.
+  const settled = await loadCustomersFacts(tx, {
+    workspaceId,
+    programId: facts.programId,
+    referredIds: customerIds,
+    qualifyingTypes: rules.qualifyingTypes,
+  });
+  const settledReferrers = [
+    ...new Set([...settled.values()].flatMap((row) => row.referrals.map((item) => item.referral.referrerId))),
+  ];
+  const late = settledReferrers.filter((id) => !people.includes(id));
+  const rows: ParticipantRow[] = [...locked, ...(await lockParticipantsInOrder(tx, workspaceId, late))];
+  for (const row of rows) {
+    facts.participants.set(row.id, row);
+    if (row.externalId) facts.byExternalId.set(row.externalId, row.id);
+  }
+  for (const [id, row] of settled) facts.customers.set(id, row);
+  const referrers = await loadReferrersFacts(tx, {
+    workspaceId,
+    programId: facts.programId,
+    referrerIds: settledReferrers,
+    monthStart: WINDOW_MONTH(at),
+    windowStart,
+  });
+  for (const [id, row] of referrers) facts.referrers.set(id, row);
+  const signals = await signalsOfParticipants(tx, workspaceId, [...new Set([...customerIds, ...settledReferrers])]);
+  for (const id of [...customerIds, ...settledReferrers]) facts.signals.set(id, signals.get(id) ?? []);
+  const clicks = [...settled.values()].flatMap((row) => row.clicks);
+  const counts = await clickCounts(tx, {
+    workspaceId,
+    ips: [...new Set(clicks.flatMap((click) => (click.ip ? [click.ip] : [])))],
+    devices: [...new Set(clicks.flatMap((click) => (click.deviceId ? [click.deviceId] : [])))],
+    windowStart,
+  });
+  for (const [key, count] of counts.byIp) facts.clicksByIp.set(key, count);
+  for (const [key, count] of counts.byDevice) facts.clicksByDevice.set(key, count);
+}
+
+/** Writes what the engine decided, a statement per kind, and answers each event. */
+async function writePlans(
+  tx: Tx,
+  deps: Deps,
+  facts: BatchFacts,
+  plans: EventPlan[],
+  at: Date,
+): Promise<BatchEventResult[]> {
+  if (plans.length === 0) return [];
+  const workspaceId = plans[0]?.event.actor.workspaceId as string;
+  const recorded = plans.filter((plan) => plan.kind === 'record');
+  await insertConversions(
+    tx,
+    recorded.map((plan) => plan.conversion),
+  );
+  await addSignalsMany(
+    tx,
+    workspaceId,
+    recorded.flatMap((plan) => (plan.signal ? [{ ...plan.signal, kind: 'payment_fingerprint' as const }] : [])),
+    at,
+  );
+  const claims: NewClaim[] = recorded.flatMap((plan) => {
+    const claim = plan.claim;
+    if (!claim) return [];
+    const row = claimRow({
+      id: plan.event.rewardId,
+      workspaceId,
+      programId: facts.programId,
+      policy: facts.policy,
+      rules: facts.rules,
+      chosen: claim.chosen,
+      referrerId: claim.referrer.id,
+      referredId: plan.conversion.referredId as string,
+      conversionId: plan.conversion.id,
+      decision: claim.decision,
+      actor: plan.event.actor,
+      at,
+    });
+    return [
+      {
+        actor: plan.event.actor,
+        row,
+        flags: claim.decision.result.flags,
+        makers: newClaimMakers({
+          creator: { id: personOf(plan.event.actor), name: plan.event.actor.name },
+          chosen: claim.chosen,
+          exceptions: claim.exceptions,
+          round: 1,
+          at,
+        }),
+        audit: claimCreatedAudit({
+          row: { ...row, policyVersion: row.policyVersion, rulesVersion: row.rulesVersion },
+          decision: claim.decision,
+          conversionId: plan.conversion.id,
+          referralId: claim.chosen.referral.id,
+        }),
+      },
+    ];
+  });
+  const inserted = await insertNewClaims(tx, workspaceId, claims, at);
+  for (const row of inserted) {
+    const claim = claims.find((item) => item.row.id === row.id);
+    if (!claim || claim.flags.length > 0) continue;
+    await tryAutoApprove(tx, { actor: claim.actor, at, publicUrl: deps.publicUrl }, row, facts.rules);
+  }
+  const presented = await presentRewardsByIds(tx, workspaceId, [
+    ...new Set(recorded.flatMap((plan) => plan.rewardIds)),
+  ]);
+  const byId = new Map(presented.map((reward) => [reward.id, reward]));
+  const bodies = new Map<number, ConversionResult>();
+  const results: BatchEventResult[] = [];
+  for (const plan of recorded) {
+    const body: ConversionResult = {
+      conversion: presentConversion(plan.conversion),
+      outcome: plan.outcome,
+      outcomeText: OUTCOME_TEXT[plan.outcome],
+      rewards: plan.rewardIds.flatMap((id) => {
+        const reward = byId.get(id);
+        return reward ? [reward] : [];
+      }),
+    };
+    bodies.set(plan.event.index, body);
+    results.push({ index: plan.event.index, status: 201, body });
+  }
+  await setConversionResults(
+    tx,
+    workspaceId,
+    recorded.map((plan) => ({ id: plan.conversion.id, result: bodies.get(plan.event.index) })),
+  );
+  const byActor = new Map<Actor, Exclude<Parameters<typeof recordAudit>[3], unknown[]>[]>();
+  for (const plan of recorded) {
+    const list = byActor.get(plan.event.actor) ?? [];
+    list.push({
+      action: 'conversion.recorded',
+      objectType: 'conversion',
+      objectId: plan.conversion.id,
+      after: {
+        source: plan.conversion.source,
+        externalId: plan.conversion.externalId,
+        type: plan.conversion.type,
+        amount: plan.conversion.amount,
+        currency: plan.conversion.currency,
+        outcome: plan.outcome,
+        rewardIds: plan.rewardIds,
+      },
+    });
+    byActor.set(plan.event.actor, list);
+  }
+  for (const [actor, entries] of byActor) {
+    for (let from = 0; from < entries.length; from += 500)
+      await recordAudit(tx, actor, at, entries.slice(from, from + 500));
+  }
+  await enqueueWebhookEvents(
+    tx,
+    workspaceId,
+    recorded.map((plan) => ({ type: 'conversion.recorded' as const, objectId: plan.conversion.id, at })),
+  );
+  for (const plan of plans) {
+    if (plan.kind === 'error') results.push({ index: plan.event.index, status: plan.error.status, error: plan.error });
+    if (plan.kind === 'replay') {
+      results.push({ index: plan.event.index, status: 200, body: plan.result as ConversionResult });
+    }
+    if (plan.kind === 'replay_of') {
+      const body = bodies.get(plan.ofIndex);
+      results.push(
+        body
+          ? { index: plan.event.index, status: 200, body }
+          : {
+              index: plan.event.index,
+              status: 409,
+              error: new AppError('idempotency_in_progress', 'This event is being recorded; retry shortly.'),
+            },
+      );
     }
   }
   return results;
+}
+
+/** An event the engine cannot decide in memory, through the one-event path, in a savepoint. */
+async function oneByOne(tx: Tx, deps: Deps, event: BatchEvent, at: Date): Promise<BatchEventResult> {
+  const env: ClaimEnv = { actor: event.actor, at, publicUrl: deps.publicUrl };
+  try {
+    const { created, body } = await tx.transaction((savepoint) => recordConversionInTx(savepoint, env, event.input));
+    return { index: event.index, status: created ? 201 : 200, body };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { index: event.index, status: error.status, error };
+  }
+}
+
+/** What the one-event path may have changed, read again: its customer, their referrers, the claims it touched. */
+async function refreshAfter(tx: Tx, facts: BatchFacts, event: BatchEvent, result: BatchEventResult, at: Date) {
+  if (result.body) {
+    facts.existing.set(eventKey(event.source, event.input.externalId), {
+      requestHash: event.hash,
+      result: result.body,
+    });
+  }
+  const workspaceId = event.actor.workspaceId;
+  const customers = new Set<string>();
+  const referredId = result.body?.conversion.referredId;
+  if (referredId) customers.add(referredId);
+  for (const reward of result.body?.rewards ?? []) customers.add(reward.referred.id);
+  if (customers.size === 0) return;
+  await loadPeople(tx, facts, workspaceId, [...customers], at);
 }

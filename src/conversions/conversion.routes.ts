@@ -4,15 +4,21 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
 import { IdSchema, pageSchema } from '../shared/schemas.js';
+import { type BatchEventResult, runConversionBatch } from './batch.service.js';
+import { createConversionBatcher } from './batcher.js';
 import {
+  ConversionBatchInputSchema,
+  ConversionBatchResultSchema,
   ConversionInputSchema,
   ConversionListQuerySchema,
   ConversionResultSchema,
   ConversionSchema,
 } from './conversion.schema.js';
-import { getConversion, listConversions, recordConversion } from './conversion.service.js';
+import { getConversion, listConversions } from './conversion.service.js';
 
 export function conversionRoutes(deps: Deps) {
+  // Concurrent requests share one transaction; each still gets its own answer.
+  const batcher = createConversionBatcher(deps);
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['Conversions'];
@@ -27,8 +33,29 @@ export function conversionRoutes(deps: Deps) {
         response: { 200: ConversionResultSchema, 201: ConversionResultSchema },
       },
       handler: async (request, reply) => {
-        const { created, body } = await recordConversion(deps, requireActor(request), request.body);
-        return reply.code(created ? 201 : 200).send(body);
+        const result = await batcher.submit(requireActor(request), request.body);
+        if (result.error || !result.body) throw result.error ?? new Error('the engine answered nothing');
+        return reply.code(result.status === 201 ? 201 : 200).send(result.body);
+      },
+    });
+    r.post('/v1/conversions/batch', {
+      config: { permission: 'conversions:write' },
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        tags,
+        summary: 'Record up to 1,000 conversion events in one request (backfills, busy integrations)',
+        description:
+          'Events are applied in order, in one transaction, exactly as if sent one by one. Answers 200 with one result per event, in input order: `status` is the HTTP status the event would have had alone (201 recorded, 200 replay, 4xx with the problem in `error`). Valid events are recorded even when others are refused.',
+        body: ConversionBatchInputSchema,
+        response: { 200: ConversionBatchResultSchema },
+      },
+      handler: async (request) => {
+        const actor = requireActor(request);
+        const results = await runConversionBatch(
+          deps,
+          request.body.events.map((input) => ({ actor, input })),
+        );
+        return { results: results.map(presentBatchResult) };
       },
     });
     r.get('/v1/conversions', {
@@ -49,5 +76,24 @@ export function conversionRoutes(deps: Deps) {
       },
       handler: async (request) => getConversion(deps, requireActor(request), request.params.id),
     });
+  };
+}
+
+function presentBatchResult(result: BatchEventResult) {
+  return {
+    index: result.index,
+    status: result.status,
+    ...(result.body
+      ? { outcome: result.body.outcome, conversion: result.body.conversion, rewards: result.body.rewards }
+      : {}),
+    ...(result.error
+      ? {
+          error: {
+            code: result.error.code,
+            detail: result.error.message,
+            ...(result.error.field ? { field: result.error.field } : {}),
+          },
+        }
+      : {}),
   };
 }

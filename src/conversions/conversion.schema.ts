@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RewardSchema } from '../rewards/reward.schema.js';
 import { IdSchema, PageQuerySchema, TimestampSchema } from '../shared/schemas.js';
 import { CONVERSION_TYPES } from '../shared/vocabulary.js';
-import type { ConversionInputSchema } from './conversion-input.schema.js';
+import { ConversionInputSchema } from './conversion-input.schema.js';
 
 // The input lives apart from the results so a browser form can use it without the rewards feature.
 export { ConversionInputSchema } from './conversion-input.schema.js';
@@ -73,3 +73,29 @@ export const ConversionListQuerySchema = PageQuerySchema.extend({
 
 export type ConversionInput = z.infer<typeof ConversionInputSchema>;
 export type ConversionResult = z.infer<typeof ConversionResultSchema>;
+
+export const ConversionBatchInputSchema = z.strictObject({
+  events: z
+    .array(ConversionInputSchema)
+    .min(1)
+    .max(1000)
+    .meta({ description: '1–1,000 events, each exactly as for `POST /v1/conversions`, applied in this order.' }),
+});
+
+export const ConversionBatchResultSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        index: z.number().int(),
+        status: z.number().int().meta({ description: 'The HTTP status this event would have had alone.' }),
+        outcome: z.enum(CONVERSION_OUTCOMES).optional(),
+        conversion: ConversionSchema.optional(),
+        rewards: z.array(RewardSchema).optional(),
+        error: z
+          .object({ code: z.string(), detail: z.string(), field: z.string().optional() })
+          .optional()
+          .meta({ description: 'The problem, for an event that was refused.' }),
+      }),
+    ),
+  })
+  .meta({ id: 'ConversionBatchResult' });

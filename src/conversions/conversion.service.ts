@@ -47,7 +47,7 @@ import {
 export const DEFAULT_SOURCE = 'api';
 
 /** The event's identity-defining fields: a replay must match them exactly. */
-function eventHash(input: ConversionInput): string {
+export function eventHash(input: ConversionInput): string {
   const fields = {
     type: input.type,
     referredId: input.referredId ?? null,
@@ -122,13 +122,16 @@ async function applyConversion(
   return createClaimForConversion(tx, { ...env, openDispute }, row, lockedReferred);
 }
 
-export async function recordConversion(
-  deps: Deps,
-  actor: Actor,
+/**
+ * One event through the one-event path, in the caller's transaction: the reference the batch
+ * engine agrees with, and the path it hands the events it cannot decide in memory.
+ */
+export async function recordConversionInTx(
+  tx: Tx,
+  env: ClaimEnv,
   input: ConversionInput,
 ): Promise<{ created: boolean; body: ConversionResult }> {
-  const at = deps.clock.now();
-  const env: ClaimEnv = { actor, at, publicUrl: deps.publicUrl };
+  const { actor, at } = env;
   const source = input.source ?? DEFAULT_SOURCE;
   const occurredAt = input.occurredAt ? new Date(input.occurredAt) : at;
   if (occurredAt.getTime() > at.getTime() + 86_400_000) {
@@ -137,109 +140,113 @@ export async function recordConversion(
     });
   }
   const hash = eventHash(input);
-  return inTransaction(deps.db, async (tx) => {
-    const workspaceId = actor.workspaceId;
-    // A sale and a refund naming it, or a conversion and the customer it names by the CRM's id,
-    // may arrive at the same moment: these locks make the second wait for the first and see it.
-    if (input.referredExternalId) await lockName(tx, `participant-external:${workspaceId}:${input.referredExternalId}`);
-    const saleId = isReversal(input.type) ? input.originalExternalId : input.externalId;
-    if (saleId) await lockName(tx, `sale:${workspaceId}:${source}:${saleId}`);
-    let referred: ParticipantRow | undefined;
-    if (input.referredId) {
-      // Locked now: claim creation for one customer happens one at a time (see the claim engine).
-      referred = await lockParticipant(tx, workspaceId, input.referredId);
-      if (!referred) throw notFound('Participant', 'referredId');
-      if (input.referredExternalId && referred.externalId !== input.referredExternalId) {
-        throw new AppError('unprocessable', 'referredId and referredExternalId name different participants.', {
-          field: 'referredExternalId',
-        });
-      }
-    } else if (input.referredExternalId) {
-      const byExternalId = await findParticipantByExternalId(tx, workspaceId, input.referredExternalId);
-      referred = byExternalId ? await lockParticipant(tx, workspaceId, byExternalId.id) : undefined;
+  const workspaceId = actor.workspaceId;
+  // A sale and a refund naming it, or a conversion and the customer it names by the CRM's id,
+  // may arrive at the same moment: these locks make the second wait for the first and see it.
+  if (input.referredExternalId) await lockName(tx, `participant-external:${workspaceId}:${input.referredExternalId}`);
+  const saleId = isReversal(input.type) ? input.originalExternalId : input.externalId;
+  if (saleId) await lockName(tx, `sale:${workspaceId}:${source}:${saleId}`);
+  let referred: ParticipantRow | undefined;
+  if (input.referredId) {
+    // Locked now: claim creation for one customer happens one at a time (see the claim engine).
+    referred = await lockParticipant(tx, workspaceId, input.referredId);
+    if (!referred) throw notFound('Participant', 'referredId');
+    if (input.referredExternalId && referred.externalId !== input.referredExternalId) {
+      throw new AppError('unprocessable', 'referredId and referredExternalId name different participants.', {
+        field: 'referredExternalId',
+      });
     }
-    const inserted = await insertConversionOnce(tx, {
+  } else if (input.referredExternalId) {
+    const byExternalId = await findParticipantByExternalId(tx, workspaceId, input.referredExternalId);
+    referred = byExternalId ? await lockParticipant(tx, workspaceId, byExternalId.id) : undefined;
+  }
+  const inserted = await insertConversionOnce(tx, {
+    workspaceId,
+    id: newId('conversion', at.getTime()),
+    source,
+    externalId: input.externalId,
+    type: input.type,
+    referredId: referred?.id ?? null,
+    referredExternalId: input.referredExternalId ?? referred?.externalId ?? null,
+    amount: input.amount,
+    currency: input.currency,
+    occurredAt,
+    receivedAt: at,
+    originalExternalId: input.originalExternalId ?? null,
+    paymentFingerprint: input.paymentFingerprint ?? null,
+    requestHash: hash,
+    outcome: 'awaiting_participant',
+    createdBy: actor.id,
+  });
+  if (!inserted) {
+    const existing = await findConversionByExternalId(tx, workspaceId, source, input.externalId);
+    if (!existing?.result)
+      throw new AppError('idempotency_in_progress', 'This event is being recorded; retry shortly.');
+    if (existing.requestHash !== hash) {
+      throw new AppError(
+        'conversion_mismatch',
+        `Event ${source}/${input.externalId} was already received with different data; events are immutable. Send a refund or a new event instead.`,
+        { field: 'externalId' },
+      );
+    }
+    return { created: false, body: existing.result as ConversionResult };
+  }
+  if (referred && input.paymentFingerprint) {
+    await addSignals(
+      tx,
       workspaceId,
-      id: newId('conversion', at.getTime()),
+      referred.id,
+      [
+        {
+          kind: 'payment_fingerprint',
+          value: input.paymentFingerprint,
+          source: `conversion ${source}/${input.externalId}`,
+        },
+      ],
+      at,
+    );
+  }
+  const applied: { outcome: ConversionOutcome; rewardIds: string[]; reversesConversionId?: string } =
+    referred || (isReversal(inserted.type) && input.originalExternalId)
+      ? await applyConversion(tx, env, inserted, referred)
+      : { outcome: 'awaiting_participant', rewardIds: [] };
+  const { outcome, rewardIds } = applied;
+  const body: ConversionResult = {
+    conversion: presentConversion({
+      ...inserted,
+      reversesConversionId: applied.reversesConversionId ?? inserted.reversesConversionId,
+      outcome,
+    }),
+    outcome,
+    outcomeText: OUTCOME_TEXT[outcome],
+    rewards: await presentRewardsByIds(tx, workspaceId, rewardIds),
+  };
+  await tx
+    .update(conversions)
+    .set({ outcome, result: body })
+    .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, inserted.id)));
+  await recordAudit(tx, actor, at, {
+    action: 'conversion.recorded',
+    objectType: 'conversion',
+    objectId: inserted.id,
+    after: {
       source,
       externalId: input.externalId,
       type: input.type,
-      referredId: referred?.id ?? null,
-      referredExternalId: input.referredExternalId ?? referred?.externalId ?? null,
       amount: input.amount,
       currency: input.currency,
-      occurredAt,
-      receivedAt: at,
-      originalExternalId: input.originalExternalId ?? null,
-      paymentFingerprint: input.paymentFingerprint ?? null,
-      requestHash: hash,
-      outcome: 'awaiting_participant',
-      createdBy: actor.id,
-    });
-    if (!inserted) {
-      const existing = await findConversionByExternalId(tx, workspaceId, source, input.externalId);
-      if (!existing?.result)
-        throw new AppError('idempotency_in_progress', 'This event is being recorded; retry shortly.');
-      if (existing.requestHash !== hash) {
-        throw new AppError(
-          'conversion_mismatch',
-          `Event ${source}/${input.externalId} was already received with different data; events are immutable. Send a refund or a new event instead.`,
-          { field: 'externalId' },
-        );
-      }
-      return { created: false, body: existing.result as ConversionResult };
-    }
-    if (referred && input.paymentFingerprint) {
-      await addSignals(
-        tx,
-        workspaceId,
-        referred.id,
-        [
-          {
-            kind: 'payment_fingerprint',
-            value: input.paymentFingerprint,
-            source: `conversion ${source}/${input.externalId}`,
-          },
-        ],
-        at,
-      );
-    }
-    const applied: { outcome: ConversionOutcome; rewardIds: string[]; reversesConversionId?: string } =
-      referred || (isReversal(inserted.type) && input.originalExternalId)
-        ? await applyConversion(tx, env, inserted, referred)
-        : { outcome: 'awaiting_participant', rewardIds: [] };
-    const { outcome, rewardIds } = applied;
-    const body: ConversionResult = {
-      conversion: presentConversion({
-        ...inserted,
-        reversesConversionId: applied.reversesConversionId ?? inserted.reversesConversionId,
-        outcome,
-      }),
       outcome,
-      outcomeText: OUTCOME_TEXT[outcome],
-      rewards: await presentRewardsByIds(tx, workspaceId, rewardIds),
-    };
-    await tx
-      .update(conversions)
-      .set({ outcome, result: body })
-      .where(and(eq(conversions.workspaceId, workspaceId), eq(conversions.id, inserted.id)));
-    await recordAudit(tx, actor, at, {
-      action: 'conversion.recorded',
-      objectType: 'conversion',
-      objectId: inserted.id,
-      after: {
-        source,
-        externalId: input.externalId,
-        type: input.type,
-        amount: input.amount,
-        currency: input.currency,
-        outcome,
-        rewardIds,
-      },
-    });
-    await enqueueWebhookEvent(tx, { workspaceId, type: 'conversion.recorded', objectId: inserted.id, at });
-    return { created: true, body };
-  }).then(observeConversion); // counted after commit
+      rewardIds,
+    },
+  });
+  await enqueueWebhookEvent(tx, { workspaceId, type: 'conversion.recorded', objectId: inserted.id, at });
+  return { created: true, body };
+}
+
+/** One event in its own transaction through the one-event path (tests compare the engine to it). */
+export async function recordConversionOneByOne(deps: Deps, actor: Actor, input: ConversionInput) {
+  const env: ClaimEnv = { actor, at: deps.clock.now(), publicUrl: deps.publicUrl };
+  return inTransaction(deps.db, (tx) => recordConversionInTx(tx, env, input)).then(observeConversion);
 }
 
 /**

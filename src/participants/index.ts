@@ -13,6 +13,12 @@ export {
   lockParticipant,
   type ParticipantRow,
 } from './participant.repo.js';
+export {
+  addSignalsMany,
+  findParticipantsByIds,
+  lockParticipantsInOrder,
+  signalsOfParticipants,
+} from './participant-batch.repo.js';
 export { participantRoutes } from './participant.routes.js';
 export {
   createParticipantAndLink,

@@ -8,6 +8,7 @@ import { evaluateEligibility } from '../eligibility/eligibility.core.js';
 import { activeExceptions, type EligibilityResult } from '../eligibility/eligibility.types.js';
 import type { PolicyTerms } from '../policy/policy.core.js';
 import { holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
+import type { MakerReason } from './approval.core.js';
 import type { ClaimOutcome } from './claim.types.js';
 import {
   buildEligibilityContext,
@@ -87,5 +88,130 @@ export function decideClaim(input: {
     result: evaluateEligibility(context),
     clicks: context.referral.clicks.length,
     holdUntil: holdUntil(conversion.occurredAt, rules.holdDays),
+  };
+}
+
+/**
+ * The claim row a decision makes. Both the one-event path and the batch engine build it here, so
+ * a claim is the same whichever path made it.
+ */
+export function claimRow(input: {
+  id: string;
+  workspaceId: string;
+  programId: string;
+  policy: PolicyTerms;
+  rules: ProgramRulesTerms;
+  chosen: ReferralWithReferrer;
+  referrerId: string;
+  referredId: string;
+  conversionId: string;
+  decision: ClaimDecision;
+  actor: { id: string; name: string };
+  at: Date;
+}) {
+  const { decision, chosen, policy, rules, at } = input;
+  return {
+    workspaceId: input.workspaceId,
+    id: input.id,
+    programId: input.programId,
+    policyVersion: policy.version,
+    rulesVersion: rules.version,
+    termsVersion: rules.termsVersion,
+    referralId: chosen.referral.id,
+    referrerId: input.referrerId,
+    referredId: input.referredId,
+    conversionId: input.conversionId,
+    ordinal: decision.ordinal,
+    rewardType: policy.rewardType,
+    amount: decision.reward.amount,
+    currency: decision.reward.currency,
+    summary: decision.reward.summary,
+    calculation: decision.reward.calculation,
+    status: 'in_review' as const,
+    recommendation: decision.result.recommendation,
+    fraudScore: decision.result.fraudScore,
+    checks: decision.result.checks,
+    attribution: {
+      referralId: chosen.referral.id,
+      source: chosen.referral.source,
+      referredAt: chosen.referral.referredAt.toISOString(),
+      evidence: chosen.referral.evidence,
+      clicks: decision.clicks,
+    },
+    createdBy: input.actor.id,
+    createdByName: input.actor.name,
+    holdUntil: decision.holdUntil,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/**
+ * A new claim's makers: its creator, whoever recorded the referral (who chose the payee), and
+ * the authors of the partner exceptions in force (who shaped its amount or its checks).
+ */
+export function newClaimMakers(input: {
+  creator: { id: string; name: string };
+  chosen: ReferralWithReferrer;
+  exceptions: { id: string; createdById: string | null; createdBy: string; expiresAt: Date; revokedAt: Date | null }[];
+  round: number;
+  at: Date;
+}): { makerId: string; makerName: string; reason: MakerReason; round: number; detail?: string }[] {
+  const { chosen, round } = input;
+  return [
+    { makerId: input.creator.id, makerName: input.creator.name, reason: 'created', round },
+    { makerId: chosen.referral.createdBy, makerName: chosen.referral.createdByName, reason: 'attributed', round },
+    ...exceptionMakersInForce(input.exceptions, round, input.at),
+  ];
+}
+
+export function exceptionMakersInForce(
+  exceptions: { id: string; createdById: string | null; createdBy: string; expiresAt: Date; revokedAt: Date | null }[],
+  round: number,
+  at: Date,
+) {
+  return exceptions
+    .filter((row) => row.createdById && !row.revokedAt && row.expiresAt > at)
+    .map((row) => ({
+      makerId: row.createdById as string,
+      makerName: row.createdBy,
+      reason: 'partner_exception' as const,
+      round,
+      detail: row.id,
+    }));
+}
+
+/** The audit record of a new claim: what it was judged on and what came out. */
+export function claimCreatedAudit(input: {
+  row: {
+    id: string;
+    amount: number;
+    currency: string;
+    calculation: unknown;
+    policyVersion: number;
+    rulesVersion: number;
+  };
+  decision: ClaimDecision;
+  conversionId: string;
+  referralId: string;
+}) {
+  const { row, decision } = input;
+  return {
+    action: 'reward.created',
+    objectType: 'reward',
+    objectId: row.id,
+    after: {
+      status: 'in_review',
+      amount: row.amount,
+      currency: row.currency,
+      calculation: row.calculation,
+      conversionId: input.conversionId,
+      referralId: input.referralId,
+      policyVersion: row.policyVersion,
+      rulesVersion: row.rulesVersion,
+      recommendation: decision.result.recommendation,
+      fraudScore: decision.result.fraudScore,
+      flags: decision.result.flags.map((flag) => flag.type),
+    },
   };
 }

@@ -15,7 +15,16 @@ import { personOf } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { tryAutoApprove } from './auto-approval.service.js';
-import { type ClaimDecision, chooseReferral, decideClaim, needsDispute, whyNoClaim } from './claim.core.js';
+import {
+  type ClaimDecision,
+  chooseReferral,
+  claimCreatedAudit,
+  claimRow,
+  decideClaim,
+  needsDispute,
+  newClaimMakers,
+  whyNoClaim,
+} from './claim.core.js';
 import type { ClaimCreationEnv, ClaimEnv, ClaimOutcome, OpenDispute } from './claim.types.js';
 import {
   type ConversionRow,
@@ -27,7 +36,7 @@ import {
 } from './claim-context.core.js';
 import { findConversion, loadCustomerFacts, loadProgramTerms, loadReferrerFacts } from './claim-context.repo.js';
 import { isOpen } from './lifecycle.core.js';
-import { insertFlags, recheckReward, recordExceptionMakers } from './recheck.service.js';
+import { insertFlags, recheckReward } from './recheck.service.js';
 import { applyReversals } from './refund.service.js';
 import { findLiveRewardForReferred, insertRewardIfFree, type RewardRow, recordMakers } from './reward.repo.js';
 
@@ -98,40 +107,23 @@ export async function createClaimForConversion(
     referrerFacts,
     disposableDomains: DISPOSABLE_DOMAINS,
   });
-  const row = await insertRewardIfFree(tx, {
-    workspaceId,
-    id: newId('reward', env.at.getTime()),
-    programId: terms.programId,
-    policyVersion: policy.version,
-    rulesVersion: rules.version,
-    termsVersion: rules.termsVersion,
-    referralId: chosen.referral.id,
-    referrerId: referrer.id,
-    referredId: referred.id,
-    conversionId: conversion.id,
-    ordinal: decision.ordinal,
-    rewardType: policy.rewardType,
-    amount: decision.reward.amount,
-    currency: decision.reward.currency,
-    summary: decision.reward.summary,
-    calculation: decision.reward.calculation,
-    status: 'in_review',
-    recommendation: decision.result.recommendation,
-    fraudScore: decision.result.fraudScore,
-    checks: decision.result.checks,
-    attribution: {
-      referralId: chosen.referral.id,
-      source: chosen.referral.source,
-      referredAt: chosen.referral.referredAt.toISOString(),
-      evidence: chosen.referral.evidence,
-      clicks: decision.clicks,
-    },
-    createdBy: env.actor.id,
-    createdByName: env.actor.name,
-    holdUntil: decision.holdUntil,
-    createdAt: env.at,
-    updatedAt: env.at,
-  });
+  const row = await insertRewardIfFree(
+    tx,
+    claimRow({
+      id: newId('reward', env.at.getTime()),
+      workspaceId,
+      programId: terms.programId,
+      policy,
+      rules,
+      chosen,
+      referrerId: referrer.id,
+      referredId: referred.id,
+      conversionId: conversion.id,
+      decision,
+      actor: env.actor,
+      at: env.at,
+    }),
+  );
   if (!row) {
     // Lost a race to a concurrent claim for the same customer or conversion: that one stands.
     const winner = await findLiveRewardForReferred(tx, workspaceId, terms.programId, referred.id);
@@ -173,42 +165,27 @@ async function recordNewClaim(
     tx,
     row.workspaceId,
     row.id,
-    [
-      { makerId: personOf(env.actor), makerName: env.actor.name, reason: 'created', round: row.reviewRound },
-      {
-        makerId: chosen.referral.createdBy,
-        makerName: chosen.referral.createdByName,
-        reason: 'attributed',
-        round: row.reviewRound,
-      },
-    ],
+    newClaimMakers({
+      creator: { id: personOf(env.actor), name: env.actor.name },
+      chosen,
+      exceptions: facts.referrerFacts.exceptions,
+      round: row.reviewRound,
+      at: env.at,
+    }),
     env.at,
   );
-  await recordExceptionMakers(tx, env, row, facts.referrerFacts.exceptions);
   if (dispute?.status === 'open' && !dispute.rewardId) {
     await tx
       .update(disputes)
       .set({ rewardId: row.id })
       .where(and(eq(disputes.workspaceId, row.workspaceId), eq(disputes.id, dispute.id)));
   }
-  await recordAudit(tx, env.actor, env.at, {
-    action: 'reward.created',
-    objectType: 'reward',
-    objectId: row.id,
-    after: {
-      status: 'in_review',
-      amount: row.amount,
-      currency: row.currency,
-      calculation: row.calculation,
-      conversionId: facts.conversion.id,
-      referralId: chosen.referral.id,
-      policyVersion: row.policyVersion,
-      rulesVersion: row.rulesVersion,
-      recommendation: decision.result.recommendation,
-      fraudScore: decision.result.fraudScore,
-      flags: decision.result.flags.map((flag) => flag.type),
-    },
-  });
+  await recordAudit(
+    tx,
+    env.actor,
+    env.at,
+    claimCreatedAudit({ row, decision, conversionId: facts.conversion.id, referralId: chosen.referral.id }),
+  );
 }
 
 async function flagDuplicateAttempt(

@@ -4,8 +4,21 @@
  */
 export { approvalBlockers, type MakerReason } from './approval.core.js';
 export { tryAutoApprove } from './auto-approval.service.js';
+export {
+  claimCreatedAudit,
+  claimRow,
+  newClaimMakers,
+} from './claim.core.js';
 export { type ClaimEnv, createClaimForConversion } from './claim.service.js';
-export { latestDispute, referralsOfCustomer } from './claim-context.repo.js';
+export {
+  clickCounts,
+  insertNewClaims,
+  loadCustomersFacts,
+  loadReferrersFacts,
+  type NewClaim,
+  referralsOfCustomers,
+} from './claim-batch.repo.js';
+export { latestDispute, loadProgramTerms, referralsOfCustomer } from './claim-context.repo.js';
 export { canRevise, isOpen, isPaid } from './lifecycle.core.js';
 export { changePayee, PAYEE_DETAILS, reviewClaimsAfterPayeeEdit } from './payee.service.js';
 export { recheckReward } from './recheck.service.js';

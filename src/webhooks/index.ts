@@ -3,7 +3,7 @@
  * that made the change, and a dispatcher that signs (Standard Webhooks) and delivers them.
  * The feature's front door: other features import only from here.
  */
-export { enqueueWebhookEvent } from './outbox.repo.js';
+export { enqueueWebhookEvent, enqueueWebhookEvents } from './outbox.repo.js';
 export { webhookEndpointRoutes } from './webhook.routes.js';
 export {
   createWebhookDispatcher,

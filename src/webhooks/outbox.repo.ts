@@ -40,3 +40,44 @@ export async function enqueueWebhookEvent(
     })),
   );
 }
+
+/**
+ * Many events of one workspace at once (the batch engine): one query for the endpoints, one
+ * multi-row insert per table. Same rows as enqueueWebhookEvent would write one by one.
+ */
+export async function enqueueWebhookEvents(
+  tx: Executor,
+  workspaceId: string,
+  events: { type: WebhookEventType | undefined; objectId: string; at: Date }[],
+): Promise<void> {
+  const wanted = events.filter(
+    (event): event is { type: WebhookEventType; objectId: string; at: Date } => !!event.type,
+  );
+  if (wanted.length === 0) return;
+  const endpoints = await tx
+    .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.workspaceId, workspaceId), isNull(webhookEndpoints.disabledAt)));
+  if (endpoints.length === 0) return;
+  const rows: (typeof webhookEvents.$inferInsert)[] = [];
+  const deliveries: (typeof webhookDeliveries.$inferInsert)[] = [];
+  for (const event of wanted) {
+    const listening = endpoints.filter((endpoint) => (endpoint.events as string[]).includes(event.type));
+    if (listening.length === 0) continue;
+    const eventId = newId('webhookEvent', event.at.getTime());
+    rows.push({ workspaceId, id: eventId, type: event.type, objectId: event.objectId, createdAt: event.at });
+    for (const endpoint of listening) {
+      deliveries.push({
+        workspaceId,
+        id: newId('webhookDelivery', event.at.getTime()),
+        eventId,
+        endpointId: endpoint.id,
+        nextAttemptAt: event.at,
+        createdAt: event.at,
+      });
+    }
+  }
+  for (let at = 0; at < rows.length; at += 500) await tx.insert(webhookEvents).values(rows.slice(at, at + 500));
+  for (let at = 0; at < deliveries.length; at += 500)
+    await tx.insert(webhookDeliveries).values(deliveries.slice(at, at + 500));
+}

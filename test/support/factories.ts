@@ -5,7 +5,7 @@
  * schemas, so defaults and validation are the real ones.
  */
 
-import { recordConversion } from '../../src/conversions/conversion.service.js';
+import { recordConversion } from '../../src/conversions/batch.service.js';
 import type { Database } from '../../src/db/client.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import type { Deps } from '../../src/deps.js';

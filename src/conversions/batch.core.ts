@@ -1,0 +1,357 @@
+/**
+ * The claim engine over a batch of conversion events, pure: given the facts loaded set-based for
+ * the whole batch, the events are applied in order to that state in memory — two sales of one
+ * referrer get consecutive tier ordinals, a second sale of a customer sees the first one's claim
+ * — and what each event writes comes out. Nothing here reads a clock or a table.
+ *
+ * Events the in-memory state cannot decide alone stop the run (`stoppedAt`): refunds and
+ * chargebacks, a sale for a customer whose open claim must be re-checked, a sale that opens or
+ * joins a dispute, a sale whose refunds arrived first. The service writes what came before, runs
+ * that event through the one-event path in the same transaction, refreshes the facts it touched,
+ * and goes on: one path decides each kind of event, so batches and single events agree.
+ */
+import type { PolicyTerms } from '../policy/policy.core.js';
+import type { ProgramRulesTerms } from '../policy/rules.core.js';
+import { type ClaimDecision, chooseReferral, decideClaim, needsDispute, whyNoClaim } from '../rewards/claim.core.js';
+import type {
+  ClickRow,
+  ConversionRow,
+  CustomerFacts,
+  DisputeRow,
+  ExceptionRow,
+  ParticipantRow,
+  ReferralWithReferrer,
+  ReferrerFacts,
+  SignalRow,
+} from '../rewards/claim-context.core.js';
+import { clickKeys } from '../rewards/claim-context.core.js';
+import { isOpen, type RewardStatus } from '../rewards/lifecycle.core.js';
+import type { Actor } from '../shared/actor.js';
+import { AppError, notFound } from '../shared/errors.js';
+import { isReversal } from '../shared/vocabulary.js';
+import type { ConversionInput, ConversionOutcome } from './conversion.schema.js';
+
+export interface BatchEvent {
+  index: number;
+  actor: Actor;
+  input: ConversionInput;
+  source: string;
+  occurredAt: Date;
+  /** The event's identity-defining fields, hashed: a replay must match them. */
+  hash: string;
+  /** Ids chosen before the run, so the pure run is deterministic. */
+  conversionId: string;
+  rewardId: string;
+}
+
+export interface CustomerState {
+  liveReward: { id: string; status: RewardStatus; conversionId: string } | null;
+  referrals: ReferralWithReferrer[];
+  clicks: ClickRow[];
+  dispute: DisputeRow | null;
+  /** The customer's qualifying conversions (for possible twins and "bought before"). */
+  conversions: CustomerFacts['earlier'];
+}
+
+export interface ReferrerState {
+  lifetime: number;
+  sameMonth: number;
+  claimsInWindow: number;
+  referralsInWindow: number;
+  exceptions: ExceptionRow[];
+}
+
+export interface BatchFacts {
+  programId: string;
+  policy: PolicyTerms;
+  rules: ProgramRulesTerms;
+  /** Conversions already recorded, by `source \0 externalId`. */
+  existing: Map<string, { requestHash: string; result: unknown }>;
+  participants: Map<string, ParticipantRow>;
+  /** externalId → participant id. */
+  byExternalId: Map<string, string>;
+  customers: Map<string, CustomerState>;
+  referrers: Map<string, ReferrerState>;
+  signals: Map<string, SignalRow[]>;
+  /** Sales named by refunds that arrived before them, by `source \0 externalId`. */
+  earlyReversals: Set<string>;
+  clicksByIp: Map<string, number>;
+  clicksByDevice: Map<string, number>;
+  disposableDomains: ReadonlySet<string>;
+}
+
+export interface ClaimPlan {
+  decision: ClaimDecision;
+  chosen: ReferralWithReferrer;
+  referrer: ParticipantRow;
+  exceptions: ExceptionRow[];
+}
+
+export type EventPlan =
+  | { kind: 'error'; event: BatchEvent; error: AppError }
+  | { kind: 'replay'; event: BatchEvent; result: unknown }
+  /** The same event twice in one batch: the second answers what the first did. */
+  | { kind: 'replay_of'; event: BatchEvent; ofIndex: number }
+  | {
+      kind: 'record';
+      event: BatchEvent;
+      conversion: ConversionRow;
+      outcome: ConversionOutcome;
+      rewardIds: string[];
+      claim?: ClaimPlan;
+      signal?: { participantId: string; value: string; source: string };
+    };
+
+export const eventKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+
+/** Whether the event needs the one-event path whatever the facts say. */
+export function alwaysOneByOne(input: Pick<ConversionInput, 'type'>): boolean {
+  return isReversal(input.type);
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Applies the events in order to the facts (which it updates: they are the batch's state) and
+ * returns a plan per event, up to the first event that needs the one-event path.
+ */
+export function applyEvents(
+  facts: BatchFacts,
+  events: BatchEvent[],
+  now: Date,
+): { plans: EventPlan[]; stoppedAt: number | null } {
+  const plans: EventPlan[] = [];
+  const seen = new Map<string, { hash: string; index: number }>();
+  for (const [position, event] of events.entries()) {
+    const { input } = event;
+    if (event.occurredAt.getTime() > now.getTime() + DAY_MS) {
+      plans.push({
+        kind: 'error',
+        event,
+        error: new AppError('validation_failed', 'The field `occurredAt`: must not be more than a day in the future.', {
+          field: 'occurredAt',
+        }),
+      });
+      continue;
+    }
+    const key = eventKey(event.source, input.externalId);
+    const earlier = seen.get(key);
+    const stored = facts.existing.get(key);
+    if (earlier || stored) {
+      if ((earlier?.hash ?? stored?.requestHash) !== event.hash) {
+        plans.push({ kind: 'error', event, error: mismatch(event) });
+      } else if (earlier) {
+        plans.push({ kind: 'replay_of', event, ofIndex: earlier.index });
+      } else if (stored?.result === null || stored?.result === undefined) {
+        plans.push({
+          kind: 'error',
+          event,
+          error: new AppError('idempotency_in_progress', 'This event is being recorded; retry shortly.'),
+        });
+      } else {
+        plans.push({ kind: 'replay', event, result: stored.result });
+      }
+      continue;
+    }
+    if (alwaysOneByOne(input)) return { plans, stoppedAt: position };
+
+    let referred: ParticipantRow | undefined;
+    if (input.referredId) {
+      referred = facts.participants.get(input.referredId);
+      if (!referred) {
+        plans.push({ kind: 'error', event, error: notFound('Participant', 'referredId') });
+        continue;
+      }
+      if (input.referredExternalId && referred.externalId !== input.referredExternalId) {
+        plans.push({
+          kind: 'error',
+          event,
+          error: new AppError('unprocessable', 'referredId and referredExternalId name different participants.', {
+            field: 'referredExternalId',
+          }),
+        });
+        continue;
+      }
+    } else if (input.referredExternalId) {
+      const id = facts.byExternalId.get(input.referredExternalId);
+      referred = id ? facts.participants.get(id) : undefined;
+    }
+    const conversion = conversionRow(event, referred, now);
+    const signal =
+      referred && input.paymentFingerprint
+        ? {
+            participantId: referred.id,
+            value: input.paymentFingerprint,
+            source: `conversion ${event.source}/${input.externalId}`,
+          }
+        : undefined;
+    if (signal) addSignal(facts, signal, now);
+
+    const record = (outcome: ConversionOutcome, rewardIds: string[] = [], claim?: ClaimPlan): EventPlan => ({
+      kind: 'record',
+      event,
+      conversion: { ...conversion, outcome },
+      outcome,
+      rewardIds,
+      ...(claim ? { claim } : {}),
+      ...(signal ? { signal } : {}),
+    });
+
+    if (!referred) {
+      plans.push(record('awaiting_participant'));
+      seen.set(key, { hash: event.hash, index: event.index });
+      continue;
+    }
+    const decided = decide(facts, event, conversion, referred, now);
+    if (decided === 'one_by_one') {
+      if (signal) removeSignal(facts, signal);
+      return { plans, stoppedAt: position };
+    }
+    plans.push(record(decided.outcome, decided.rewardIds, decided.claim));
+    seen.set(key, { hash: event.hash, index: event.index });
+    // What later events of this batch must see: this sale, and its claim.
+    const customer = facts.customers.get(referred.id);
+    if (customer && facts.rules.qualifyingTypes.includes(conversion.type)) {
+      customer.conversions.push({
+        id: conversion.id,
+        externalId: conversion.externalId,
+        source: conversion.source,
+        type: conversion.type,
+        amount: conversion.amount,
+        currency: conversion.currency,
+        occurredAt: conversion.occurredAt,
+      });
+    }
+    if (decided.claim && customer) {
+      customer.liveReward = { id: event.rewardId, status: 'in_review', conversionId: conversion.id };
+      const referrer = facts.referrers.get(decided.claim.referrer.id);
+      if (referrer) {
+        referrer.lifetime += 1;
+        referrer.sameMonth += 1;
+        referrer.claimsInWindow += 1;
+      }
+    }
+  }
+  return { plans, stoppedAt: null };
+}
+
+function decide(
+  facts: BatchFacts,
+  event: BatchEvent,
+  conversion: ConversionRow,
+  referred: ParticipantRow,
+  now: Date,
+): 'one_by_one' | { outcome: ConversionOutcome; rewardIds: string[]; claim?: ClaimPlan } {
+  const { policy, rules } = facts;
+  const refusal = whyNoClaim({ policy, rules, conversion });
+  if (refusal) return { outcome: refusal, rewardIds: [] };
+  const customer = facts.customers.get(referred.id);
+  if (!customer) return 'one_by_one';
+  if (customer.liveReward) {
+    // An open claim is judged again with this sale among its facts: the one-event path does that.
+    if (isOpen(customer.liveReward.status)) return 'one_by_one';
+    return { outcome: 'already_rewarded', rewardIds: [customer.liveReward.id] };
+  }
+  const chosen = chooseReferral(customer.referrals, customer.dispute);
+  if (!chosen) return { outcome: 'no_referral', rewardIds: [] };
+  if (needsDispute(customer)) return 'one_by_one';
+  if (customer.dispute?.status === 'open' && !customer.dispute.rewardId) return 'one_by_one';
+  if (facts.earlyReversals.has(eventKey(conversion.source, conversion.externalId))) return 'one_by_one';
+  const referrer = facts.participants.get(chosen.referral.referrerId);
+  const referrerState = facts.referrers.get(chosen.referral.referrerId);
+  if (!referrer || !referrerState) return 'one_by_one';
+
+  const others = customer.conversions.filter((row) => row.id !== conversion.id);
+  const customerFacts: CustomerFacts = {
+    liveReward: null,
+    referrals: customer.referrals,
+    clicks: customer.clicks,
+    dispute: customer.dispute,
+    signals: facts.signals.get(referred.id) ?? [],
+    reversals: [],
+    twins: others.filter((row) => row.amount === conversion.amount && row.currency === conversion.currency),
+    earlier: [...others].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()).slice(0, 5),
+  };
+  const keys = clickKeys(customerFacts, referrer.id);
+  const referrerFacts: ReferrerFacts = {
+    lifetime: referrerState.lifetime,
+    sameMonth: referrerState.sameMonth,
+    claimsInWindow: referrerState.claimsInWindow,
+    referralsInWindow: referrerState.referralsInWindow,
+    clicksFromSameIp: Math.max(0, ...keys.ips.map((ip) => facts.clicksByIp.get(ip) ?? 0)),
+    clicksFromSameDevice: Math.max(0, ...keys.devices.map((id) => facts.clicksByDevice.get(id) ?? 0)),
+    exceptions: referrerState.exceptions,
+    signals: facts.signals.get(referrer.id) ?? [],
+  };
+  const decision = decideClaim({
+    now,
+    policy,
+    rules,
+    chosen,
+    referrer,
+    referred,
+    conversion,
+    customer: customerFacts,
+    referrerFacts,
+    disposableDomains: facts.disposableDomains,
+  });
+  return {
+    outcome: 'reward_created',
+    rewardIds: [event.rewardId],
+    claim: { decision, chosen, referrer, exceptions: referrerState.exceptions },
+  };
+}
+
+function mismatch(event: BatchEvent) {
+  return new AppError(
+    'conversion_mismatch',
+    `Event ${event.source}/${event.input.externalId} was already received with different data; events are immutable. Send a refund or a new event instead.`,
+    { field: 'externalId' },
+  );
+}
+
+/** The conversion row an event makes (its outcome filled in by the run). */
+export function conversionRow(event: BatchEvent, referred: ParticipantRow | undefined, now: Date): ConversionRow {
+  const { input } = event;
+  return {
+    workspaceId: event.actor.workspaceId,
+    id: event.conversionId,
+    source: event.source,
+    externalId: input.externalId,
+    type: input.type,
+    referredId: referred?.id ?? null,
+    referredExternalId: input.referredExternalId ?? referred?.externalId ?? null,
+    amount: input.amount,
+    currency: input.currency,
+    occurredAt: event.occurredAt,
+    receivedAt: now,
+    originalExternalId: input.originalExternalId ?? null,
+    reversesConversionId: null,
+    paymentFingerprint: input.paymentFingerprint ?? null,
+    requestHash: event.hash,
+    outcome: 'awaiting_participant',
+    result: null,
+    createdBy: event.actor.id,
+  };
+}
+
+function addSignal(facts: BatchFacts, signal: { participantId: string; value: string; source: string }, now: Date) {
+  const list = facts.signals.get(signal.participantId) ?? [];
+  if (list.some((row) => row.kind === 'payment_fingerprint' && row.value === signal.value)) return;
+  list.push({
+    workspaceId: '',
+    participantId: signal.participantId,
+    kind: 'payment_fingerprint',
+    value: signal.value,
+    source: signal.source,
+    firstSeenAt: now,
+  } as SignalRow);
+  facts.signals.set(signal.participantId, list);
+}
+
+function removeSignal(facts: BatchFacts, signal: { participantId: string; value: string; source: string }) {
+  const list = facts.signals.get(signal.participantId);
+  if (!list) return;
+  const at = list.findIndex((row) => row.kind === 'payment_fingerprint' && row.source === signal.source);
+  if (at >= 0) list.splice(at, 1);
+}

@@ -1,0 +1,71 @@
+/** The batch engine's reads and writes of conversions: set-based, a statement per batch (or chunk). */
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { rowsOf } from '../db/json-rows.js';
+import { conversions } from '../db/schema.js';
+import { eventKey } from './batch.core.js';
+import type { ConversionInsert } from './conversion.repo.js';
+
+const pairs = (keys: { source: string; externalId: string }[]) =>
+  JSON.stringify(keys.map((key) => ({ s: key.source, e: key.externalId })));
+
+/** The events of the batch already recorded (replays), by `source \0 externalId`. */
+export async function existingConversions(
+  db: Executor,
+  workspaceId: string,
+  keys: { source: string; externalId: string }[],
+) {
+  const out = new Map<string, { requestHash: string; result: unknown }>();
+  if (keys.length === 0) return out;
+  const rows = rowsOf<{ source: string; external_id: string; request_hash: string; result: unknown }>(
+    await db.execute(sql`
+      select c.source, c.external_id, c.request_hash, c.result
+      from jsonb_to_recordset(${pairs(keys)}::jsonb) as k(s text, e text)
+      join conversions c on c.workspace_id = ${workspaceId} and c.source = k.s and c.external_id = k.e`),
+  );
+  for (const row of rows) {
+    out.set(eventKey(row.source, row.external_id), { requestHash: row.request_hash, result: row.result });
+  }
+  return out;
+}
+
+/** Sales of the batch that refunds named before the sale arrived (they are applied one by one). */
+export async function salesWithEarlyReversals(
+  db: Executor,
+  workspaceId: string,
+  keys: { source: string; externalId: string }[],
+) {
+  const out = new Set<string>();
+  if (keys.length === 0) return out;
+  const rows = await db
+    .selectDistinct({ source: conversions.source, externalId: conversions.originalExternalId })
+    .from(conversions)
+    .where(
+      and(
+        eq(conversions.workspaceId, workspaceId),
+        inArray(conversions.originalExternalId, [...new Set(keys.map((key) => key.externalId))]),
+        isNull(conversions.reversesConversionId),
+      ),
+    );
+  for (const row of rows) if (row.externalId) out.add(eventKey(row.source, row.externalId));
+  return out;
+}
+
+export async function insertConversions(db: Executor, rows: ConversionInsert[]) {
+  for (let from = 0; from < rows.length; from += 500) {
+    const part = rows.slice(from, from + 500);
+    const inserted = await db.insert(conversions).values(part).onConflictDoNothing().returning({ id: conversions.id });
+    if (inserted.length !== part.length) throw new Error('an event of the batch was recorded concurrently');
+  }
+}
+
+/** Stores each event's answer (what a replay gets back), in one statement per chunk. */
+export async function setConversionResults(db: Executor, workspaceId: string, rows: { id: string; result: unknown }[]) {
+  for (let from = 0; from < rows.length; from += 500) {
+    const part = rows.slice(from, from + 500);
+    await db.execute(sql`
+      update conversions c set result = v.result
+      from jsonb_to_recordset(${JSON.stringify(part)}::jsonb) as v(id text, result jsonb)
+      where c.workspace_id = ${workspaceId} and c.id = v.id`);
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * The claim facts of a whole batch of events, loaded set-based (a fixed number of round trips
+ * whatever the batch's size), and the rows a batch's new claims leave, written with multi-row
+ * statements. The decisions are pure (claim.core.ts); what a claim was judged on is what is read
+ * here, exactly as claim-context.repo.ts reads it for one event.
+ */
+import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { recordAudit } from '../audit/index.js';
+import type { Executor, Tx } from '../db/client.js';
+import {
+  conversions,
+  disputes,
+  linkClicks,
+  participants,
+  partnerExceptions,
+  referrals,
+  rewardFlags,
+  rewardMakers,
+  rewards,
+} from '../db/schema.js';
+import type { FlagType } from '../eligibility/index.js';
+import type { Actor } from '../shared/actor.js';
+import { newId } from '../shared/ids.js';
+import { enqueueWebhookEvents } from '../webhooks/index.js';
+import type { MakerReason } from './approval.core.js';
+import type { ClickRow, CustomerFacts, DisputeRow, ExceptionRow, ReferralWithReferrer } from './claim-context.core.js';
+import { STATUS_SETS } from './lifecycle.core.js';
+import type { RewardInsert, RewardRow } from './reward.repo.js';
+
+const CHUNK = 500;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
+  return out;
+}
+
+export interface CustomerBatchFacts {
+  liveReward: CustomerFacts['liveReward'];
+  referrals: ReferralWithReferrer[];
+  clicks: ClickRow[];
+  dispute: DisputeRow | null;
+  conversions: CustomerFacts['earlier'];
+}
+
+/** Every referral of these customers, first touch first, with the referrer's name and kind. */
+export async function referralsOfCustomers(db: Executor, workspaceId: string, referredIds: string[]) {
+  const byCustomer = new Map<string, ReferralWithReferrer[]>();
+  if (referredIds.length === 0) return byCustomer;
+  const rows = await db
+    .select({ referral: referrals, referrerName: participants.name, referrerKind: participants.kind })
+    .from(referrals)
+    .innerJoin(
+      participants,
+      and(eq(participants.workspaceId, referrals.workspaceId), eq(participants.id, referrals.referrerId)),
+    )
+    .where(and(eq(referrals.workspaceId, workspaceId), inArray(referrals.referredId, referredIds)))
+    .orderBy(referrals.referredAt, referrals.createdAt, referrals.id);
+  for (const row of rows) {
+    const list = byCustomer.get(row.referral.referredId) ?? [];
+    list.push(row);
+    byCustomer.set(row.referral.referredId, list);
+  }
+  return byCustomer;
+}
+
+/** The customers' facts: live claim, referrals, clicks, latest dispute, qualifying conversions. */
+export async function loadCustomersFacts(
+  db: Executor,
+  input: { workspaceId: string; programId: string; referredIds: string[]; qualifyingTypes: string[] },
+): Promise<Map<string, CustomerBatchFacts>> {
+  const { workspaceId: ws, programId, referredIds } = input;
+  const out = new Map<string, CustomerBatchFacts>();
+  if (referredIds.length === 0) return out;
+  for (const id of referredIds) {
+    out.set(id, { liveReward: null, referrals: [], clicks: [], dispute: null, conversions: [] });
+  }
+  const [referralRows, live, clicks, latestDisputes, sales] = await Promise.all([
+    referralsOfCustomers(db, ws, referredIds),
+    db
+      .select({
+        id: rewards.id,
+        status: rewards.status,
+        conversionId: rewards.conversionId,
+        referredId: rewards.referredId,
+      })
+      .from(rewards)
+      .where(
+        and(
+          eq(rewards.workspaceId, ws),
+          eq(rewards.programId, programId),
+          inArray(rewards.referredId, referredIds),
+          inArray(rewards.status, [...STATUS_SETS.live]),
+        ),
+      ),
+    db
+      .select()
+      .from(linkClicks)
+      .where(and(eq(linkClicks.workspaceId, ws), inArray(linkClicks.referredId, referredIds))),
+    db
+      .selectDistinctOn([disputes.referredId])
+      .from(disputes)
+      .where(and(eq(disputes.workspaceId, ws), inArray(disputes.referredId, referredIds)))
+      .orderBy(disputes.referredId, sql`${disputes.status} = 'open' desc`, desc(disputes.createdAt)),
+    input.qualifyingTypes.length === 0
+      ? Promise.resolve([])
+      : db
+          .select({
+            id: conversions.id,
+            externalId: conversions.externalId,
+            source: conversions.source,
+            type: conversions.type,
+            amount: conversions.amount,
+            currency: conversions.currency,
+            occurredAt: conversions.occurredAt,
+            referredId: conversions.referredId,
+          })
+          .from(conversions)
+          .where(
+            and(
+              eq(conversions.workspaceId, ws),
+              inArray(conversions.referredId, referredIds),
+              sql`${conversions.type}::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))`,
+            ),
+          )
+          .orderBy(conversions.occurredAt, conversions.id),
+  ]);
+  for (const [id, list] of referralRows) {
+    const facts = out.get(id);
+    if (facts) facts.referrals = list;
+  }
+  for (const row of live) {
+    const facts = out.get(row.referredId);
+    if (facts) facts.liveReward = { id: row.id, status: row.status, conversionId: row.conversionId };
+  }
+  for (const row of clicks) {
+    const facts = row.referredId ? out.get(row.referredId) : undefined;
+    facts?.clicks.push(row);
+  }
+  for (const row of latestDisputes) {
+    const facts = out.get(row.referredId);
+    if (facts) facts.dispute = row;
+  }
+  for (const { referredId, ...row } of sales) {
+    const facts = referredId ? out.get(referredId) : undefined;
+    facts?.conversions.push(row);
+  }
+  return out;
+}
+
+export interface ReferrerBatchFacts {
+  lifetime: number;
+  sameMonth: number;
+  claimsInWindow: number;
+  referralsInWindow: number;
+  exceptions: ExceptionRow[];
+}
+
+/** The referrers' claim counts (tier ordinal, caps, velocity) and partner exceptions. */
+export async function loadReferrersFacts(
+  db: Executor,
+  input: { workspaceId: string; programId: string; referrerIds: string[]; monthStart: Date; windowStart: Date },
+): Promise<Map<string, ReferrerBatchFacts>> {
+  const { workspaceId: ws, programId, referrerIds } = input;
+  const out = new Map<string, ReferrerBatchFacts>();
+  if (referrerIds.length === 0) return out;
+  for (const id of referrerIds) {
+    out.set(id, { lifetime: 0, sameMonth: 0, claimsInWindow: 0, referralsInWindow: 0, exceptions: [] });
+  }
+  const counting = sql.raw(STATUS_SETS.countsTowardTier.map((status) => `'${status}'`).join(', '));
+  const [claimCounts, referralCounts, exceptions] = await Promise.all([
+    db
+      .select({
+        referrerId: rewards.referrerId,
+        lifetime: sql<number>`count(*) filter (where ${rewards.programId} = ${programId} and ${rewards.status} in (${counting}))::int`,
+        sameMonth: sql<number>`count(*) filter (where ${rewards.programId} = ${programId} and ${rewards.status} in (${counting}) and ${rewards.createdAt} >= ${input.monthStart.toISOString()}::timestamptz)::int`,
+        inWindow: sql<number>`count(*) filter (where ${rewards.createdAt} >= ${input.windowStart.toISOString()}::timestamptz)::int`,
+      })
+      .from(rewards)
+      .where(and(eq(rewards.workspaceId, ws), inArray(rewards.referrerId, referrerIds)))
+      .groupBy(rewards.referrerId),
+    db
+      .select({ referrerId: referrals.referrerId, count: sql<number>`count(*)::int` })
+      .from(referrals)
+      .where(
+        and(
+          eq(referrals.workspaceId, ws),
+          inArray(referrals.referrerId, referrerIds),
+          gte(referrals.createdAt, input.windowStart),
+        ),
+      )
+      .groupBy(referrals.referrerId),
+    db
+      .select()
+      .from(partnerExceptions)
+      .where(and(eq(partnerExceptions.workspaceId, ws), inArray(partnerExceptions.participantId, referrerIds)))
+      .orderBy(desc(partnerExceptions.createdAt)),
+  ]);
+  for (const row of claimCounts) {
+    const facts = out.get(row.referrerId);
+    if (!facts) continue;
+    facts.lifetime = Number(row.lifetime);
+    facts.sameMonth = Number(row.sameMonth);
+    facts.claimsInWindow = Number(row.inWindow);
+  }
+  for (const row of referralCounts) {
+    const facts = out.get(row.referrerId);
+    if (facts) facts.referralsInWindow = Number(row.count);
+  }
+  for (const row of exceptions) out.get(row.participantId)?.exceptions.push(row);
+  return out;
+}
+
+/** Clicks in the velocity window from each of these addresses and devices. */
+export async function clickCounts(
+  db: Executor,
+  input: { workspaceId: string; ips: string[]; devices: string[]; windowStart: Date },
+) {
+  const byIp = new Map<string, number>();
+  const byDevice = new Map<string, number>();
+  const ws = input.workspaceId;
+  if (input.ips.length > 0) {
+    const rows = await db
+      .select({ key: linkClicks.ip, count: sql<number>`count(*)::int` })
+      .from(linkClicks)
+      .where(
+        and(
+          eq(linkClicks.workspaceId, ws),
+          inArray(linkClicks.ip, input.ips),
+          gte(linkClicks.landedAt, input.windowStart),
+        ),
+      )
+      .groupBy(linkClicks.ip);
+    for (const row of rows) if (row.key) byIp.set(row.key, Number(row.count));
+  }
+  if (input.devices.length > 0) {
+    const rows = await db
+      .select({ key: linkClicks.deviceId, count: sql<number>`count(*)::int` })
+      .from(linkClicks)
+      .where(
+        and(
+          eq(linkClicks.workspaceId, ws),
+          inArray(linkClicks.deviceId, input.devices),
+          gte(linkClicks.landedAt, input.windowStart),
+        ),
+      )
+      .groupBy(linkClicks.deviceId);
+    for (const row of rows) if (row.key) byDevice.set(row.key, Number(row.count));
+  }
+  return { byIp, byDevice };
+}
+
+export interface NewClaim {
+  actor: Actor;
+  row: RewardInsert;
+  flags: { type: FlagType; reason: string; evidence: Record<string, unknown> }[];
+  makers: { makerId: string; makerName: string; reason: MakerReason; round: number; detail?: string }[];
+  audit: { action: string; objectType: string; objectId: string; after: Record<string, unknown> };
+}
+
+/**
+ * Writes a batch's new claims: rows, flags, makers, audit and outbox events, a statement per kind
+ * (per chunk). The customers' rows are locked by the caller, so no claim can lose a race here;
+ * if one does anyway the batch fails whole and is re-run event by event.
+ */
+export async function insertNewClaims(tx: Tx, workspaceId: string, claims: NewClaim[], at: Date): Promise<RewardRow[]> {
+  if (claims.length === 0) return [];
+  const inserted: RewardRow[] = [];
+  for (const part of chunks(claims, 200)) {
+    const rows = await tx
+      .insert(rewards)
+      .values(part.map((claim) => claim.row))
+      .onConflictDoNothing()
+      .returning();
+    if (rows.length !== part.length) throw new Error('a claim of the batch lost a race for its customer');
+    inserted.push(...rows);
+  }
+  const flags = claims.flatMap((claim) =>
+    claim.flags.map((flag) => ({
+      workspaceId,
+      id: newId('flag', at.getTime()),
+      rewardId: claim.row.id,
+      type: flag.type,
+      reason: flag.reason,
+      evidence: flag.evidence,
+      createdAt: at,
+    })),
+  );
+  for (const part of chunks(flags)) await tx.insert(rewardFlags).values(part);
+  const makers = claims.flatMap((claim) =>
+    claim.makers.map((maker) => ({ workspaceId, rewardId: claim.row.id, detail: null, ...maker, createdAt: at })),
+  );
+  for (const part of chunks(makers)) await tx.insert(rewardMakers).values(part).onConflictDoNothing();
+  const byActor = new Map<Actor, NewClaim['audit'][]>();
+  for (const claim of claims) byActor.set(claim.actor, [...(byActor.get(claim.actor) ?? []), claim.audit]);
+  for (const [actor, entries] of byActor) for (const part of chunks(entries)) await recordAudit(tx, actor, at, part);
+  await enqueueWebhookEvents(
+    tx,
+    workspaceId,
+    inserted.map((row) => ({ type: 'reward.created' as const, objectId: row.id, at: row.createdAt })),
+  );
+  return inserted;
+}
