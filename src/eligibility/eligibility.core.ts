@@ -5,6 +5,7 @@ import { existingCustomer } from './checks/existing-customer.check.js';
 import { partnerException } from './checks/partner-exception.check.js';
 import { referrerEligible } from './checks/referrer-eligible.check.js';
 import { selfReferral } from './checks/self-referral.check.js';
+import { taxForm } from './checks/tax-form.check.js';
 import { velocity } from './checks/velocity.check.js';
 import {
   activeExceptions,
@@ -27,6 +28,7 @@ export const CHECKS: Record<CheckType, Check> = {
   velocity,
   disposable_email: disposableEmail,
   existing_customer: existingCustomer,
+  tax_form: taxForm,
 };
 
 export const EXCLUDABLE_CHECKS = Object.values(CHECKS)

@@ -15,6 +15,7 @@ export const CHECK_TYPES = [
   'velocity',
   'disposable_email',
   'existing_customer',
+  'tax_form',
 ] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
 
@@ -109,6 +110,18 @@ export interface DisputeFacts {
   createdAt: Date;
 }
 
+/**
+ * The payee's calendar year for the tax check: the form on file and their other rewards that
+ * year, paid (sent in the year) and claimed (open claims made in it), per type and currency.
+ */
+export interface TaxFacts {
+  year: number;
+  form: { type: string; receivedAt: Date } | null;
+  totals: { rewardType: string; currency: string; paid: number; claimed: number }[];
+  /** The claim being judged; without it the check is not evaluated. */
+  claim?: { amount: number; currency: string; rewardType: string } | undefined;
+}
+
 /** Everything the checks may look at, loaded by the service beforehand. Checks never query. */
 export interface EligibilityContext {
   now: Date;
@@ -142,6 +155,8 @@ export interface EligibilityContext {
     clicksFromSameDevice: number;
   };
   disposableDomains: ReadonlySet<string>;
+  /** Optional: loaded by rewards/tax-facts.repo.ts (taxFactsFor) where the engine wires it in. */
+  tax?: TaxFacts | undefined;
 }
 
 export interface ScoreSignal {

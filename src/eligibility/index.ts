@@ -13,4 +13,5 @@ export {
   type FlagType,
   type PersonFacts,
   type ReferralFacts,
+  type TaxFacts,
 } from './eligibility.types.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TAX_THRESHOLD, DEFAULT_TAXABLE_REWARD_TYPES } from '../payouts/tax.core.js';
 import { AmountSchema, CurrencySchema, DateTimeSchema, TimestampSchema, text } from '../shared/schemas.js';
 import { PARTICIPANT_KINDS, QUALIFYING_CANDIDATES } from '../shared/vocabulary.js';
 import { REWARD_TYPES, THANK_CHANNELS } from './policy.core.js';
@@ -137,6 +138,24 @@ export const ProgramRulesInputSchema = z
       .max(720)
       .default(0)
       .meta({ description: 'Invitations wait this long after the job (then for the send window).' }),
+    payoutDayOfMonth: z
+      .int('Must be a whole day of the month.')
+      .min(1, 'Must be from 1 to 31.')
+      .max(31, 'Must be from 1 to 31 (31 means the last day of shorter months).')
+      .nullable()
+      .default(null)
+      .meta({
+        description: 'The day of the month the payout batch is drafted and finance told; null: no monthly run.',
+      }),
+    taxThreshold: z
+      .strictObject({ amount: AmountSchema, currency: CurrencySchema })
+      .default({ ...DEFAULT_TAX_THRESHOLD })
+      .meta({ description: 'Paid-out rewards a payee may get in a calendar year without a tax form (minor units).' }),
+    taxableRewardTypes: z
+      .array(z.enum(REWARD_TYPES))
+      .max(REWARD_TYPES.length)
+      .refine((types) => new Set(types).size === types.length, 'List each type once.')
+      .default([...DEFAULT_TAXABLE_REWARD_TYPES]),
   })
   .superRefine((rules, ctx) => {
     if (rules.startsAt && rules.endsAt && new Date(rules.endsAt) <= new Date(rules.startsAt)) {
@@ -177,6 +196,9 @@ export const ProgramRulesSchema = z
     inviteChannel: z.enum(THANK_CHANNELS),
     inviteCooldownDays: z.number(),
     inviteDelayHours: z.number(),
+    payoutDayOfMonth: z.number().nullable(),
+    taxThreshold: z.object({ amount: z.number(), currency: z.string() }),
+    taxableRewardTypes: z.array(z.enum(REWARD_TYPES)),
     createdBy: z.string(),
     createdAt: TimestampSchema,
   })

@@ -47,6 +47,10 @@ export function rulesTerms(row: RulesRow): ProgramRulesTerms {
     inviteChannel: row.inviteChannel,
     inviteCooldownDays: row.inviteCooldownDays,
     inviteDelayHours: row.inviteDelayHours,
+    payoutDayOfMonth: row.payoutDayOfMonth,
+    taxThresholdAmount: row.taxThresholdAmount,
+    taxThresholdCurrency: row.taxThresholdCurrency,
+    taxableRewardTypes: row.taxableRewardTypes,
   };
 }
 
@@ -100,6 +104,9 @@ export function presentRules(row: RulesRow): ProgramRules {
     inviteChannel: row.inviteChannel,
     inviteCooldownDays: row.inviteCooldownDays,
     inviteDelayHours: row.inviteDelayHours,
+    payoutDayOfMonth: row.payoutDayOfMonth,
+    taxThreshold: { amount: row.taxThresholdAmount, currency: row.taxThresholdCurrency },
+    taxableRewardTypes: row.taxableRewardTypes,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
   };
@@ -206,6 +213,10 @@ export async function updateRules(deps: Deps, actor: Actor, input: ProgramRulesI
       inviteChannel: input.inviteChannel,
       inviteCooldownDays: input.inviteCooldownDays,
       inviteDelayHours: input.inviteDelayHours,
+      payoutDayOfMonth: input.payoutDayOfMonth,
+      taxThresholdAmount: input.taxThreshold.amount,
+      taxThresholdCurrency: input.taxThreshold.currency,
+      taxableRewardTypes: input.taxableRewardTypes,
     };
     const [row] = await tx
       .insert(programRules)

@@ -1,4 +1,6 @@
+import { DEFAULT_TAX_THRESHOLD, DEFAULT_TAXABLE_REWARD_TYPES } from '../payouts/tax.core.js';
 import type { ConversionType, ParticipantKind } from '../shared/vocabulary.js';
+import type { RewardType } from './policy.core.js';
 
 /** What the checks and approval need of a program-rules version. */
 export interface ProgramRulesTerms {
@@ -29,6 +31,12 @@ export interface ProgramRulesTerms {
   inviteCooldownDays: number;
   /** Invitations wait this long after the job is completed (then for the send window). */
   inviteDelayHours: number;
+  /** The day of the month the scheduler drafts the payout batch (null: no monthly run). */
+  payoutDayOfMonth: number | null;
+  /** A payee's paid-out rewards a calendar year may reach this without a tax form on file. */
+  taxThresholdAmount: number;
+  taxThresholdCurrency: string;
+  taxableRewardTypes: RewardType[];
 }
 
 /**
@@ -60,6 +68,10 @@ export const DEFAULT_RULES: Omit<ProgramRulesTerms, 'version'> = {
   inviteChannel: 'sms',
   inviteCooldownDays: 90,
   inviteDelayHours: 0,
+  payoutDayOfMonth: null,
+  taxThresholdAmount: DEFAULT_TAX_THRESHOLD.amount,
+  taxThresholdCurrency: DEFAULT_TAX_THRESHOLD.currency,
+  taxableRewardTypes: [...DEFAULT_TAXABLE_REWARD_TYPES],
 };
 
 /** The hold period ends this long after the conversion happened (sized to the refund window). */

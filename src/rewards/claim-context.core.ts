@@ -13,15 +13,19 @@ import type {
   referrals,
   rewardPolicies,
 } from '../db/schema.js';
-import type {
-  DisputeFacts,
-  EligibilityContext,
-  ExceptionFacts,
-  PersonFacts,
-  ReferralFacts,
+import {
+  activeExceptions,
+  type DisputeFacts,
+  type EligibilityContext,
+  type ExceptionFacts,
+  type PersonFacts,
+  type ReferralFacts,
+  type TaxFacts,
 } from '../eligibility/eligibility.types.js';
+import type { PolicyTerms } from '../policy/policy.core.js';
 import type { ProgramRulesTerms } from '../policy/rules.core.js';
 import type { RewardStatus } from './lifecycle.core.js';
+import { computeRewardAmount } from './reward-amount.core.js';
 
 export type ParticipantRow = typeof participants.$inferSelect;
 
@@ -74,6 +78,8 @@ export interface ReferrerFacts {
   clicksFromSameDevice: number;
   exceptions: ExceptionRow[];
   signals: SignalRow[];
+  /** The referrer's tax year (rewards/tax-facts.repo.ts), when loaded. */
+  tax?: Omit<TaxFacts, 'claim'> | undefined;
 }
 
 export function exceptionFacts(row: ExceptionRow): ExceptionFacts {
@@ -162,9 +168,13 @@ export function buildEligibilityContext(input: {
   referrerFacts: ReferrerFacts;
   /** The list the disposable-email check reads (eligibility's data, passed in). */
   disposableDomains: ReadonlySet<string>;
+  /** The claim judged, for the tax check: given on a re-check; a new claim's comes from `policy`. */
+  claim?: { amount: number; currency: string; rewardType: string } | undefined;
+  policy?: PolicyTerms | undefined;
 }): EligibilityContext {
   const { customer, referrerFacts: rf } = input;
   return {
+    tax: rf.tax ? { ...rf.tax, claim: input.claim ?? newClaimOf(input) } : undefined,
     now: input.now,
     rules: input.rules,
     referral: referralFacts(input.chosen, customer.clicks),
@@ -211,4 +221,18 @@ export function buildEligibilityContext(input: {
     },
     disposableDomains: input.disposableDomains,
   };
+}
+
+/** What a new claim would pay (the same pure calculation the claim engine makes), for the tax check. */
+function newClaimOf(input: {
+  now: Date;
+  policy?: PolicyTerms | undefined;
+  conversion: ConversionRow;
+  referrerFacts: ReferrerFacts;
+}): TaxFacts['claim'] {
+  const { policy, referrerFacts: rf } = input;
+  if (!policy) return undefined;
+  const override = activeExceptions({ now: input.now, exceptions: rf.exceptions.map(exceptionFacts) })[0];
+  const reward = computeRewardAmount({ policy, ordinal: rf.lifetime + 1, conversion: input.conversion, override });
+  return { amount: reward.amount, currency: reward.currency, rewardType: policy.rewardType };
 }

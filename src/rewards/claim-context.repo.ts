@@ -22,6 +22,7 @@ import type {
   SignalRow,
 } from './claim-context.core.js';
 import { statusList } from './reward.repo.js';
+import { taxFactsFor } from './tax-facts.repo.js';
 
 export type { ConversionRow, CustomerFacts, ReferralRow, ReferralWithReferrer, ReferrerFacts };
 
@@ -170,7 +171,10 @@ export async function loadReferrerFacts(
         (select coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) from participant_signals s
           where s.workspace_id = ${ws} and s.participant_id = ${referrerId}) as signals`),
   );
+  const year = input.monthStart.getUTCFullYear();
+  const tax = await taxFactsFor(db, ws, [referrerId], [year], { excludeRewardIds: exclude ? [exclude] : [] });
   return {
+    tax: tax.get(`${referrerId}:${year}`),
     lifetime: Number(row?.lifetime ?? 0),
     sameMonth: Number(row?.same_month ?? 0),
     claimsInWindow: Number(row?.claims_in_window ?? 0),

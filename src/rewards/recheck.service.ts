@@ -88,6 +88,7 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
       customer,
       referrerFacts,
       disposableDomains: DISPOSABLE_DOMAINS,
+      claim: { amount: reward.amount, currency: reward.currency, rewardType: reward.rewardType },
     }),
   );
   await recordExceptionMakers(tx, env, reward, referrerFacts.exceptions);

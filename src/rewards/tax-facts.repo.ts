@@ -1,0 +1,76 @@
+/**
+ * The tax check's facts (eligibility/checks/tax-form.check.ts), set-based: for each payee and
+ * calendar year, the tax form on file and their rewards that year per type and currency — paid
+ * (sent in the year, not reversed since) and claimed (open claims made in the year). One round
+ * trip for any number of payees and years, so the batch claim engine can load them for a batch.
+ */
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { rowsOf } from '../db/json-rows.js';
+import type { TaxFacts } from '../eligibility/index.js';
+import { statusList } from './reward.repo.js';
+
+export type PayeeTaxFacts = Omit<TaxFacts, 'claim'>;
+
+/** Keyed `${payeeId}:${year}`; every asked pair is present (no rewards: empty totals). */
+export async function taxFactsFor(
+  db: Executor,
+  workspaceId: string,
+  payeeIds: readonly string[],
+  years: readonly number[],
+  options: { excludeRewardIds?: readonly string[] } = {},
+): Promise<Map<string, PayeeTaxFacts>> {
+  const facts = new Map<string, PayeeTaxFacts>();
+  if (payeeIds.length === 0 || years.length === 0) return facts;
+  const payees = JSON.stringify([...new Set(payeeIds)]);
+  const yearList = JSON.stringify([...new Set(years)]);
+  const exclude = JSON.stringify(options.excludeRewardIds ?? []);
+  const rows = rowsOf<{
+    payee_id: string;
+    year: number;
+    form_type: string | null;
+    form_received_at: string | Date | null;
+    totals: { rewardType: string; currency: string; paid: number | string; claimed: number | string }[] | null;
+  }>(
+    await db.execute(sql`
+      with asked as (
+        select p.id as payee_id, y.year::int as year, p.tax_form_type, p.tax_form_received_at
+        from participants p
+        cross join (select jsonb_array_elements_text(${yearList}::jsonb)::int as year) y
+        where p.workspace_id = ${workspaceId} and p.id in (select jsonb_array_elements_text(${payees}::jsonb))
+      ),
+      counted as (
+        select r.referrer_id as payee_id, r.reward_type::text as reward_type, r.currency,
+          extract(year from (case when r.status in (${statusList('paid')}) then r.sent_at else r.created_at end) at time zone 'UTC')::int as year,
+          case when r.status in (${statusList('paid')}) then r.amount else 0 end as paid,
+          case when r.status in (${statusList('open')}) then r.amount else 0 end as claimed
+        from rewards r
+        where r.workspace_id = ${workspaceId}
+          and r.referrer_id in (select jsonb_array_elements_text(${payees}::jsonb))
+          and r.status in (${statusList('paid')}, ${statusList('open')})
+          and r.id not in (select jsonb_array_elements_text(${exclude}::jsonb))
+      )
+      select a.payee_id, a.year, a.tax_form_type as form_type, a.tax_form_received_at as form_received_at,
+        (select jsonb_agg(jsonb_build_object('rewardType', t.reward_type, 'currency', t.currency,
+                  'paid', t.paid, 'claimed', t.claimed))
+          from (select c.reward_type, c.currency, sum(c.paid) as paid, sum(c.claimed) as claimed from counted c
+                where c.payee_id = a.payee_id and c.year = a.year group by c.reward_type, c.currency) t) as totals
+      from asked a`),
+  );
+  for (const row of rows) {
+    facts.set(`${row.payee_id}:${row.year}`, {
+      year: Number(row.year),
+      form:
+        row.form_type && row.form_received_at
+          ? { type: row.form_type, receivedAt: new Date(row.form_received_at) }
+          : null,
+      totals: (row.totals ?? []).map((total) => ({
+        rewardType: total.rewardType,
+        currency: total.currency,
+        paid: Number(total.paid),
+        claimed: Number(total.claimed),
+      })),
+    });
+  }
+  return facts;
+}
