@@ -23,6 +23,7 @@ import type { Database } from './db/client.js';
 import type { Deps } from './deps.js';
 import { disputeRoutes } from './disputes/index.js';
 import { exportRoutes } from './exports/index.js';
+import { importRoutes } from './imports/index.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { withProblemResponses } from './http/openapi-errors.js';
 import { sendProblem } from './http/problem.js';
@@ -203,6 +204,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(workspaceRoutes(deps));
   await app.register(webhookEndpointRoutes(deps, options.secretKey));
   await app.register(exportRoutes(deps));
+  await app.register(importRoutes(deps, { linkAwaitingConversions }));
   const integrationDeps = {
     ...deps,
     secretKey: options.secretKey,

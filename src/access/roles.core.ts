@@ -16,6 +16,8 @@ export const PERMISSIONS = {
   'webhooks:manage': ['owner'],
   /** Exports hand over every row at once (names, emails, amounts). */
   'exports:read': ['owner', 'finance'],
+  /** Imports write thousands of people, referrals and sales at once. */
+  'imports:write': ['owner', 'finance'],
   /** Connecting Stripe and HubSpot: their secrets decide which events are believed. */
   'integrations:manage': ['owner'],
   'participants:write': ['owner', 'finance', 'staff'],

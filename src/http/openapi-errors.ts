@@ -8,7 +8,7 @@ import { ERROR_STATUS, type ErrorCode } from '../shared/errors.js';
  *   every request is counted);  403 it needs more than read access, or writes (a cookie write
  *   from another origin);  404 it names an object by id, or writes (a body names objects);
  *   409 and 422 it changes state (transitions, Idempotency-Key reuse, program rules);  413 it
- *   takes a body.
+ *   takes a body;  415 its body is not JSON (CSV imports).
  */
 const PROBLEM_SCHEMA = {
   type: 'object',
@@ -42,6 +42,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found in your workspace',
   409: 'Not possible in the current state, or an Idempotency-Key reused with another body',
   413: 'The body is too large',
+  415: 'The body is not in the content type this operation takes',
   422: 'The request breaks a rule of the program',
   429: 'Too many requests (see Retry-After)',
 };
@@ -62,7 +63,7 @@ export interface RouteGuard {
 
 interface Operation {
   parameters?: { in: string }[];
-  requestBody?: unknown;
+  requestBody?: { content?: Record<string, unknown> };
   security?: unknown[];
   responses?: Record<string, unknown>;
 }
@@ -92,6 +93,9 @@ export function errorStatusesFor(operation: Operation, method: string, guard: Ro
     statuses.add(413);
     statuses.add(422);
   }
+  // A body other than JSON (a CSV import): a JSON one, or any other type, is refused as such.
+  const types = Object.keys(operation.requestBody?.content ?? {});
+  if (types.length > 0 && !types.includes('application/json')) statuses.add(415);
   return [...statuses].sort();
 }
 

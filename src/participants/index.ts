@@ -5,6 +5,7 @@
 export { emailDomain, firstName, normalizeEmail, normalizeLoose, normalizePhone } from './identity.core.js';
 export {
   addSignals,
+  addSignalsOfMany,
   findParticipant,
   findParticipantByCode,
   findParticipantByEmail,
@@ -20,9 +21,11 @@ export {
   signalsOfParticipants,
 } from './participant-batch.repo.js';
 export { participantRoutes } from './participant.routes.js';
+export { type ParticipantCreate, ParticipantCreateSchema } from './participant.schema.js';
 export {
   createParticipantAndLink,
   insertParticipant,
+  insertParticipants,
   type ParticipantHooks,
   updateParticipantAndLink,
 } from './participant.service.js';

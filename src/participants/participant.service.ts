@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { recordAudit } from '../audit/index.js';
 import { lockName } from '../db/advisory-lock.js';
 import { isUniqueViolation, type Tx } from '../db/client.js';
@@ -13,6 +13,7 @@ import { getWorkspaceOrThrow, type Workspace } from '../workspaces/index.js';
 import { normalizeEmail, normalizePhone } from './identity.core.js';
 import {
   addSignals,
+  addSignalsOfMany,
   findParticipant,
   listParticipantRows,
   type ParticipantRow,
@@ -142,6 +143,102 @@ export async function insertParticipant(
       throw externalIdTaken(error) ?? error;
     }
   }
+}
+
+/** Rows per multi-row INSERT: ~18 columns each stays far below PostgreSQL's 65,535 parameters. */
+const BATCH_ROWS = 1000;
+
+/**
+ * Inserts many participants set-based (imports): the same rows, identity normalisation, signals
+ * and `participant.created` audit events as insertParticipant, a thousand rows per statement.
+ * A row whose externalId another participant already has is skipped, not an error: the caller
+ * checked the store first, so that is a concurrent creation of the same person (answered in
+ * `skipped`). A referral-code collision is retried with fresh codes.
+ */
+export async function insertParticipants(
+  tx: Tx,
+  workspace: Workspace,
+  actor: Actor,
+  inputs: ParticipantCreate[],
+  at: Date,
+  signalSource = 'import',
+): Promise<{ inserted: ParticipantRow[]; skipped: ParticipantCreate[] }> {
+  const inserted: ParticipantRow[] = [];
+  const skipped: ParticipantCreate[] = [];
+  for (let start = 0; start < inputs.length; start += BATCH_ROWS) {
+    let pending = inputs.slice(start, start + BATCH_ROWS);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 5) throw new Error('participant batch insert kept colliding on referral codes');
+      const values = pending.map((input) => ({
+        workspaceId: workspace.id,
+        id: newId('participant', at.getTime()),
+        name: input.name,
+        email: input.email ?? null,
+        emailNormalized: input.email ? normalizeEmail(input.email) : null,
+        phone: phoneOrThrow(input.phone, workspace),
+        kind: input.kind,
+        externalId: input.externalId ?? null,
+        emailMarketingConsent: input.emailMarketingConsent,
+        smsMarketingConsent: input.smsMarketingConsent,
+        doNotContact: input.doNotContact,
+        address: input.address ?? null,
+        referralCode: newReferralCode(),
+        createdVia: signalSource,
+        createdBy: actor.id,
+        createdByName: actor.name,
+        createdAt: at,
+        updatedAt: at,
+      }));
+      const rows = await tx.insert(participants).values(values).onConflictDoNothing().returning();
+      const made = new Set(rows.map((row) => row.id));
+      const missed = pending.filter((_, i) => !made.has(values[i]?.id ?? ''));
+      inserted.push(...rows);
+      const byId = new Map(values.map((value, i) => [value.id, pending[i] as ParticipantCreate]));
+      const source = signalSource;
+      const signals = rows.flatMap((row) => {
+        const input = byId.get(row.id);
+        const participantId = row.id;
+        return [
+          ...(input?.paymentFingerprint
+            ? [{ kind: 'payment_fingerprint' as const, value: input.paymentFingerprint, participantId, source }]
+            : []),
+          ...(input?.signals?.ip ? [{ kind: 'ip' as const, value: input.signals.ip, participantId, source }] : []),
+          ...(input?.signals?.deviceId
+            ? [{ kind: 'device' as const, value: input.signals.deviceId, participantId, source }]
+            : []),
+        ];
+      });
+      await addSignalsOfMany(tx, workspace.id, signals, at);
+      await recordAudit(
+        tx,
+        actor,
+        at,
+        rows.map((row) => ({
+          action: 'participant.created',
+          objectType: 'participant',
+          objectId: row.id,
+          after: { ...auditView(row), referralCode: row.referralCode },
+        })),
+      );
+      if (missed.length === 0) break;
+      // Skipped by ON CONFLICT: an externalId taken meanwhile is the same person; anything else
+      // was a referral code already in use, tried again with new codes.
+      const ids = missed.map((input) => input.externalId).filter((id): id is string => !!id);
+      const taken = new Set(
+        ids.length === 0
+          ? []
+          : (
+              await tx
+                .select({ externalId: participants.externalId })
+                .from(participants)
+                .where(and(eq(participants.workspaceId, workspace.id), inArray(participants.externalId, ids)))
+            ).map((row) => row.externalId),
+      );
+      skipped.push(...missed.filter((input) => input.externalId && taken.has(input.externalId)));
+      pending = missed.filter((input) => !(input.externalId && taken.has(input.externalId)));
+    }
+  }
+  return { inserted, skipped };
 }
 
 export async function updateParticipant(

@@ -4,4 +4,5 @@
  */
 export { landingRoutes } from './landing.routes.js';
 export { referralRoutes } from './referral.routes.js';
-export { createReferral } from './referral.service.js';
+export { REFERRAL_SOURCES, ReferralCreateSchema } from './referral.schema.js';
+export { createReferral, insertReferrals } from './referral.service.js';

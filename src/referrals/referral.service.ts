@@ -6,7 +6,7 @@ import { conversions, disputes, participants, referrals, rewards } from '../db/s
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { openDispute } from '../disputes/index.js';
-import { addSignals, findParticipant, lockParticipant } from '../participants/index.js';
+import { addSignals, addSignalsOfMany, findParticipant, lockParticipant } from '../participants/index.js';
 import { getDefaultProgram } from '../policy/index.js';
 import {
   type ClaimEnv,
@@ -139,6 +139,70 @@ export async function insertReferral(
   });
   await attributeCustomer(tx, env, referred.id);
   return row;
+}
+
+/**
+ * Inserts many referrals set-based (imports), a thousand per statement: the same rows, evidence
+ * signals and `referral.created` audit events as insertReferral. The caller resolved and checked
+ * both participants (ReferralCreateSchema refuses self-referral). A pair already recorded is
+ * skipped (`ON CONFLICT`), so the same file twice records nothing new. Customers who already
+ * converted get their late attribution, as one referral at a time does; only those, because a
+ * customer without a conversion has no claim to make or re-check.
+ */
+export async function insertReferrals(
+  tx: Tx,
+  env: ClaimEnv,
+  inputs: ReferralCreate[],
+): Promise<{ inserted: ReferralRow[]; skipped: number }> {
+  const workspaceId = env.actor.workspaceId;
+  const inserted: ReferralRow[] = [];
+  for (let start = 0; start < inputs.length; start += 1000) {
+    const chunk = inputs.slice(start, start + 1000);
+    const values = chunk.map((input) => ({
+      workspaceId,
+      id: newId('referral', env.at.getTime()),
+      referrerId: input.referrerId,
+      referredId: input.referredId,
+      source: input.source,
+      evidence: input.evidence ?? {},
+      referredAt: input.referredAt ? new Date(input.referredAt) : env.at,
+      createdBy: personOf(env.actor),
+      createdByName: env.actor.name,
+      createdAt: env.at,
+    }));
+    const rows = await tx.insert(referrals).values(values).onConflictDoNothing().returning();
+    inserted.push(...rows);
+    const signals = rows.flatMap((row) => {
+      const evidence = row.evidence as { ip?: string; deviceId?: string };
+      const at = { participantId: row.referredId, source: `referral ${row.id}` };
+      return [
+        ...(evidence.ip ? [{ kind: 'ip' as const, value: evidence.ip, ...at }] : []),
+        ...(evidence.deviceId ? [{ kind: 'device' as const, value: evidence.deviceId, ...at }] : []),
+      ];
+    });
+    await addSignalsOfMany(tx, workspaceId, signals, env.at);
+    await recordAudit(
+      tx,
+      env.actor,
+      env.at,
+      rows.map((row) => ({
+        action: 'referral.created',
+        objectType: 'referral',
+        objectId: row.id,
+        after: { referrerId: row.referrerId, referredId: row.referredId, source: row.source, evidence: row.evidence },
+      })),
+    );
+  }
+  const referredIds = [...new Set(inserted.map((row) => row.referredId))];
+  for (let start = 0; start < referredIds.length; start += 1000) {
+    const chunk = referredIds.slice(start, start + 1000);
+    const converted = await tx
+      .selectDistinct({ referredId: conversions.referredId })
+      .from(conversions)
+      .where(and(eq(conversions.workspaceId, workspaceId), inArray(conversions.referredId, chunk)));
+    for (const { referredId } of converted) if (referredId) await attributeCustomer(tx, env, referredId);
+  }
+  return { inserted, skipped: inputs.length - inserted.length };
 }
 
 export async function createReferral(deps: Deps, actor: Actor, input: ReferralCreate): Promise<Referral> {
