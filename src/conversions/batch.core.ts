@@ -202,7 +202,8 @@ export function applyEvents(
       seen.set(key, { hash: event.hash, index: event.index });
       continue;
     }
-    const decided = decide(facts, event, conversion, referred, now);
+    // Refunds of this sale that came first are linked to it by the one-event path.
+    const decided = facts.earlyReversals.has(key) ? 'one_by_one' : decide(facts, event, conversion, referred, now);
     if (decided === 'one_by_one') {
       if (signal) removeSignal(facts, signal);
       return { plans, stoppedAt: position };
@@ -256,7 +257,6 @@ function decide(
   if (!chosen) return { outcome: 'no_referral', rewardIds: [] };
   if (needsDispute(customer)) return 'one_by_one';
   if (customer.dispute?.status === 'open' && !customer.dispute.rewardId) return 'one_by_one';
-  if (facts.earlyReversals.has(eventKey(conversion.source, conversion.externalId))) return 'one_by_one';
   const referrer = facts.participants.get(chosen.referral.referrerId);
   const referrerState = facts.referrers.get(chosen.referral.referrerId);
   if (!referrer || !referrerState) return 'one_by_one';

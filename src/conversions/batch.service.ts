@@ -423,6 +423,9 @@ async function refreshAfter(tx: Tx, facts: BatchFacts, event: BatchEvent, result
       result: result.body,
     });
   }
+  if (isReversal(event.input.type) && event.input.originalExternalId && result.body?.outcome === 'reversal_pending') {
+    facts.earlyReversals.add(eventKey(event.source, event.input.originalExternalId));
+  }
   const workspaceId = event.actor.workspaceId;
   const customers = new Set<string>();
   const referredId = result.body?.conversion.referredId;
