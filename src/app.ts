@@ -30,6 +30,7 @@ import { sendProblem } from './http/problem.js';
 import { requestLimiter } from './http/rate-limit.js';
 import { docsContentSecurityPolicy, securityHeaders } from './http/security-headers.js';
 import { integrationRoutes, integrationWebhookRoutes } from './integrations/index.js';
+import { jobRoutes } from './jobs/index.js';
 import { messagingRoutes, type WebhookSecrets, webhookRoutes } from './messaging/index.js';
 import { loggerOptions, type OpsOptions, registerOps } from './ops/index.js';
 import { participantRoutes } from './participants/index.js';
@@ -191,6 +192,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   await app.register(referralRoutes(deps));
   await app.register(conversionRoutes(deps));
+  await app.register(jobRoutes(deps));
   await app.register(rewardRoutes(deps));
   await app.register(disputeRoutes(deps));
   await app.register(exceptionRoutes(deps));

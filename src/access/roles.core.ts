@@ -23,6 +23,10 @@ export const PERMISSIONS = {
   'participants:write': ['owner', 'finance', 'staff'],
   'referrals:write': ['owner', 'finance', 'staff'],
   'conversions:write': ['owner', 'finance', 'staff'],
+  /** Completed jobs and their scores come from the field: the staff's daily work. */
+  'jobs:write': ['owner', 'finance', 'staff'],
+  /** Voiding a referral reverses its reward (money): finance or the owner. */
+  'referrals:void': ['owner', 'finance'],
   /** Mark sent, decline, record a failed fulfilment: the staff's daily work. */
   'rewards:fulfil': ['owner', 'finance', 'staff'],
   'rewards:note': ['owner', 'finance', 'staff'],
