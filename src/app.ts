@@ -21,6 +21,8 @@ import { auditRoutes } from './audit/index.js';
 import { conversionRoutes, linkAwaitingConversions } from './conversions/index.js';
 import type { Database } from './db/client.js';
 import type { Deps } from './deps.js';
+import { creditRoutes } from './credits/index.js';
+import { discountCodePoolRoutes, discountCodeRoutes } from './discount-codes/index.js';
 import { disputeRoutes } from './disputes/index.js';
 import { exportRoutes } from './exports/index.js';
 import { importRoutes } from './imports/index.js';
@@ -38,6 +40,7 @@ import { exceptionRoutes } from './partners/index.js';
 import { policyRoutes } from './policy/index.js';
 import { landingRoutes, referralRoutes } from './referrals/index.js';
 import { dashboardRoutes, reportRoutes } from './reports/index.js';
+import { installAllRewardEffects } from './reward-effects.js';
 import { PAYEE_DETAILS, recoveryRoutes, reviewClaimsAfterPayeeEdit, rewardRoutes } from './rewards/index.js';
 import type { Clock } from './shared/clock.js';
 import { AppError } from './shared/errors.js';
@@ -81,6 +84,7 @@ const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const deps: Deps = { db: options.database.db, clock: options.clock, publicUrl: options.publicUrl };
+  installAllRewardEffects();
   const app = Fastify({
     logger: loggerOptions(options.logLevel ?? 'info'),
     bodyLimit: BODY_LIMIT,
@@ -206,6 +210,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(workspaceRoutes(deps));
   await app.register(webhookEndpointRoutes(deps, options.secretKey));
   await app.register(exportRoutes(deps));
+  await app.register(creditRoutes(deps));
+  await app.register(discountCodeRoutes(deps));
+  await app.register(discountCodePoolRoutes(deps));
   await app.register(importRoutes(deps, { linkAwaitingConversions }));
   const integrationDeps = {
     ...deps,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { createFulfilmentJob } from './fulfilment/index.js';
 import { createDispatcher, describeProviders, outboxHealth, providersFromConfig } from './messaging/index.js';
 import { announceServer, closeHttpGracefully, newBackupToken } from './ops/index.js';
 import { thankOnDelivery } from './rewards/index.js';
@@ -52,6 +53,14 @@ export async function serve(config: Config) {
     leaseMs: config.dispatchLeaseSeconds * 1000,
     logger: app.log,
   });
+  const fulfilment = createFulfilmentJob({
+    db: database.db,
+    clock: systemClock,
+    publicUrl: config.publicUrl,
+    secretKey: loadSecretKey(config),
+    leaseMs: config.dispatchLeaseSeconds * 1000,
+    logger: app.log,
+  });
   const scheduler = createScheduler({
     db: database.db,
     clock: systemClock,
@@ -65,6 +74,7 @@ export async function serve(config: Config) {
   if (config.workers) {
     dispatcher.start(config.dispatchIntervalMs);
     webhookDispatcher.start(config.dispatchIntervalMs);
+    fulfilment.start(Math.max(config.dispatchIntervalMs, 5000));
     scheduler.start();
   }
   const where =
@@ -105,6 +115,7 @@ export async function serve(config: Config) {
         closeHttpGracefully(app, 10_000),
         dispatcher.stop().then(() => scheduler.stop()),
         webhookDispatcher.stop(),
+        fulfilment.stop(),
       ]);
       announced?.remove();
       await database.close();

@@ -8,11 +8,13 @@ import {
   IntegrationStatusSchema,
   IntegrationsOverviewSchema,
   StripeSettingsInputSchema,
+  TremendousSettingsInputSchema,
   WebhookAnswerSchema,
 } from './integration.schema.js';
 import {
   configureHubspot,
   configureStripe,
+  configureTremendous,
   getIntegrationsOverview,
   type IntegrationDeps,
   receiveHubspotEvents,
@@ -27,7 +29,7 @@ export function integrationRoutes(deps: IntegrationDeps) {
       config: { permission: 'integrations:manage' },
       schema: {
         tags: ['Integrations'],
-        summary: 'Stripe and HubSpot connections, their webhook URLs and the last events received',
+        summary: 'Stripe, HubSpot and Tremendous connections, the webhook URLs and the last events received',
         response: { 200: IntegrationsOverviewSchema },
       },
       handler: async (request) => getIntegrationsOverview(deps, requireActor(request)),
@@ -51,6 +53,18 @@ export function integrationRoutes(deps: IntegrationDeps) {
         response: { 200: IntegrationStatusSchema },
       },
       handler: async (request) => configureHubspot(deps, requireActor(request), request.body),
+    });
+    r.put('/v1/integrations/tremendous', {
+      config: { permission: 'integrations:manage' },
+      schema: {
+        tags: ['Integrations'],
+        summary: 'Connect Tremendous: an API key, campaign and funding source to order gift cards with',
+        description:
+          'With the policy’s `autoFulfil`, each approved gift card is ordered from Tremendous. The key is stored encrypted and never shown again; send a new one to rotate it.',
+        body: TremendousSettingsInputSchema,
+        response: { 200: IntegrationStatusSchema },
+      },
+      handler: async (request) => configureTremendous(deps, requireActor(request), request.body),
     });
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TimestampSchema, text } from '../shared/schemas.js';
-import { INTEGRATION_EVENT_STATUSES, INTEGRATION_PROVIDERS } from './integration.core.js';
+import { INTEGRATION_EVENT_STATUSES, INTEGRATION_PROVIDERS, isAllowedTremendousUrl } from './integration.core.js';
 
 /**
  * The integrations contract: connecting Stripe and HubSpot (owner only) and what Settings shows.
@@ -57,6 +57,31 @@ export const HubspotSettingsInputSchema = z
   })
   .meta({ id: 'HubspotSettingsInput' });
 
+/** Tremendous' production or sandbox API, or a stand-in on this machine: the key goes nowhere else. */
+const TremendousApiUrlSchema = text(300, 1)
+  .refine(
+    isAllowedTremendousUrl,
+    "Must be Tremendous' API (https://www.tremendous.com or https://testflight.tremendous.com), or a stand-in on this machine (localhost).",
+  )
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const TremendousIdSchema = text(100, 1).refine(
+  (value) => /^[A-Za-z0-9_-]+$/.test(value),
+  'Must be an id (letters, digits, - and _).',
+);
+
+export const TremendousSettingsInputSchema = z
+  .strictObject({
+    apiKey: SecretSchema.meta({ description: 'A Tremendous API key (Team settings → Developers). Shown never again.' }),
+    campaignId: TremendousIdSchema.meta({ description: 'The campaign whose products the recipient chooses from.' }),
+    fundingSourceId: TremendousIdSchema.meta({ description: 'The funding source orders are paid from.' }),
+    apiUrl: TremendousApiUrlSchema.optional().meta({
+      description:
+        'Tremendous API base URL (default https://www.tremendous.com; the sandbox is https://testflight.tremendous.com).',
+    }),
+  })
+  .meta({ id: 'TremendousSettingsInput' });
+
 export const IntegrationEventSchema = z
   .object({
     provider: z.enum(INTEGRATION_PROVIDERS),
@@ -82,6 +107,8 @@ export const IntegrationStatusSchema = z
     previousValidUntil: TimestampSchema.nullable(),
     closedWonStages: z.array(z.string()).optional(),
     apiUrl: z.string().optional(),
+    campaignId: z.string().optional(),
+    fundingSourceId: z.string().optional(),
     updatedAt: TimestampSchema.nullable(),
   })
   .meta({ id: 'IntegrationStatus' });
@@ -104,6 +131,7 @@ export const WebhookAnswerSchema = z.object({
 
 export type StripeSettingsInput = z.infer<typeof StripeSettingsInputSchema>;
 export type HubspotSettingsInput = z.infer<typeof HubspotSettingsInputSchema>;
+export type TremendousSettingsInput = z.infer<typeof TremendousSettingsInputSchema>;
 export type IntegrationStatus = z.infer<typeof IntegrationStatusSchema>;
 export type IntegrationsOverview = z.infer<typeof IntegrationsOverviewSchema>;
 export type IntegrationEvent = z.infer<typeof IntegrationEventSchema>;

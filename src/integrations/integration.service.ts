@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit/index.js';
 import { ConversionInputSchema, recordConversion } from '../conversions/index.js';
+import type { Executor } from '../db/client.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import {
@@ -21,6 +22,8 @@ import { hubspotAmountToMinor, parseHubspotBatch, planHubspotEvent, verifyHubspo
 import {
   DEFAULT_CLOSED_WON_STAGES,
   DEFAULT_HUBSPOT_API_URL,
+  DEFAULT_TREMENDOUS_API_URL,
+  INTEGRATION_PROVIDERS,
   type IntegrationEventStatus,
   type IntegrationProvider,
   ROTATION_OVERLAP_MS,
@@ -42,6 +45,7 @@ import type {
   IntegrationStatus,
   IntegrationsOverview,
   StripeSettingsInput,
+  TremendousSettingsInput,
   WebhookAnswer,
 } from './integration.schema.js';
 import { chargeRefsOf, planStripeEvent, type StripeLinks, verifyStripeEvent } from './stripe.core.js';
@@ -78,7 +82,12 @@ function presentStatus(
 ): IntegrationStatus {
   const now = deps.clock.now().getTime();
   const rotating = row?.previousValidUntil && row.previousValidUntil.getTime() > now ? row.previousValidUntil : null;
-  const settings = (row?.settings ?? {}) as { closedWonStages?: string[]; apiUrl?: string };
+  const settings = (row?.settings ?? {}) as {
+    closedWonStages?: string[];
+    apiUrl?: string;
+    campaignId?: string;
+    fundingSourceId?: string;
+  };
   return {
     provider,
     configured: row !== undefined,
@@ -91,6 +100,13 @@ function presentStatus(
           apiUrl: settings.apiUrl ?? DEFAULT_HUBSPOT_API_URL,
         }
       : {}),
+    ...(provider === 'tremendous' && row
+      ? {
+          apiUrl: settings.apiUrl ?? DEFAULT_TREMENDOUS_API_URL,
+          campaignId: settings.campaignId ?? '',
+          fundingSourceId: settings.fundingSourceId ?? '',
+        }
+      : {}),
     updatedAt: row?.updatedAt.toISOString() ?? null,
   };
 }
@@ -101,7 +117,7 @@ export async function getIntegrationsOverview(deps: IntegrationDeps, actor: Acto
   const events = await recentEvents(deps.db, actor.workspaceId, 50);
   return {
     secretsAvailable: deps.secretKey !== undefined,
-    integrations: (['stripe', 'hubspot'] as const).map((provider) =>
+    integrations: INTEGRATION_PROVIDERS.map((provider) =>
       presentStatus(
         deps,
         workspace,
@@ -184,6 +200,47 @@ export function configureHubspot(deps: IntegrationDeps, actor: Actor, input: Hub
       apiUrl: input.apiUrl ?? DEFAULT_HUBSPOT_API_URL,
     },
   });
+}
+
+/** Tremendous: the API key is the secret (rotated by saving a new one; no overlap is needed for calls we make). */
+export function configureTremendous(deps: IntegrationDeps, actor: Actor, input: TremendousSettingsInput) {
+  return saveIntegration(deps, actor, 'tremendous', {
+    secret: input.apiKey,
+    keepPrevious: false,
+    settings: {
+      campaignId: input.campaignId,
+      fundingSourceId: input.fundingSourceId,
+      apiUrl: input.apiUrl ?? DEFAULT_TREMENDOUS_API_URL,
+    },
+  });
+}
+
+/**
+ * What ordering from Tremendous needs, decrypted: undefined when the workspace has not connected
+ * it, or the key cannot be read (no server key, or another key than the one it was saved under).
+ */
+export async function tremendousConnection(
+  db: Executor,
+  secretKey: Buffer | undefined,
+  workspaceId: string,
+): Promise<{ apiUrl: string; apiKey: string; campaignId: string; fundingSourceId: string } | undefined> {
+  if (!secretKey) return undefined;
+  const row = await findIntegration(db, workspaceId, 'tremendous');
+  if (!row) return undefined;
+  const apiKey = decryptSecret(secretKey, row.secretCiphertext, secretContext(workspaceId, 'tremendous', 'secret'));
+  const settings = row.settings as { apiUrl?: string; campaignId?: string; fundingSourceId?: string };
+  if (!apiKey || !settings.campaignId || !settings.fundingSourceId) return undefined;
+  return {
+    apiUrl: settings.apiUrl ?? DEFAULT_TREMENDOUS_API_URL,
+    apiKey,
+    campaignId: settings.campaignId,
+    fundingSourceId: settings.fundingSourceId,
+  };
+}
+
+/** Whether a workspace has connected Tremendous (an approval queues an order only then). */
+export async function hasTremendous(db: Executor, workspaceId: string): Promise<boolean> {
+  return (await findIntegration(db, workspaceId, 'tremendous')) !== undefined;
 }
 
 /** The workspace a public webhook URL names and its connection's valid secrets. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DISCOUNT_CODE_SOURCES } from '../discount-codes/discount-code.core.js';
 import { DEFAULT_TAX_THRESHOLD, DEFAULT_TAXABLE_REWARD_TYPES } from '../payouts/tax.core.js';
 import { AmountSchema, CurrencySchema, DateTimeSchema, TimestampSchema, text } from '../shared/schemas.js';
 import { PARTICIPANT_KINDS, QUALIFYING_CANDIDATES } from '../shared/vocabulary.js';
@@ -27,6 +28,20 @@ export const RewardPolicyInputSchema = z
     autoThank: z.boolean().default(true),
     thankChannel: z.enum(THANK_CHANNELS).default('email'),
     tiers: z.array(TierSchema).max(20, 'At most 20 tiers.').default([]),
+    autoFulfil: z.boolean().default(false).meta({
+      description:
+        'Gift cards: order each approved reward from the connected provider (Tremendous) instead of by hand.',
+    }),
+    codeSource: z.enum(DISCOUNT_CODE_SOURCES).default('generated').meta({
+      description: 'Discount codes: `generated` on approval (unguessable), or taken from the uploaded `pool`.',
+    }),
+    codePrefix: z
+      .string()
+      .max(20, 'At most 20 characters.')
+      .regex(/^[A-Z0-9-]*$/, 'Capital letters, digits and dashes only (e.g. "FRIEND-").')
+      .nullable()
+      .optional()
+      .meta({ description: 'Discount codes: what a generated code starts with.' }),
   })
   .superRefine((policy, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -44,6 +59,9 @@ export const RewardPolicyInputSchema = z
     }
     if (policy.rewardType === 'discount_code' && policy.amount < 1 && !policy.discountPercent) {
       issue(['amount'], 'A discount code needs an amount off (minor units) or a discountPercent.');
+    }
+    if (policy.autoFulfil && policy.rewardType !== 'gift_card') {
+      issue(['autoFulfil'], 'Only gift cards are ordered from a provider.');
     }
     if (policy.rewardType === 'custom' && !policy.description) {
       issue(['description'], 'Describe the custom reward (e.g. "Dinner for two").');
@@ -78,6 +96,9 @@ export const RewardPolicySchema = z
     tiers: z.array(
       z.object({ fromReferral: z.number(), amount: z.number().optional(), commissionRateBps: z.number().optional() }),
     ),
+    autoFulfil: z.boolean(),
+    codeSource: z.enum(DISCOUNT_CODE_SOURCES),
+    codePrefix: z.string().nullable(),
     summary: z.string(),
     createdBy: z.string(),
     createdAt: TimestampSchema,

@@ -68,6 +68,9 @@ export function presentPolicy(row: PolicyRow): RewardPolicy {
     autoThank: row.autoThank,
     thankChannel: row.thankChannel,
     tiers: row.tiers,
+    autoFulfil: row.autoFulfil,
+    codeSource: row.codeSource as RewardPolicy['codeSource'],
+    codePrefix: row.codePrefix,
     summary: describePolicy(policyTerms(row)),
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
@@ -133,6 +136,9 @@ const POLICY_FIELDS = [
   'autoThank',
   'thankChannel',
   'tiers',
+  'autoFulfil',
+  'codeSource',
+  'codePrefix',
 ] as const;
 
 /** Saving the policy creates a new version (unless nothing changed); claims keep theirs. */
@@ -153,6 +159,9 @@ export async function updatePolicy(deps: Deps, actor: Actor, input: RewardPolicy
       autoThank: input.autoThank,
       thankChannel: input.thankChannel,
       tiers: input.tiers,
+      autoFulfil: input.autoFulfil,
+      codeSource: input.codeSource,
+      codePrefix: input.codePrefix ?? null,
     };
     const before = Object.fromEntries(POLICY_FIELDS.map((field) => [field, previous[field]]));
     if (JSON.stringify(before) === JSON.stringify(next)) return presentPolicy(previous);

@@ -15,7 +15,7 @@ import {
   type RewardListRow,
   rewardRowsByIds,
 } from './reward.repo.js';
-import type { Reward, RewardDetail } from './reward.schema.js';
+import type { FulfilmentRef, Reward, RewardDetail } from './reward.schema.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -61,6 +61,16 @@ interface RewardExtras {
   approvals: ApprovalRow[];
   messages: MessageRow[];
   rules: { twoApproversAbove: number | null; currency: string } | null;
+  /** The provider order of a gift card (fulfilment_orders), read as a row. */
+  fulfilment: {
+    provider: string;
+    status: FulfilmentRef['status'];
+    providerStatus: string | null;
+    providerOrderId: string | null;
+    lastError: string | null;
+    attempts: number;
+    nextAttemptAt: Date | null;
+  } | null;
 }
 
 /**
@@ -82,7 +92,8 @@ async function loadRewardExtras(db: Executor, workspaceId: string, ids: string[]
                   order by m.created_at, m.id), '[]'::jsonb)
           from messages m where m.workspace_id = r.workspace_id and m.reward_id = r.id) as messages,
         (select jsonb_build_object('two_approvers_above', pr.two_approvers_above, 'currency', pr.currency) from program_rules pr
-          where pr.workspace_id = r.workspace_id and pr.program_id = r.program_id and pr.version = r.rules_version) as rules
+          where pr.workspace_id = r.workspace_id and pr.program_id = r.program_id and pr.version = r.rules_version) as rules,
+        (select to_jsonb(o) from fulfilment_orders o where o.workspace_id = r.workspace_id and o.reward_id = r.id) as fulfilment
       from rewards r
       where r.workspace_id = ${workspaceId} and r.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`),
   );
@@ -95,6 +106,7 @@ async function loadRewardExtras(db: Executor, workspaceId: string, ids: string[]
         approvals: fromJsonRows<ApprovalRow>(row.approvals),
         messages: fromJsonRows<MessageRow>(row.messages),
         rules: fromJsonRow<RewardExtras['rules']>(row.rules),
+        fulfilment: fromJsonRow<RewardExtras['fulfilment']>(row.fulfilment),
       },
     ]),
   );
@@ -160,6 +172,18 @@ function presentWith(rows: RewardListRow[], extras: Map<string, RewardExtras>): 
       closedAt: iso(reward.closedAt),
       closedReason: reward.closedReason,
       thankYou: (extra?.messages ?? []).filter((message) => message.kind === 'thank_you').map(presentMessage),
+      code: reward.discountCode,
+      fulfilment: extra?.fulfilment
+        ? {
+            provider: extra.fulfilment.provider,
+            status: extra.fulfilment.status,
+            providerStatus: extra.fulfilment.providerStatus,
+            orderId: extra.fulfilment.providerOrderId,
+            reason: extra.fulfilment.lastError,
+            attempts: extra.fulfilment.attempts,
+            nextAttemptAt: iso(extra.fulfilment.nextAttemptAt),
+          }
+        : null,
     };
   });
 }

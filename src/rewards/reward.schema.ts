@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FLAG_TYPES } from '../eligibility/flag.core.js';
+import { FULFILMENT_ORDER_STATUSES } from '../fulfilment/fulfilment.core.js';
 import { REWARD_TYPES } from '../policy/policy.core.js';
 import {
   AmountSchema,
@@ -74,6 +75,20 @@ export const ChannelOutcomeSchema = z.object({
   createdAt: TimestampSchema,
 });
 
+export const FulfilmentRefSchema = z
+  .object({
+    provider: z.string(),
+    status: z.enum(FULFILMENT_ORDER_STATUSES),
+    /** The provider's own word for the order (EXECUTED, PENDING APPROVAL, FAILED). */
+    providerStatus: z.string().nullable(),
+    orderId: z.string().nullable(),
+    /** Why the last attempt did not go through (the provider's reason for a refusal). */
+    reason: z.string().nullable(),
+    attempts: z.number(),
+    nextAttemptAt: TimestampSchema.nullable(),
+  })
+  .meta({ id: 'FulfilmentRef' });
+
 export const RewardSchema = z
   .object({
     id: z.string(),
@@ -111,6 +126,10 @@ export const RewardSchema = z
     closedAt: TimestampSchema.nullable(),
     closedReason: z.string().nullable(),
     thankYou: z.array(ChannelOutcomeSchema),
+    /** A discount_code reward's code, given when approved; null while it waits for one (an empty pool). */
+    code: z.string().nullable(),
+    /** A gift card ordered from a provider: where the order stands (waiting at the provider, failed with its reason). */
+    fulfilment: FulfilmentRefSchema.nullable(),
   })
   .meta({ id: 'Reward' });
 
@@ -217,6 +236,7 @@ export const AdjustSchema = z
     path: ['amount'],
   });
 
+export type FulfilmentRef = z.infer<typeof FulfilmentRefSchema>;
 export type Reward = z.infer<typeof RewardSchema>;
 export type RewardDetail = z.infer<typeof RewardDetailSchema>;
 export type RewardCounts = z.infer<typeof RewardCountsSchema>;

@@ -1,0 +1,6 @@
+/**
+ * Credits: the append-only ledger of account credit issued by rewards and redeemed by billing.
+ * The feature's front door: other features import only from here.
+ */
+export { creditRoutes } from './credit.routes.js';
+export { creditEffect } from './credit.service.js';

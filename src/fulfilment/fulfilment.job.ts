@@ -1,0 +1,227 @@
+/**
+ * The order job: places queued gift-card orders with Tremendous and records what it answered.
+ * Crash-safe like the message outbox: orders are leased with SKIP LOCKED (several jobs in
+ * several processes share the work); a job that dies between ordering and recording leaves
+ * the order leased, and when the lease runs out the next job asks again under the same
+ * external id — Tremendous answers with the order it already has, so nothing is ordered twice.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { recordAudit } from '../audit/index.js';
+import type { Db } from '../db/client.js';
+import { inTransaction } from '../db/transaction.js';
+import { tremendousConnection } from '../integrations/index.js';
+import { findParticipant } from '../participants/index.js';
+import { failLockedReward, findReward, lockReward, sendLockedReward } from '../rewards/index.js';
+import { systemActor } from '../shared/actor.js';
+import type { Clock } from '../shared/clock.js';
+import { decideOrder, type OrderOutcome } from './fulfilment.core.js';
+import {
+  type FulfilmentOrderRow,
+  finishOrder,
+  leaseDueOrders,
+  releaseOrderLeases,
+  renewOrderLease,
+} from './fulfilment.repo.js';
+import { getTremendousOrder, placeTremendousOrder } from './tremendous.client.js';
+
+export interface FulfilmentJobOptions {
+  db: Db;
+  clock: Clock;
+  publicUrl: string;
+  /** Decrypts the Tremendous API key (REWARDLOOP_SECRET_KEY). */
+  secretKey: Buffer | undefined;
+  leaseMs?: number;
+  batchSize?: number;
+  random?: () => number;
+  logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+}
+
+export function createFulfilmentJob(options: FulfilmentJobOptions) {
+  const { db, clock } = options;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const batchSize = options.batchSize ?? 10;
+  const random = options.random ?? Math.random;
+
+  /** Asks the provider, or decides without asking when the order cannot be placed. */
+  async function ask(order: FulfilmentOrderRow): Promise<OrderOutcome | 'not_ordered'> {
+    const reward = await findReward(db, order.workspaceId, order.rewardId);
+    if (!reward) return 'not_ordered';
+    const placed = order.providerOrderId !== null;
+    // An order never placed for a claim that is no longer approved is not placed now.
+    if (!placed && reward.status !== 'pending') return 'not_ordered';
+    const connection = await tremendousConnection(db, options.secretKey, order.workspaceId);
+    if (!connection) {
+      return {
+        kind: 'refused',
+        orderId: order.providerOrderId,
+        providerStatus: null,
+        reason:
+          'Tremendous is not connected, or its API key cannot be read with this server’s key: connect it in Settings → Integrations, then retry.',
+      };
+    }
+    if (placed && order.status === 'waiting') return getTremendousOrder(connection, order.providerOrderId as string);
+    const referrer = await findParticipant(db, order.workspaceId, reward.referrerId);
+    if (!referrer?.email) {
+      return {
+        kind: 'refused',
+        orderId: null,
+        providerStatus: null,
+        reason: 'The referrer has no email address to deliver the gift card to: add one, then retry.',
+      };
+    }
+    return placeTremendousOrder(connection, {
+      externalId: order.externalId,
+      amount: order.amount,
+      currency: order.currency,
+      recipient: { name: referrer.name, email: referrer.email },
+    });
+  }
+
+  async function record(order: FulfilmentOrderRow, outcome: OrderOutcome | 'not_ordered') {
+    const at = clock.now();
+    const actor = systemActor(order.workspaceId, 'Tremendous');
+    const env = { actor, at, publicUrl: options.publicUrl };
+    await inTransaction(db, async (tx) => {
+      const reward = await lockReward(tx, order.workspaceId, order.rewardId);
+      if (outcome === 'not_ordered') {
+        await finishOrder(tx, order, {
+          status: 'failed',
+          lastError: `Not ordered: the reward is ${reward?.status.replace('_', ' ') ?? 'gone'}.`,
+          updatedAt: at,
+        });
+        return;
+      }
+      const decision = decideOrder(outcome, order.attempts, random);
+      const common = { providerOrderId: decision.orderId ?? order.providerOrderId, updatedAt: at };
+      switch (decision.order) {
+        case 'executed': {
+          if (
+            !(await finishOrder(tx, order, {
+              ...common,
+              status: 'executed',
+              providerStatus: decision.providerStatus,
+              lastError: null,
+            }))
+          )
+            return;
+          if (reward && (reward.status === 'pending' || reward.status === 'failed')) {
+            await sendLockedReward(tx, env, reward, {
+              reference: decision.orderId,
+              note: `Gift card ordered from Tremendous (order ${decision.orderId}).`,
+            });
+          } else {
+            await recordAudit(tx, actor, at, {
+              action: 'fulfilment.executed_after_close',
+              objectType: 'reward',
+              objectId: order.rewardId,
+              after: { orderId: decision.orderId, rewardStatus: reward?.status ?? null },
+            });
+          }
+          return;
+        }
+        case 'waiting': {
+          const updated = await finishOrder(tx, order, {
+            ...common,
+            status: 'waiting',
+            providerStatus: decision.providerStatus,
+            attempts: 0,
+            lastError: null,
+            nextAttemptAt: new Date(at.getTime() + decision.recheckInMs),
+          });
+          if (updated && order.status !== 'waiting') {
+            await recordAudit(tx, actor, at, {
+              action: 'fulfilment.waiting',
+              objectType: 'reward',
+              objectId: order.rewardId,
+              after: { orderId: decision.orderId, providerStatus: decision.providerStatus },
+            });
+          }
+          return;
+        }
+        case 'queued': {
+          // No answer, or the provider's own trouble: the same external id is asked again later.
+          await finishOrder(tx, order, {
+            ...common,
+            status: order.status === 'waiting' ? 'waiting' : 'queued',
+            lastError: decision.error,
+            nextAttemptAt: new Date(at.getTime() + decision.retryInMs),
+          });
+          return;
+        }
+        case 'failed': {
+          if (
+            !(await finishOrder(tx, order, {
+              ...common,
+              status: 'failed',
+              providerStatus: decision.providerStatus,
+              lastError: decision.reason,
+            }))
+          )
+            return;
+          if (reward?.status === 'pending') await failLockedReward(tx, env, reward, decision.reason);
+          return;
+        }
+      }
+    });
+  }
+
+  async function handle(order: FulfilmentOrderRow) {
+    // The batch was leased at once; ordering takes time. Renew just before asking, so no other
+    // job can have taken this order over meanwhile.
+    const renewed = await renewOrderLease(db, order, new Date(clock.now().getTime() + leaseMs));
+    if (!renewed) return;
+    const outcome = await ask(renewed);
+    await record(renewed, outcome);
+    if (outcome !== 'not_ordered' && outcome.kind !== 'executed' && outcome.kind !== 'waiting') {
+      options.logger?.warn({ rewardId: order.rewardId, outcome }, 'gift card not ordered');
+    }
+  }
+
+  /** Orders what is due now; answers how many orders it handled. */
+  async function runOnce(): Promise<number> {
+    const now = clock.now();
+    const batch = await leaseDueOrders(db, now, new Date(now.getTime() + leaseMs), batchSize);
+    for (const [index, order] of batch.entries()) {
+      if (stopped) {
+        await releaseOrderLeases(db, batch.slice(index));
+        return index;
+      }
+      try {
+        await handle(order);
+      } catch (error) {
+        // The lease runs out and the order is asked for again under the same external id.
+        options.logger?.error({ err: error, rewardId: order.rewardId }, 'ordering a gift card failed');
+      }
+    }
+    return batch.length;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = false;
+  return {
+    runOnce,
+    start(intervalMs = 5000) {
+      const tick = async () => {
+        if (stopped) return;
+        try {
+          for (;;) {
+            running = runOnce();
+            if (stopped || (await running) !== batchSize) break;
+          }
+        } catch (error) {
+          options.logger?.error({ err: error }, 'fulfilment poll failed');
+        }
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      };
+      timer = setTimeout(tick, 0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running?.catch(() => {});
+    },
+  };
+}
+
+export type FulfilmentJob = ReturnType<typeof createFulfilmentJob>;
