@@ -19,6 +19,7 @@ import { accessRoutes, registerAuth } from './access/index.js';
 import { approvalRoutes } from './approvals/index.js';
 import { auditRoutes } from './audit/index.js';
 import { conversionRoutes, linkAwaitingConversions } from './conversions/index.js';
+import { correctionRoutes } from './corrections/index.js';
 import type { Database } from './db/client.js';
 import type { Deps } from './deps.js';
 import { creditRoutes } from './credits/index.js';
@@ -197,6 +198,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(referralRoutes(deps));
   await app.register(conversionRoutes(deps));
   await app.register(jobRoutes(deps));
+  await app.register(correctionRoutes(deps));
   await app.register(rewardRoutes(deps));
   await app.register(disputeRoutes(deps));
   await app.register(exceptionRoutes(deps));

@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { participantSignals, participants, referrals, rewards } from '../db/schema.js';
 import { STATUS_SETS } from '../rewards/lifecycle.core.js';
@@ -126,7 +126,8 @@ export async function statsFor(db: Executor, workspaceId: string, ids: string[])
   const made = await db
     .select({ id: referrals.referrerId, n: sql<number>`count(*)::int` })
     .from(referrals)
-    .where(and(eq(referrals.workspaceId, workspaceId), inArray(referrals.referrerId, ids)))
+    // A voided referral (logged by mistake) is kept for the audit but counts for nobody.
+    .where(and(eq(referrals.workspaceId, workspaceId), inArray(referrals.referrerId, ids), isNull(referrals.voidedAt)))
     .groupBy(referrals.referrerId);
   for (const row of made) {
     const entry = stats.get(row.id);

@@ -5,4 +5,4 @@
 export { landingRoutes } from './landing.routes.js';
 export { referralRoutes } from './referral.routes.js';
 export { REFERRAL_SOURCES, ReferralCreateSchema } from './referral.schema.js';
-export { createReferral, insertReferrals } from './referral.service.js';
+export { attributeCustomer, createReferral, insertReferrals } from './referral.service.js';

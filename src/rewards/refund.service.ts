@@ -38,35 +38,19 @@ export async function applyReversals(tx: Tx, env: ClaimEnv, original: Conversion
     if (!locked || inSet('closedUnpaid', locked.status)) continue;
     const what = `${trigger.type} ${trigger.source}/${trigger.externalId} (${formatMoney(refunded, original.currency)} of ${formatMoney(original.amount, original.currency)} reversed)`;
     if (full) {
-      const paid = isPaid(locked.status);
-      await transitionReward(tx, env, locked, 'reverse', {
-        changes: {
-          closedAt: env.at,
-          closedReason: paid ? `reversed after payment: ${what}` : `voided before payment: ${what}`,
-        },
+      await reverseReward(tx, env, locked, {
+        what,
+        triggerConversionId: trigger.id,
         audit: { reason: what, refundId: trigger.id },
-        auditAction: paid ? 'reward.reversed' : 'reward.voided',
+        cancelledBecause: 'reward voided by a refund',
       });
-      if (paid) {
-        // What an effect took back (a credit not yet redeemed) needs no one to recover it.
-        const owed = locked.amount - (await takeBackPaid(tx, env, locked));
-        if (owed > 0)
-          await createRecoveryTask(tx, env, locked, trigger, recoveryKindFor(locked.rewardType), owed, what);
-      } else {
-        await tx
-          .update(messages)
-          .set({ status: 'cancelled', lastError: 'reward voided by a refund' })
-          .where(
-            and(eq(messages.workspaceId, workspaceId), eq(messages.rewardId, locked.id), eq(messages.status, 'queued')),
-          );
-      }
       affected.push(locked.id);
     } else if (isPaid(locked.status)) {
       await createRecoveryTask(
         tx,
         env,
         locked,
-        trigger,
+        trigger.id,
         'review',
         0,
         `partial ${what}: decide whether to recover part of the reward`,
@@ -80,11 +64,65 @@ export async function applyReversals(tx: Tx, env: ClaimEnv, original: Conversion
   return { full, refunded, affected };
 }
 
+/**
+ * Takes a reward back in full, the one path for a refund and for a voided referral: unpaid, it is
+ * voided and its queued messages cancelled; paid, it is reversed and whatever an effect did not
+ * take back (a credit not yet redeemed) becomes a clawback or recovery task for a person.
+ */
+export async function reverseReward(
+  tx: Tx,
+  env: ClaimEnv,
+  locked: RewardRow,
+  input: {
+    what: string;
+    /** The event the recovery task answers (a refund), or the reward's own sale for a correction. */
+    triggerConversionId: string;
+    audit: Record<string, unknown>;
+    cancelledBecause: string;
+  },
+) {
+  const paid = isPaid(locked.status);
+  await transitionReward(tx, env, locked, 'reverse', {
+    changes: {
+      closedAt: env.at,
+      closedReason: paid ? `reversed after payment: ${input.what}` : `voided before payment: ${input.what}`,
+    },
+    audit: input.audit,
+    auditAction: paid ? 'reward.reversed' : 'reward.voided',
+  });
+  if (paid) {
+    const owed = locked.amount - (await takeBackPaid(tx, env, locked));
+    if (owed > 0) {
+      await createRecoveryTask(
+        tx,
+        env,
+        locked,
+        input.triggerConversionId,
+        recoveryKindFor(locked.rewardType),
+        owed,
+        input.what,
+      );
+    }
+  } else {
+    await tx
+      .update(messages)
+      .set({ status: 'cancelled', lastError: input.cancelledBecause })
+      .where(
+        and(
+          eq(messages.workspaceId, locked.workspaceId),
+          eq(messages.rewardId, locked.id),
+          eq(messages.status, 'queued'),
+        ),
+      );
+  }
+  return { paid };
+}
+
 async function createRecoveryTask(
   tx: Tx,
   env: ClaimEnv,
   reward: RewardRow,
-  trigger: ConversionRow,
+  triggerConversionId: string,
   kind: 'clawback' | 'recovery' | 'review',
   amount: number,
   reason: string,
@@ -95,7 +133,7 @@ async function createRecoveryTask(
       workspaceId: reward.workspaceId,
       id: newId('recovery', env.at.getTime()),
       rewardId: reward.id,
-      conversionId: trigger.id,
+      conversionId: triggerConversionId,
       kind,
       amount,
       currency: reward.currency,
