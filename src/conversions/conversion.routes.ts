@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
+import { AppError } from '../shared/errors.js';
 import { IdSchema, pageSchema } from '../shared/schemas.js';
 import { type BatchEventResult, runConversionBatch } from './batch.service.js';
 import { createConversionBatcher } from './batcher.js';
@@ -51,10 +52,20 @@ export function conversionRoutes(deps: Deps) {
       },
       handler: async (request) => {
         const actor = requireActor(request);
-        const results = await runConversionBatch(
+        // Each event is checked on its own: a mistake in one is that event's answer, not the request's.
+        const parsed = request.body.events.map((raw) => parseEvent(raw));
+        const valid = parsed.flatMap((item, index) => (item instanceof AppError ? [] : [{ index, input: item }]));
+        const recorded = await runConversionBatch(
           deps,
-          request.body.events.map((input) => ({ actor, input })),
+          valid.map(({ input }) => ({ actor, input })),
         );
+        const results: BatchEventResult[] = parsed.map((item, index) =>
+          item instanceof AppError ? { index, status: item.status, error: item } : { index, status: 0 },
+        );
+        for (const [position, { index }] of valid.entries()) {
+          const result = recorded[position];
+          if (result) results[index] = { ...result, index };
+        }
         return { results: results.map(presentBatchResult) };
       },
     });
@@ -96,4 +107,23 @@ function presentBatchResult(result: BatchEventResult) {
         }
       : {}),
   };
+}
+
+/** One event of a batch against the single route's schema, as the problem it would have had alone. */
+function parseEvent(raw: unknown) {
+  const result = ConversionInputSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const errors = result.error.issues.flatMap((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    return keys.map((key) => ({
+      field: [...issue.path, ...(key === undefined ? [] : [key])].map(String).join('.') || 'body',
+      message: key === undefined ? issue.message : 'Is not a known field.',
+    }));
+  });
+  const first = errors[0];
+  return new AppError(
+    'validation_failed',
+    first ? `The field \`${first.field}\`: ${first.message}` : 'The event is not valid.',
+    { errors },
+  );
 }

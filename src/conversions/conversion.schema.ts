@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RewardSchema } from '../rewards/reward.schema.js';
 import { IdSchema, PageQuerySchema, TimestampSchema } from '../shared/schemas.js';
 import { CONVERSION_TYPES } from '../shared/vocabulary.js';
-import { ConversionInputSchema } from './conversion-input.schema.js';
+import type { ConversionInputSchema } from './conversion-input.schema.js';
 
 // The input lives apart from the results so a browser form can use it without the rewards feature.
 export { ConversionInputSchema } from './conversion-input.schema.js';
@@ -76,10 +76,13 @@ export type ConversionResult = z.infer<typeof ConversionResultSchema>;
 
 export const ConversionBatchInputSchema = z.strictObject({
   events: z
-    .array(ConversionInputSchema)
+    .array(z.unknown().meta({ description: 'A `ConversionInput`, exactly as for `POST /v1/conversions`.' }))
     .min(1)
     .max(1000)
-    .meta({ description: '1–1,000 events, each exactly as for `POST /v1/conversions`, applied in this order.' }),
+    .meta({
+      description:
+        '1–1,000 events, each exactly as for `POST /v1/conversions`, applied in this order. Each is checked on its own: an invalid one is refused in its result (400 with the `field`), the others are recorded.',
+    }),
 });
 
 export const ConversionBatchResultSchema = z

@@ -75,36 +75,37 @@ export async function loadCustomersFacts(
   for (const id of referredIds) {
     out.set(id, { liveReward: null, referrals: [], clicks: [], dispute: null, conversions: [] });
   }
-  const [referralRows, live, clicks, latestDisputes, sales] = await Promise.all([
-    referralsOfCustomers(db, ws, referredIds),
-    db
-      .select({
-        id: rewards.id,
-        status: rewards.status,
-        conversionId: rewards.conversionId,
-        referredId: rewards.referredId,
-      })
-      .from(rewards)
-      .where(
-        and(
-          eq(rewards.workspaceId, ws),
-          eq(rewards.programId, programId),
-          inArray(rewards.referredId, referredIds),
-          inArray(rewards.status, [...STATUS_SETS.live]),
-        ),
+  // One after another: a transaction is one connection, and the driver queues them anyway.
+  const referralRows = await referralsOfCustomers(db, ws, referredIds);
+  const live = await db
+    .select({
+      id: rewards.id,
+      status: rewards.status,
+      conversionId: rewards.conversionId,
+      referredId: rewards.referredId,
+    })
+    .from(rewards)
+    .where(
+      and(
+        eq(rewards.workspaceId, ws),
+        eq(rewards.programId, programId),
+        inArray(rewards.referredId, referredIds),
+        inArray(rewards.status, [...STATUS_SETS.live]),
       ),
-    db
-      .select()
-      .from(linkClicks)
-      .where(and(eq(linkClicks.workspaceId, ws), inArray(linkClicks.referredId, referredIds))),
-    db
-      .selectDistinctOn([disputes.referredId])
-      .from(disputes)
-      .where(and(eq(disputes.workspaceId, ws), inArray(disputes.referredId, referredIds)))
-      .orderBy(disputes.referredId, sql`${disputes.status} = 'open' desc`, desc(disputes.createdAt)),
+    );
+  const clicks = await db
+    .select()
+    .from(linkClicks)
+    .where(and(eq(linkClicks.workspaceId, ws), inArray(linkClicks.referredId, referredIds)));
+  const latestDisputes = await db
+    .selectDistinctOn([disputes.referredId])
+    .from(disputes)
+    .where(and(eq(disputes.workspaceId, ws), inArray(disputes.referredId, referredIds)))
+    .orderBy(disputes.referredId, sql`${disputes.status} = 'open' desc`, desc(disputes.createdAt));
+  const sales =
     input.qualifyingTypes.length === 0
-      ? Promise.resolve([])
-      : db
+      ? []
+      : await db
           .select({
             id: conversions.id,
             externalId: conversions.externalId,
@@ -123,8 +124,7 @@ export async function loadCustomersFacts(
               sql`${conversions.type}::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))`,
             ),
           )
-          .orderBy(conversions.occurredAt, conversions.id),
-  ]);
+          .orderBy(conversions.occurredAt, conversions.id);
   for (const [id, list] of referralRows) {
     const facts = out.get(id);
     if (facts) facts.referrals = list;
@@ -168,34 +168,32 @@ export async function loadReferrersFacts(
     out.set(id, { lifetime: 0, sameMonth: 0, claimsInWindow: 0, referralsInWindow: 0, exceptions: [] });
   }
   const counting = sql.raw(STATUS_SETS.countsTowardTier.map((status) => `'${status}'`).join(', '));
-  const [claimCounts, referralCounts, exceptions] = await Promise.all([
-    db
-      .select({
-        referrerId: rewards.referrerId,
-        lifetime: sql<number>`count(*) filter (where ${rewards.programId} = ${programId} and ${rewards.status} in (${counting}))::int`,
-        sameMonth: sql<number>`count(*) filter (where ${rewards.programId} = ${programId} and ${rewards.status} in (${counting}) and ${rewards.createdAt} >= ${input.monthStart.toISOString()}::timestamptz)::int`,
-        inWindow: sql<number>`count(*) filter (where ${rewards.createdAt} >= ${input.windowStart.toISOString()}::timestamptz)::int`,
-      })
-      .from(rewards)
-      .where(and(eq(rewards.workspaceId, ws), inArray(rewards.referrerId, referrerIds)))
-      .groupBy(rewards.referrerId),
-    db
-      .select({ referrerId: referrals.referrerId, count: sql<number>`count(*)::int` })
-      .from(referrals)
-      .where(
-        and(
-          eq(referrals.workspaceId, ws),
-          inArray(referrals.referrerId, referrerIds),
-          gte(referrals.createdAt, input.windowStart),
-        ),
-      )
-      .groupBy(referrals.referrerId),
-    db
-      .select()
-      .from(partnerExceptions)
-      .where(and(eq(partnerExceptions.workspaceId, ws), inArray(partnerExceptions.participantId, referrerIds)))
-      .orderBy(desc(partnerExceptions.createdAt)),
-  ]);
+  const claimCounts = await db
+    .select({
+      referrerId: rewards.referrerId,
+      lifetime: sql<number>`count(*) filter (where ${rewards.programId} = ${programId} and ${rewards.status} in (${counting}))::int`,
+      sameMonth: sql<number>`count(*) filter (where ${rewards.programId} = ${programId} and ${rewards.status} in (${counting}) and ${rewards.createdAt} >= ${input.monthStart.toISOString()}::timestamptz)::int`,
+      inWindow: sql<number>`count(*) filter (where ${rewards.createdAt} >= ${input.windowStart.toISOString()}::timestamptz)::int`,
+    })
+    .from(rewards)
+    .where(and(eq(rewards.workspaceId, ws), inArray(rewards.referrerId, referrerIds)))
+    .groupBy(rewards.referrerId);
+  const referralCounts = await db
+    .select({ referrerId: referrals.referrerId, count: sql<number>`count(*)::int` })
+    .from(referrals)
+    .where(
+      and(
+        eq(referrals.workspaceId, ws),
+        inArray(referrals.referrerId, referrerIds),
+        gte(referrals.createdAt, input.windowStart),
+      ),
+    )
+    .groupBy(referrals.referrerId);
+  const exceptions = await db
+    .select()
+    .from(partnerExceptions)
+    .where(and(eq(partnerExceptions.workspaceId, ws), inArray(partnerExceptions.participantId, referrerIds)))
+    .orderBy(desc(partnerExceptions.createdAt));
   for (const row of claimCounts) {
     const facts = out.get(row.referrerId);
     if (!facts) continue;
