@@ -80,6 +80,8 @@ describe('tenancy', () => {
     'POST /v1/rewards/{id}/flags/{flagId}/resolve': { reason: 'x' },
     'POST /v1/rewards/{id}/adjust': { amount: 100, reason: 'x' },
     'POST /v1/rewards/{id}/thank-you': { action: 'mark' },
+    'POST /v1/rewards/{id}/retry': { note: 'x' },
+    'POST /v1/participants/{id}/credits/redeem': { amount: 1, currency: 'USD', reference: 'x' },
     'POST /v1/disputes/{id}/resolve': { winningReferralId: 'ref_x', reason: 'x' },
     'POST /v1/partner-exceptions/{id}/revoke': undefined,
     'POST /v1/recovery-tasks/{id}/resolve': { status: 'done', note: 'x' },
