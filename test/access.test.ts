@@ -92,6 +92,8 @@ describe('tenancy', () => {
     'DELETE /v1/webhook-endpoints/{id}': undefined,
     'POST /v1/webhook-endpoints/{id}/rotate-secret': undefined,
     'POST /v1/webhook-deliveries/{id}/retry': undefined,
+    'DELETE /v1/referrals/{id}': { reason: 'x' },
+    'POST /v1/participants/{id}/rotate-page': undefined,
   };
 
   function idFor(path: string, param: string): string {

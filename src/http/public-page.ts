@@ -18,8 +18,15 @@ export const PUBLIC_PAGE_STYLE_HASH = `'sha256-${createHash('sha256').update(PUB
  * The shell of the few server-rendered public pages (referral landing, unsubscribe): small,
  * readable on a phone, no scripts, not indexed. `body` is trusted HTML; escape what goes in it.
  */
-export function publicPage(title: string, body: string): string {
+export function publicPage(
+  title: string,
+  body: string,
+  /** Our own files (the CSP allows 'self' only): the referrer page's stylesheet and copy script. */
+  assets: { stylesheets?: string[]; scripts?: string[] } = {},
+): string {
+  const links = (assets.stylesheets ?? []).map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
+  const scripts = (assets.scripts ?? []).map((src) => `<script src="${escapeHtml(src)}" defer></script>`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><meta name="robots" content="noindex">
-<style>${PUBLIC_PAGE_CSS}</style></head><body><main>${body}</main></body></html>`;
+<style>${PUBLIC_PAGE_CSS}</style>${links}${scripts}</head><body><main>${body}</main></body></html>`;
 }

@@ -32,6 +32,8 @@ export const ParticipantUpdateSchema = z.strictObject({
   smsMarketingConsent: z.boolean().optional(),
   doNotContact: z.boolean().optional(),
   address: text(500).nullable().optional(),
+  /** Shown on the public leaderboard (a shortened name only) when the workspace has one. */
+  leaderboardOptIn: z.boolean().optional(),
 });
 
 export const ParticipantStatsSchema = z.object({
@@ -52,6 +54,7 @@ export const ParticipantSchema = z
     smsMarketingConsent: z.boolean(),
     doNotContact: z.boolean(),
     address: z.string().nullable(),
+    leaderboardOptIn: z.boolean(),
     referralCode: z.string(),
     referralUrl: z.string(),
     stats: ParticipantStatsSchema,

@@ -41,6 +41,7 @@ export function presentParticipant(
     smsMarketingConsent: row.smsMarketingConsent,
     doNotContact: row.doNotContact,
     address: row.address,
+    leaderboardOptIn: row.leaderboardOptIn,
     referralCode: row.referralCode,
     referralUrl: referralUrl(context.publicUrl, context.workspace, row.referralCode),
     stats: context.stats ?? { referralsMade: 0, referralsSuccessful: 0, rewardsEarned: [] },
@@ -66,6 +67,7 @@ const AUDITED_FIELDS = [
   'smsMarketingConsent',
   'doNotContact',
   'address',
+  'leaderboardOptIn',
 ] as const;
 
 function auditView(row: ParticipantRow): Record<string, unknown> {
@@ -270,6 +272,7 @@ export async function updateParticipant(
     if (input.smsMarketingConsent !== undefined) changes.smsMarketingConsent = input.smsMarketingConsent;
     if (input.doNotContact !== undefined) changes.doNotContact = input.doNotContact;
     if (input.address !== undefined) changes.address = input.address;
+    if (input.leaderboardOptIn !== undefined) changes.leaderboardOptIn = input.leaderboardOptIn;
     let row: ParticipantRow | undefined;
     try {
       [row] = await tx
