@@ -18,6 +18,7 @@ import { FormReader, type Issues } from '../forms';
 import { PersonPicker } from '../picker';
 import { Link } from '../router';
 import { ChannelOutcome, ErrorBanner, FieldIssue, IssueBanner, Loading, StatusBadge, toast } from '../ui';
+import { CreditsAndCodes } from './participant-credits';
 
 /** Staff attribute a referral by hand: "she said Jessica sent her". */
 function Attribute({ person }: { person: Participant }) {
@@ -246,6 +247,7 @@ export function ParticipantDetail({ id }: { id: string }) {
           </div>
         ))}
       </section>
+      <CreditsAndCodes participantId={p.id} name={p.name} />
       <section className="card" style={{ marginTop: 14 }}>
         <h2>Messages</h2>
         <Pending query={messages} />

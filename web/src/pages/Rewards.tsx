@@ -32,11 +32,31 @@ function RewardCard({ reward }: { reward: Reward }) {
       refresh();
     },
   });
+  const retry = useMutation({
+    mutationFn: () => post<RewardDetail>(`/v1/rewards/${reward.id}/retry`, {}),
+    onSuccess: () => {
+      toast(reward.fulfilment ? 'Queued to be ordered again' : 'Back to approved: send it when ready');
+      refresh();
+    },
+  });
   const thank = useMutation({
     mutationFn: (action: 'send' | 'mark') => post<RewardDetail>(`/v1/rewards/${reward.id}/thank-you`, { action }),
     onSuccess: () => refresh(),
   });
   const paid = isPaid(reward.status);
+  const fulfilment = reward.fulfilment;
+  // The provider has it (or is about to): marking it sent by hand could pay twice.
+  const withProvider = fulfilment !== null && ['queued', 'ordering', 'waiting'].includes(fulfilment.status);
+  const failedReason =
+    reward.status === 'failed'
+      ? ((fulfilment?.status === 'failed' ? fulfilment.reason : null) ??
+        reward.notes
+          ?.split('\n')
+          .reverse()
+          .find((line) => line.includes('Fulfilment failed:'))
+          ?.replace(/^.*Fulfilment failed: /, '') ??
+        'No reason recorded.')
+      : null;
   return (
     <article className="card reward-card" aria-label={`Reward for ${reward.referred.name}`}>
       <div>
@@ -56,6 +76,37 @@ function RewardCard({ reward }: { reward: Reward }) {
           {reward.summary}
         </div>
         <div className="faint">{reward.calculation}</div>
+        {reward.rewardType === 'discount_code' && !['rejected', 'reversed', 'declined'].includes(reward.status) ? (
+          reward.code ? (
+            <div className="small" style={{ marginTop: 6 }}>
+              Code <code className="copy">{reward.code}</code>
+            </div>
+          ) : reward.status === 'pending' ? (
+            <div className="banner bad" style={{ marginTop: 6 }}>
+              Waiting for a discount code: the code pool is empty.{' '}
+              <Link to="/settings/discount-codes">Upload codes</Link> and this reward gets the next one.
+            </div>
+          ) : null
+        ) : null}
+        {fulfilment && withProvider ? (
+          <div className="row" style={{ marginTop: 6 }}>
+            <span className="badge">
+              {fulfilment.status === 'waiting' ? 'Waiting at Tremendous' : 'Ordering from Tremendous'}
+            </span>
+            <span className="small muted">
+              {fulfilment.status === 'waiting'
+                ? `${fulfilment.providerStatus ?? 'PENDING APPROVAL'}: approve the order in your Tremendous account; it is checked again ${fulfilment.nextAttemptAt ? `at ${date(fulfilment.nextAttemptAt)}` : 'soon'}.`
+                : fulfilment.reason
+                  ? `Trying again (${fulfilment.attempts} attempt${fulfilment.attempts === 1 ? '' : 's'}): ${fulfilment.reason}`
+                  : 'Placed by the order job within moments.'}
+            </span>
+          </div>
+        ) : null}
+        {failedReason ? (
+          <div className="banner bad" style={{ marginTop: 6 }} role="status">
+            <strong>Fulfilment failed:</strong> {failedReason}
+          </div>
+        ) : null}
         {reward.notes ? <div className="note">{reward.notes}</div> : null}
         {paid ? (
           <div style={{ marginTop: 8 }}>
@@ -80,7 +131,12 @@ function RewardCard({ reward }: { reward: Reward }) {
           Details →
         </Link>
         {/* Approved, or approved and its automated fulfilment failed (the manual fallback). */}
-        {nextStatus(reward.status, 'mark_sent') && can.may('rewards:fulfil') ? (
+        {reward.status === 'failed' && can.may('rewards:fulfil') ? (
+          <button type="button" className="primary" onClick={() => retry.mutate()} disabled={retry.isPending}>
+            {retry.isPending ? 'Retrying…' : fulfilment ? 'Retry the order' : 'Retry'}
+          </button>
+        ) : null}
+        {nextStatus(reward.status, 'mark_sent') && can.may('rewards:fulfil') && !withProvider ? (
           <>
             <input
               placeholder="Reference (optional)"
@@ -88,8 +144,13 @@ function RewardCard({ reward }: { reward: Reward }) {
               value={reference}
               onChange={(e) => setReference(e.target.value)}
             />
-            <button className="primary" type="button" onClick={() => markSent.mutate()} disabled={markSent.isPending}>
-              {markSent.isPending ? 'Marking…' : 'Mark reward sent'}
+            <button
+              className={reward.status === 'failed' ? undefined : 'primary'}
+              type="button"
+              onClick={() => markSent.mutate()}
+              disabled={markSent.isPending}
+            >
+              {markSent.isPending ? 'Marking…' : reward.status === 'failed' ? 'Mark sent by hand' : 'Mark reward sent'}
             </button>
             {!nextStatus(reward.status, 'decline') ? null : declining ? (
               <form
@@ -143,15 +204,16 @@ function RewardCard({ reward }: { reward: Reward }) {
             </button>
           </>
         ) : null}
-        <ErrorBanner error={markSent.error ?? decline.error ?? thank.error} />
+        <ErrorBanner error={markSent.error ?? decline.error ?? thank.error ?? retry.error} />
       </div>
     </article>
   );
 }
 
 const TABS = [
-  // A failed fulfilment is still to send (by hand, the manual fallback): it waits with the rest.
-  { key: 'pending', label: 'Pending', statuses: 'pending,failed', count: ['pending', 'failed'] },
+  { key: 'pending', label: 'Pending', statuses: 'pending', count: ['pending'] },
+  // A failed fulfilment waits here with its reason: retry it, or fulfil it by hand (the manual fallback).
+  { key: 'failed', label: 'Failed', statuses: 'failed', count: ['failed'] },
   { key: 'sent', label: 'Sent', statuses: 'sent,thanked', count: ['sent', 'thanked'] },
   { key: 'review', label: 'In review', statuses: 'in_review', count: ['in_review'] },
   {
@@ -166,6 +228,10 @@ const EMPTY: Record<string, [string, string]> = {
   pending: [
     'Nothing to send right now',
     'Approved rewards appear here. Claims waiting for a decision are under Approvals.',
+  ],
+  failed: [
+    'No failed fulfilments',
+    'A gift card order Tremendous refused (or never answered) lands here with the reason: retry it, or fulfil it by hand and mark it sent.',
   ],
   sent: ['No rewards sent yet', 'Rewards you mark sent appear here with the date and the thank-you outcome.'],
   review: ['No claims waiting for review', 'New claims appear here when a referred customer converts.'],

@@ -18,6 +18,9 @@ const FIELDS = [
   'description',
   'provider',
   'tiers',
+  'autoFulfil',
+  'codeSource',
+  'codePrefix',
 ];
 
 function PolicySummary({ policy }: { policy: RewardPolicy }) {
@@ -30,6 +33,21 @@ function PolicySummary({ policy }: { policy: RewardPolicy }) {
           Auto-thank:{' '}
           <b>{policy.autoThank ? `on, by ${THANK_CHANNEL_LABEL[policy.thankChannel].toLowerCase()}` : 'off'}</b>
         </span>
+        {policy.rewardType === 'gift_card' ? (
+          <span>
+            Fulfilment: <b>{policy.autoFulfil ? 'ordered from Tremendous' : 'by hand'}</b>
+          </span>
+        ) : null}
+        {policy.rewardType === 'discount_code' ? (
+          <span>
+            Codes:{' '}
+            <b>
+              {policy.codeSource === 'pool'
+                ? 'from the uploaded pool'
+                : `generated${policy.codePrefix ? ` (${policy.codePrefix}…)` : ''}`}
+            </b>
+          </span>
+        ) : null}
         <span>
           Version <b>{policy.version}</b> · applies to future converted referrals; claims keep their version
         </span>

@@ -125,6 +125,36 @@ export function PolicyFields(props: Props) {
           onChange={(e) => set({ description: e.target.value })}
         />
       ) : null}
+      {draft.rewardType === 'gift_card' ? (
+        <label className="check" style={{ alignSelf: 'end', paddingBottom: 8 }}>
+          <input type="checkbox" checked={draft.autoFulfil} onChange={(e) => set({ autoFulfil: e.target.checked })} />
+          Order gift cards from Tremendous (connect it in Settings → Integrations)
+        </label>
+      ) : null}
+      {draft.rewardType === 'discount_code' ? (
+        <>
+          <label className="field">
+            Codes
+            <select
+              value={draft.codeSource}
+              onChange={(e) => set({ codeSource: e.target.value === 'pool' ? 'pool' : 'generated' })}
+            >
+              <option value="generated">Generated on approval</option>
+              <option value="pool">From the uploaded pool</option>
+            </select>
+          </label>
+          {draft.codeSource === 'generated' ? (
+            <Field
+              label="Code prefix (optional)"
+              name="codePrefix"
+              issues={issues}
+              placeholder="FRIEND-"
+              value={draft.codePrefix}
+              onChange={(e) => set({ codePrefix: e.target.value.toUpperCase() })}
+            />
+          ) : null}
+        </>
+      ) : null}
       <Field
         label="Provider (optional)"
         name="provider"

@@ -19,6 +19,9 @@ export type PolicyDraft = {
   autoThank: boolean;
   thankChannel: ThankChannel;
   tiers: TierDraft[];
+  autoFulfil: boolean;
+  codeSource: 'generated' | 'pool';
+  codePrefix: string;
 };
 
 /** Basis points as a percentage a person types: 1250 → "12.5". */
@@ -36,6 +39,9 @@ export function policyToDraft(policy: RewardPolicy): PolicyDraft {
     provider: policy.provider ?? '',
     autoThank: policy.autoThank,
     thankChannel: policy.thankChannel,
+    autoFulfil: policy.autoFulfil,
+    codeSource: policy.codeSource,
+    codePrefix: policy.codePrefix ?? '',
     tiers: policy.tiers.map((tier) => ({
       fromReferral: String(tier.fromReferral),
       value: commission ? percent(tier.commissionRateBps) : fromMinor(tier.amount ?? 0, policy.currency),
@@ -75,6 +81,10 @@ export function readPolicyDraft(draft: PolicyDraft) {
     autoThank: draft.autoThank,
     thankChannel: draft.thankChannel,
     tiers,
+    // Kept as they are for other reward types, so saving never drops them.
+    autoFulfil: draft.rewardType === 'gift_card' && draft.autoFulfil,
+    codeSource: draft.codeSource,
+    codePrefix: draft.codePrefix.trim().toUpperCase() || null,
   });
   return { body, issues: form.issues };
 }

@@ -11,6 +11,7 @@ import { get, put } from '../../api';
 import { dateTime } from '../../format';
 import { FormReader, type Issues } from '../../forms';
 import { ErrorBanner, FieldIssue, IssueBanner, Loading } from '../../ui';
+import { TremendousCard } from './TremendousCard';
 
 const STATUS_BADGE: Record<IntegrationEvent['status'], string> = {
   processing: 'badge',
@@ -233,7 +234,7 @@ function RecentEvents({ events }: { events: IntegrationEvent[] }) {
   );
 }
 
-/** Settings → Integrations (owner only): where Stripe and HubSpot post, their secrets, what arrived. */
+/** Settings → Integrations (owner only): where Stripe and HubSpot post, their secrets, what arrived; Tremendous. */
 export function IntegrationsPage() {
   const overview = useQuery({
     queryKey: ['integrations'],
@@ -245,6 +246,7 @@ export function IntegrationsPage() {
     overview.data.integrations.find((status) => status.provider === provider);
   const stripe = byProvider('stripe');
   const hubspot = byProvider('hubspot');
+  const tremendous = byProvider('tremendous');
   return (
     <section className="stack" aria-label="Integrations">
       {overview.data.secretsAvailable ? null : (
@@ -254,6 +256,7 @@ export function IntegrationsPage() {
       )}
       {stripe ? <StripeCard key={`stripe-${stripe.updatedAt}`} status={stripe} /> : null}
       {hubspot ? <HubspotCard key={`hubspot-${hubspot.updatedAt}`} status={hubspot} /> : null}
+      {tremendous ? <TremendousCard key={`tremendous-${tremendous.updatedAt}`} status={tremendous} /> : null}
       <RecentEvents events={overview.data.recentEvents} />
     </section>
   );

@@ -4,6 +4,7 @@ import { useCan } from '../../app';
 import { Link } from '../../router';
 import { Empty } from '../../ui';
 import { ApiKeysPage } from './ApiKeysPage';
+import { DiscountCodesPage } from './DiscountCodesPage';
 import { IntegrationsPage } from './IntegrationsPage';
 import { RulesPage } from './RulesPage';
 import { SenderPage } from './SenderPage';
@@ -19,6 +20,7 @@ const SECTIONS: { slug: string; label: string; page: ComponentType; permission?:
   { slug: 'users', label: 'Users', page: UsersPage, permission: 'access:manage' },
   { slug: 'api-keys', label: 'API keys', page: ApiKeysPage, permission: 'access:manage' },
   { slug: 'integrations', label: 'Integrations', page: IntegrationsPage, permission: 'integrations:manage' },
+  { slug: 'discount-codes', label: 'Discount codes', page: DiscountCodesPage },
   { slug: 'webhooks', label: 'Webhooks', page: WebhooksPage, permission: 'webhooks:manage' },
 ];
 
