@@ -63,6 +63,31 @@ describe('discount codes', () => {
     expect((await other.post(`/v1/discount-codes/${reward.code}/redeem`, { reference: 'x' })).statusCode).toBe(404);
   });
 
+  it('puts the code in the thank-you: the default one and a custom template with {{code}}', async () => {
+    json(await policy({ codeSource: 'generated', codePrefix: 'THX-' }), 200);
+    const first = await approvedCodeReward();
+    json(await staff.post(`/v1/rewards/${first.id}/mark-sent`, {}), 200);
+    const sent = json(await t.owner.get(`/v1/participants/${first.referrer.id}/messages`), 200).items;
+    const thanks = sent.find((m: { kind: string; channel: string }) => m.kind === 'thank_you' && m.channel === 'email');
+    expect(thanks.bodyText).toContain(`(code ${first.code})`);
+
+    json(
+      await t.owner.put('/v1/message-templates/thank_you/email', {
+        subject: 'Your code: {{code}}',
+        bodyText: 'Hi {{referrerFirstName}}, use {{code}} at checkout. {{unsubscribeUrl}}',
+        bodyHtml: null,
+      }),
+      200,
+    );
+    const second = await approvedCodeReward();
+    json(await staff.post(`/v1/rewards/${second.id}/mark-sent`, {}), 200);
+    const custom = json(await t.owner.get(`/v1/participants/${second.referrer.id}/messages`), 200).items.find(
+      (m: { kind: string; channel: string }) => m.kind === 'thank_you' && m.channel === 'email',
+    );
+    expect(custom.subject).toBe(`Your code: ${second.code}`);
+    expect(custom.bodyText).toContain(`use ${second.code} at checkout`);
+  });
+
   it('lets one of two simultaneous redemptions of a code through', async () => {
     json(await policy({ codeSource: 'generated', codePrefix: null }), 200);
     const reward = await approvedCodeReward();

@@ -32,6 +32,7 @@ const WORST_CASE: TemplateValues = {
   referralUrl: 'https://rewards.example.com/r/featherstonehaugh-sons-realty/K7QX2M9A',
   pageUrl: 'https://rewards.example.com/p/3f2c9a7e1b5d4c8fa0e6b2d9c4f1a7e3',
   ratingUrl: 'https://rewards.example.com/rate/d3NfMDFNODFLRDU3UVlGTlRFM05OVFhNMVBCUUs6bXNnXzAx.x',
+  code: 'FRIEND-7K2QD-M9XPA-Q3ZTR-EXTRA64CHARACTERS',
 };
 
 export async function templatesOf(deps: Deps, workspaceId: string) {

@@ -101,6 +101,7 @@ export function templateValues(input: {
   rewardId: string;
   publicUrl: string;
   messageId?: string | undefined;
+  code?: string | null | undefined;
 }): TemplateValues {
   const business = input.workspace.companyName || input.workspace.name;
   return {
@@ -118,6 +119,7 @@ export function templateValues(input: {
       : '',
     pageUrl: input.referrer.pageToken ? `${input.publicUrl}/p/${input.referrer.pageToken}` : '',
     ratingUrl: input.messageId ? `${input.publicUrl}/rate/${ratingToken(input.workspace, input.messageId)}` : '',
+    code: input.code ?? '',
   };
 }
 
@@ -149,6 +151,8 @@ export async function queueReferrerMessages(
     at: Date;
     /** When the message may go out (the workspace's send window); now if not given. */
     sendAt?: Date | undefined;
+    /** A discount-code reward's code, for {{code}}. */
+    code?: string | null | undefined;
   },
 ): Promise<QueuedOutcome[]> {
   const outcomes: QueuedOutcome[] = [];
@@ -164,6 +168,7 @@ export async function queueReferrerMessages(
       rewardId: input.rewardId ?? '',
       publicUrl: input.publicUrl,
       messageId: id,
+      code: input.code,
     });
     const rendered = renderMessage(template, channel, values);
     const decision = decideChannel(input.referrer, channel);

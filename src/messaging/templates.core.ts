@@ -23,6 +23,8 @@ export const TEMPLATE_VARIABLES = [
   'pageUrl',
   /** Thank-yous: the signed rating page of this message; add ?score=1..5 for one-click links. */
   'ratingUrl',
+  /** A discount-code reward's code (empty for other rewards). */
+  'code',
 ] as const;
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 export type TemplateValues = Record<TemplateVariable, string>;

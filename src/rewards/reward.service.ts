@@ -41,6 +41,14 @@ import type { Reward } from './reward.schema.js';
 import { statusCountsFromRollups } from './rollup.repo.js';
 import { transitionReward } from './transition.service.js';
 
+/**
+ * What a message says the referrer gets: the summary, and a discount code's code when it has one
+ * (so the default thank-you carries it; custom templates can place {{code}} themselves).
+ */
+export function summaryWithCode(reward: Pick<RewardRow, 'summary' | 'discountCode'>): string {
+  return reward.discountCode ? `${reward.summary} (code ${reward.discountCode})` : reward.summary;
+}
+
 /** Locks the claim for an action; a missing claim is a 404. */
 async function lockOrThrow(tx: Tx, actor: Actor, id: string) {
   const reward = await lockReward(tx, actor.workspaceId, id);
@@ -318,7 +326,8 @@ async function queueAfterSent(tx: Tx, env: ClaimEnv, reward: RewardRow) {
   const base = {
     workspace,
     rewardId: reward.id,
-    rewardSummary: reward.summary,
+    rewardSummary: summaryWithCode(reward),
+    code: reward.discountCode,
     referrer,
     referredName: referred?.name,
     thankChannel: policy.thankChannel,

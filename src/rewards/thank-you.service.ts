@@ -9,7 +9,7 @@ import { type Actor, systemActor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { getWorkspaceOrThrow } from '../workspaces/index.js';
 import { lockReward } from './reward.repo.js';
-import { getReward } from './reward.service.js';
+import { getReward, summaryWithCode } from './reward.service.js';
 import { transitionReward } from './transition.service.js';
 
 /**
@@ -52,7 +52,8 @@ export async function thankByHand(
       kind: 'thank_you',
       workspace,
       rewardId: id,
-      rewardSummary: reward.summary,
+      rewardSummary: summaryWithCode(reward),
+      code: reward.discountCode,
       referrer,
       thankChannel: input.channel ?? policy.thankChannel,
       publicUrl: deps.publicUrl,
