@@ -16,6 +16,7 @@ import pg from 'pg';
 import { createApiKey } from './access/index.js';
 import { openDatabase } from './db/client.js';
 import { benchExport } from './export-bench.js';
+import { benchImports } from './import-bench.js';
 import type { Actor } from './shared/actor.js';
 import { newReferralCode } from './shared/ids.js';
 import { packageRoot } from './shared/paths.js';
@@ -423,7 +424,35 @@ async function benchQueue(
   }
 }
 
-export async function runBench(options: BenchOptions & { queue?: boolean }) {
+/**
+ * CSV imports of BENCH_IMPORT_ROWS (100,000) participants, referrals and conversions, in process
+ * (as `rewardloop import`), on PGlite and on PostgreSQL when DATABASE_URL is set.
+ */
+async function runImportBench() {
+  const rows = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
+  const conversions = Number(process.env.BENCH_IMPORT_CONVERSIONS ?? rows);
+  console.log(
+    `\nCSV imports in process: ${rows.toLocaleString('en')} participants and referrals (BENCH_IMPORT_ROWS), ${conversions.toLocaleString('en')} conversions (BENCH_IMPORT_CONVERSIONS):`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'rewardloop-bench-'));
+  try {
+    await benchImports('PGlite', { dataDir: join(dir, 'data') }, rows, console.log, conversions);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const adminUrl = process.env.DATABASE_URL;
+  if (adminUrl) {
+    await withScratchDatabase(adminUrl, 'rl_bench_import', (url) =>
+      benchImports('PostgreSQL', { databaseUrl: url }, rows, console.log, conversions),
+    );
+  }
+}
+
+export async function runBench(options: BenchOptions & { queue?: boolean; imports?: boolean }) {
+  if (options.imports) {
+    await runImportBench();
+    return;
+  }
   if (options.queue) {
     // PGlite is one single-threaded process: seeding a million rows there takes too long on a small
     // machine, so it stops at BENCH_QUEUE_PGLITE_MAX (100k unless set) and says so.
@@ -490,4 +519,5 @@ export async function runBench(options: BenchOptions & { queue?: boolean }) {
       );
     }
   }
+  await runImportBench();
 }

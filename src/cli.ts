@@ -161,6 +161,23 @@ program
     console.error(await runExport(loadConfig(), kind, options));
   });
 
+program
+  .command('import')
+  .description('Import participants, referrals or conversions from a CSV file, with a progress bar')
+  .argument('<kind>', 'participants, referrals or conversions')
+  .argument('<file>', 'the CSV file: a header line of API field names, then one row per line')
+  .option('--dry-run', 'check every row and say what would happen; write nothing')
+  .option('--skip-invalid', 'import the valid rows and report the others (without it, one bad row imports nothing)')
+  .option('--workspace <name>', 'the workspace (needed when there are several)')
+  .action(
+    async (kind: string, file: string, options: { dryRun?: boolean; skipInvalid?: boolean; workspace?: string }) => {
+      const { runImport } = await import('./import-command.js');
+      const { text, ok } = await runImport(loadConfig(), kind, file, options);
+      console.log(text);
+      if (!ok) process.exitCode = 1;
+    },
+  );
+
 const rollups = program
   .command('rollups')
   .description('The report rollups (dashboard, tab counts, eligibility accuracy)');
@@ -208,7 +225,8 @@ program
   .option('--clients <n>', 'concurrent clients', (v) => Number.parseInt(v, 10), 8)
   .option('--seconds <n>', 'seconds per measured run', (v) => Number.parseInt(v, 10), 10)
   .option('--queue', 'instead: time the web app’s queries at 10k and 1M rewards (BENCH_QUEUE_SCALES)')
-  .action(async (options: { clients: number; seconds: number; queue?: boolean }) => {
+  .option('--imports', 'instead: only the CSV imports of 100,000 rows (BENCH_IMPORT_ROWS)')
+  .action(async (options: { clients: number; seconds: number; queue?: boolean; imports?: boolean }) => {
     const { runBench } = await import('./bench.js');
     await runBench(options);
   });

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or, type SQL } from 'drizzle-orm';
+import { type AnyColumn, and, eq, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { conversions, participants, referrals } from '../db/schema.js';
 import type { KnownConversion, KnownParticipant } from './import.core.js';
@@ -8,6 +8,14 @@ import type { KnownConversion, KnownParticipant } from './import.core.js';
  * the file holds. IN lists are cut in chunks so a statement stays small on both stores.
  */
 const CHUNK = 1000;
+
+/**
+ * `column IN (values)` with the values as one JSON parameter: a thousand bound parameters cost
+ * more than the lookup itself on PGlite.
+ */
+function inList(column: AnyColumn, values: string[]): SQL {
+  return sql`${column} in (select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
+}
 
 function chunks<T>(values: T[]): T[][] {
   const out: T[][] = [];
@@ -29,9 +37,9 @@ export async function participantsNamed(
 ): Promise<KnownParticipant[]> {
   const found = new Map<string, KnownParticipant>();
   const lookups: [string[] | undefined, (chunk: string[]) => SQL][] = [
-    [names.ids, (chunk) => inArray(participants.id, chunk)],
-    [names.externalIds, (chunk) => inArray(participants.externalId, chunk)],
-    [names.emails, (chunk) => inArray(participants.emailNormalized, chunk)],
+    [names.ids, (chunk) => inList(participants.id, chunk)],
+    [names.externalIds, (chunk) => inList(participants.externalId, chunk)],
+    [names.emails, (chunk) => inList(participants.emailNormalized, chunk)],
   ];
   for (const [values, where] of lookups) {
     for (const chunk of chunks([...new Set(values ?? [])])) {
@@ -60,8 +68,8 @@ export async function recordedPairs(
       .where(
         and(
           eq(referrals.workspaceId, workspaceId),
-          inArray(referrals.referrerId, [...new Set(chunk.map(([referrerId]) => referrerId))]),
-          inArray(referrals.referredId, [...new Set(chunk.map(([, referredId]) => referredId))]),
+          inList(referrals.referrerId, [...new Set(chunk.map(([referrerId]) => referrerId))]),
+          inList(referrals.referredId, [...new Set(chunk.map(([, referredId]) => referredId))]),
         ),
       );
     for (const row of rows) {
@@ -83,9 +91,7 @@ export async function recordedConversions(
     const bySource = new Map<string, string[]>();
     for (const key of chunk) bySource.set(key.source, [...(bySource.get(key.source) ?? []), key.externalId]);
     const match = or(
-      ...[...bySource].map(([source, ids]) =>
-        and(eq(conversions.source, source), inArray(conversions.externalId, ids)),
-      ),
+      ...[...bySource].map(([source, ids]) => and(eq(conversions.source, source), inList(conversions.externalId, ids))),
     );
     const rows = await db
       .select({
@@ -123,7 +129,7 @@ export async function externalIdsAwaited(
       .where(
         and(
           eq(conversions.workspaceId, workspaceId),
-          inArray(conversions.referredExternalId, chunk),
+          inList(conversions.referredExternalId, chunk),
           isNull(conversions.referredId),
         ),
       );

@@ -30,13 +30,10 @@ export const ImportResultSchema = z
       .number()
       .int()
       .meta({ description: 'Rows written now (0 on a dry run, or when a row is invalid and skipInvalid is off).' }),
-    existing: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'Valid rows already in the store (an earlier import of the same rows): nothing new is written for them.',
-      }),
+    existing: z.number().int().meta({
+      description:
+        'Valid rows already in the store (an earlier import of the same rows): nothing new is written for them.',
+    }),
     dryRun: z.boolean(),
     errors: z.array(ImportErrorSchema),
   })

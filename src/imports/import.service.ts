@@ -6,7 +6,7 @@ import { lockName } from '../db/advisory-lock.js';
 import type { Executor } from '../db/client.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
-import { insertParticipants, normalizeEmail, type ParticipantHooks } from '../participants/index.js';
+import { findParticipant, insertParticipants, normalizeEmail, type ParticipantHooks } from '../participants/index.js';
 import { insertReferrals } from '../referrals/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
@@ -273,13 +273,15 @@ export async function importCsv(
   const at = deps.clock.now();
   options.onProgress?.('checking', 0, rows);
   if (kind === 'conversions') return importConversions(deps, actor, header, records, options);
-  const decide = (db: Executor) =>
-    kind === 'participants'
-      ? decideParticipants(db, actor, header, records)
-      : decideReferrals(db, actor, header, records);
-  const checked = await decide(deps.db);
-  options.onProgress?.('checking', rows, rows);
-  if (!mayWrite(checked, options)) return summary(rows, checked, 0, options);
+  if (options.dryRun) {
+    const checked =
+      kind === 'participants'
+        ? await decideParticipants(deps.db, actor, header, records)
+        : await decideReferrals(deps.db, actor, header, records);
+    options.onProgress?.('checking', rows, rows);
+    return summary(rows, checked, 0, options);
+  }
+  // Decided inside the transaction that writes, after the lock: what it decides on cannot change.
   return inTransaction(deps.db, async (tx) => {
     // One import of a kind at a time per workspace: the second one decides on the first one's rows.
     await lockName(tx, `import:${actor.workspaceId}:${kind}`);
@@ -290,6 +292,7 @@ export async function importCsv(
     if (kind === 'participants') {
       const participants = await decideParticipants(tx, actor, header, records);
       decided = participants;
+      options.onProgress?.('checking', rows, rows);
       if (!mayWrite(participants, options)) return summary(rows, participants, 0, options);
       const inputs = participants.plan.write.map((row) => row.input);
       const written = await insertParticipants(tx, participants.workspace, actor, inputs, at, 'import');
@@ -301,12 +304,15 @@ export async function importCsv(
         actor.workspaceId,
         written.inserted.flatMap((row) => (row.externalId ? [row.externalId] : [])),
       );
-      for (const row of written.inserted) {
-        if (row.externalId && awaited.has(row.externalId)) await options.linkAwaitingConversions(tx, env, row);
+      for (const { id, externalId } of written.inserted) {
+        if (!externalId || !awaited.has(externalId)) continue;
+        const row = await findParticipant(tx, actor.workspaceId, id);
+        if (row) await options.linkAwaitingConversions(tx, env, row);
       }
     } else {
       const referrals = await decideReferrals(tx, actor, header, records);
       decided = referrals;
+      options.onProgress?.('checking', rows, rows);
       if (!mayWrite(referrals, options)) return summary(rows, referrals, 0, options);
       const written = await insertReferrals(
         tx,

@@ -1,7 +1,8 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { recordAudit } from '../audit/index.js';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { recordAudit, recordAuditBatch } from '../audit/index.js';
 import { lockName } from '../db/advisory-lock.js';
 import { isUniqueViolation, type Tx } from '../db/client.js';
+import { rowsOf } from '../db/json-rows.js';
 import { participants } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
@@ -147,7 +148,10 @@ export async function insertParticipant(
   }
 }
 
-/** Rows per multi-row INSERT: ~18 columns each stays far below PostgreSQL's 65,535 parameters. */
+/**
+ * Rows per INSERT. The rows travel as one JSON parameter (jsonb_to_recordset): binding ~18
+ * parameters per row costs more than the insert itself on PGlite.
+ */
 const BATCH_ROWS = 1000;
 
 /**
@@ -164,15 +168,14 @@ export async function insertParticipants(
   inputs: ParticipantCreate[],
   at: Date,
   signalSource = 'import',
-): Promise<{ inserted: ParticipantRow[]; skipped: ParticipantCreate[] }> {
-  const inserted: ParticipantRow[] = [];
+): Promise<{ inserted: { id: string; externalId: string | null }[]; skipped: ParticipantCreate[] }> {
+  const inserted: { id: string; externalId: string | null }[] = [];
   const skipped: ParticipantCreate[] = [];
   for (let start = 0; start < inputs.length; start += BATCH_ROWS) {
     let pending = inputs.slice(start, start + BATCH_ROWS);
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 5) throw new Error('participant batch insert kept colliding on referral codes');
       const values = pending.map((input) => ({
-        workspaceId: workspace.id,
         id: newId('participant', at.getTime()),
         name: input.name,
         email: input.email ?? null,
@@ -185,16 +188,24 @@ export async function insertParticipants(
         doNotContact: input.doNotContact,
         address: input.address ?? null,
         referralCode: newReferralCode(),
-        createdVia: signalSource,
-        createdBy: actor.id,
-        createdByName: actor.name,
-        createdAt: at,
-        updatedAt: at,
       }));
-      const rows = await tx.insert(participants).values(values).onConflictDoNothing().returning();
-      const made = new Set(rows.map((row) => row.id));
+      const result = await tx.execute(sql`
+        insert into participants (workspace_id, id, name, email, email_normalized, phone, kind, external_id,
+          email_marketing_consent, sms_marketing_consent, do_not_contact, address, referral_code, created_via,
+          created_by, created_by_name, created_at, updated_at)
+        select ${workspace.id}, r."id", r."name", r."email", r."emailNormalized", r."phone", r."kind"::participant_kind,
+          r."externalId", r."emailMarketingConsent", r."smsMarketingConsent", r."doNotContact", r."address",
+          r."referralCode", ${signalSource}, ${actor.id}, ${actor.name}, ${at.toISOString()}::timestamptz,
+          ${at.toISOString()}::timestamptz
+        from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as r("id" text, "name" text, "email" text,
+          "emailNormalized" text, "phone" text, "kind" text, "externalId" text, "emailMarketingConsent" boolean,
+          "smsMarketingConsent" boolean, "doNotContact" boolean, "address" text, "referralCode" text)
+        on conflict do nothing
+        returning id`);
+      const made = new Set(rowsOf<{ id: string }>(result).map((row) => row.id));
+      const rows = values.filter((value) => made.has(value.id));
       const missed = pending.filter((_, i) => !made.has(values[i]?.id ?? ''));
-      inserted.push(...rows);
+      inserted.push(...rows.map((row) => ({ id: row.id, externalId: row.externalId })));
       const byId = new Map(values.map((value, i) => [value.id, pending[i] as ParticipantCreate]));
       const source = signalSource;
       const signals = rows.flatMap((row) => {
@@ -211,15 +222,15 @@ export async function insertParticipants(
         ];
       });
       await addSignalsOfMany(tx, workspace.id, signals, at);
-      await recordAudit(
+      await recordAuditBatch(
         tx,
         actor,
         at,
-        rows.map((row) => ({
+        rows.map(({ id, referralCode, emailNormalized: _, ...view }) => ({
           action: 'participant.created',
           objectType: 'participant',
-          objectId: row.id,
-          after: { ...auditView(row), referralCode: row.referralCode },
+          objectId: id,
+          after: { ...view, referralCode },
         })),
       );
       if (missed.length === 0) break;
