@@ -42,6 +42,7 @@ import { exceptionRoutes } from './partners/index.js';
 import { policyRoutes } from './policy/index.js';
 import { landingRoutes, referralRoutes } from './referrals/index.js';
 import { referrerPageRoutes } from './referrer-page/index.js';
+import { ratingPageRoutes, satisfactionRoutes } from './satisfaction/index.js';
 import { dashboardRoutes, reportRoutes } from './reports/index.js';
 import { installAllRewardEffects } from './reward-effects.js';
 import { PAYEE_DETAILS, recoveryRoutes, reviewClaimsAfterPayeeEdit, rewardRoutes } from './rewards/index.js';
@@ -203,6 +204,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(correctionRoutes(deps));
   await app.register(leaderboardRoutes(deps));
   await app.register(referrerPageRoutes(deps));
+  await app.register(ratingPageRoutes(deps));
+  await app.register(satisfactionRoutes(deps));
   await app.register(rewardRoutes(deps));
   await app.register(disputeRoutes(deps));
   await app.register(exceptionRoutes(deps));

@@ -5,9 +5,17 @@
 export { createDispatcher } from './dispatcher.js';
 export { presentMessage } from './message.presenter.js';
 export { messagingRoutes } from './messaging.routes.js';
-export { type MessageRow, queueReferrerMessages, queueRewardReady } from './outbox.service.js';
+export {
+  type MessageRow,
+  queueReferrerMessages,
+  queueRewardReady,
+  readRatingToken,
+  verifyRatingToken,
+} from './outbox.service.js';
 export { outboxHealth } from './outbox-status.repo.js';
 export { describeProviders, providersFromConfig } from './providers/index.js';
+export { parseScore, RATING_SCORES } from './rating.core.js';
+export { ratingOf, recordRating } from './rating.repo.js';
 export {
   formatClock,
   inSendWindow,

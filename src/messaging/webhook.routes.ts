@@ -5,9 +5,11 @@ import { publicPage } from '../http/public-page.js';
 import { AppError } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
 import { smsKeyword } from './consent.core.js';
+import { ratingReply } from './rating.core.js';
 import {
   applyResendEvent,
   applySmsKeyword,
+  applySmsRating,
   applyTwilioStatus,
   unsubscribe,
   unsubscribeTarget,
@@ -75,6 +77,8 @@ export function webhookRoutes(deps: Deps, secrets: WebhookSecrets) {
       if (!fields) return reply;
       const keyword = smsKeyword(fields.Body ?? '');
       const from = fields.From ?? '';
+      // An opt-out keyword wins over anything else the text might say.
+      const score = keyword ? null : ratingReply(fields.Body ?? '');
       if (keyword && from) {
         await applySmsKeyword(deps, {
           from,
@@ -82,6 +86,8 @@ export function webhookRoutes(deps: Deps, secrets: WebhookSecrets) {
           body: fields.Body ?? '',
           messageSid: fields.MessageSid,
         });
+      } else if (score !== null && from) {
+        await applySmsRating(deps, { from, score, messageSid: fields.MessageSid });
       }
       // Twilio answers STOP/START itself (Advanced Opt-Out); we reply with nothing.
       return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');

@@ -3,6 +3,8 @@ import type { Executor } from '../db/client.js';
 import type { Deps } from '../deps.js';
 import { systemActor } from '../shared/actor.js';
 import { readUnsubscribeToken, verifyUnsubscribeToken } from './outbox.service.js';
+import { SMS_RATING_WINDOW_MS } from './rating.core.js';
+import { latestThankYouText, recordRating } from './rating.repo.js';
 import {
   consentEventsOf,
   findMessageByProviderId,
@@ -51,6 +53,42 @@ export async function applySmsKeyword(
           keyword: input.body.trim().toUpperCase(),
           messageSid: input.messageSid ?? null,
         },
+      });
+    }
+  });
+}
+
+/**
+ * A digit texted back after a thank-you is its rating (1-5), in each workspace whose thank-you
+ * text this number got in the last 30 days; a later digit changes it.
+ */
+export async function applySmsRating(
+  deps: Deps,
+  input: { from: string; score: number; messageSid: string | undefined },
+) {
+  const at = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    for (const person of await participantsWithPhone(tx, input.from)) {
+      const message = await latestThankYouText(
+        tx,
+        person.workspaceId,
+        person.id,
+        new Date(at.getTime() - SMS_RATING_WINDOW_MS),
+      );
+      if (!message) continue;
+      const rating = await recordRating(tx, {
+        workspaceId: person.workspaceId,
+        messageId: message.id,
+        score: input.score,
+        via: 'sms_reply',
+        at,
+      });
+      if (!rating) continue;
+      await recordAudit(tx, systemActor(person.workspaceId, 'Inbound SMS'), at, {
+        action: 'referrer.rated',
+        objectType: 'message',
+        objectId: message.id,
+        after: { score: input.score, via: 'sms_reply', participantId: person.id, messageSid: input.messageSid ?? null },
       });
     }
   });

@@ -14,6 +14,7 @@ ul.rewards .status{color:#4a5064;text-align:right}
 table{width:100%;border-collapse:collapse;margin-top:8px}caption{text-align:left;color:#4a5064;font-size:14px;padding-bottom:6px}
 th,td{text-align:left;padding:8px 6px;border-top:1px solid #eceef4}th.num,td.num{text-align:right}
 .tabs{margin:0 0 12px;font-size:15px}.tabs a{color:#4f46e5}
+.rating button{margin-top:10px}.rating button.chosen{outline:3px solid #a5b4fc;outline-offset:2px}
 `;
 
 export const REFERRER_PAGE_JS = `document.addEventListener('click', function (event) {
