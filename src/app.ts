@@ -38,6 +38,7 @@ import { leaderboardRoutes } from './leaderboard/index.js';
 import { messagingRoutes, type WebhookSecrets, webhookRoutes } from './messaging/index.js';
 import { loggerOptions, type OpsOptions, registerOps } from './ops/index.js';
 import { participantRoutes } from './participants/index.js';
+import { payoutBatchRoutes, taxRoutes } from './payouts/index.js';
 import { exceptionRoutes } from './partners/index.js';
 import { policyRoutes } from './policy/index.js';
 import { landingRoutes, referralRoutes } from './referrals/index.js';
@@ -219,6 +220,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(workspaceRoutes(deps));
   await app.register(webhookEndpointRoutes(deps, options.secretKey));
   await app.register(exportRoutes(deps));
+  await app.register(payoutBatchRoutes(deps));
+  await app.register(taxRoutes(deps));
   await app.register(creditRoutes(deps));
   await app.register(discountCodeRoutes(deps));
   await app.register(discountCodePoolRoutes(deps));

@@ -1,7 +1,8 @@
 /**
  * Periodic housekeeping every server runs (safe to run in several processes at once): claims
  * whose hold period just ended are auto-approved where the owner turned that on; idempotency
- * keys past their replay window and expired sessions are purged.
+ * keys past their replay window and expired sessions are purged; on a program's payout day the
+ * month's payout batch is drafted.
  */
 import { lt, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
@@ -10,6 +11,7 @@ import { rowsOf } from './db/json-rows.js';
 import { sessions } from './db/schema.js';
 import { inTransaction } from './db/transaction.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
+import { draftDueBatches } from './payouts/index.js';
 import { rulesTerms, rulesVersion } from './policy/index.js';
 import { lockReward, tryAutoApprove } from './rewards/index.js';
 import { systemActor } from './shared/actor.js';
@@ -78,6 +80,8 @@ export function createScheduler(deps: {
   let running: Promise<unknown> | undefined;
   async function runOnce() {
     await autoApproveDueClaims(deps);
+    // On the program's payout day: the month's payout batch, drafted once, and finance told.
+    await draftDueBatches(deps);
     await purgeIdempotencyKeys(deps, deps.clock.now());
     await deps.db.delete(sessions).where(lt(sessions.expiresAt, deps.clock.now()));
   }

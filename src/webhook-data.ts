@@ -6,6 +6,7 @@
 import { getConversion } from './conversions/index.js';
 import type { Db } from './db/client.js';
 import { getDispute } from './disputes/index.js';
+import { getBatch } from './payouts/index.js';
 import { presentRewardsByIds } from './rewards/index.js';
 import { systemActor } from './shared/actor.js';
 import { isAppError } from './shared/errors.js';
@@ -18,6 +19,7 @@ export function webhookDataRenderer(base: { publicUrl: string; clock: { now(): D
     try {
       if (type.startsWith('reward.')) return (await presentRewardsByIds(db, workspaceId, [objectId]))[0] ?? null;
       if (type.startsWith('conversion.')) return await getConversion(deps, actor, objectId);
+      if (type.startsWith('payout_batch.')) return await getBatch(deps, actor, objectId);
       return await getDispute(deps, actor, objectId);
     } catch (error) {
       // Gone since (a deleted participant's objects): the event still says what happened.

@@ -56,6 +56,10 @@ describe('tenancy', () => {
       201,
     );
     ids.recovery = json(await t.owner.get('/v1/recovery-tasks'), 200).items[0].id;
+    // An approved reward in a payout batch.
+    const batched = await newClaim(t.owner);
+    json(await finance.post(`/v1/rewards/${batched.reward.id}/approve`, {}), 200);
+    ids.payoutBatch = json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 201).id;
     // A webhook endpoint, and a delivery to it (the next claim's reward.created).
     ids.webhookEndpoint = json(
       await t.owner.post('/v1/webhook-endpoints', { url: 'https://hooks.example.com/x', events: ['reward.created'] }),
@@ -82,6 +86,10 @@ describe('tenancy', () => {
     'POST /v1/rewards/{id}/thank-you': { action: 'mark' },
     'POST /v1/rewards/{id}/retry': { note: 'x' },
     'POST /v1/participants/{id}/credits/redeem': { amount: 1, currency: 'USD', reference: 'x' },
+    'POST /v1/payout-batches/{id}/approve': {},
+    'POST /v1/payout-batches/{id}/mark-paid': { reference: 'x' },
+    'POST /v1/payout-batches/{id}/cancel': { reason: 'x' },
+    'PUT /v1/participants/{id}/tax-form': { type: 'W-9', receivedAt: '2026-01-01T00:00:00Z' },
     'POST /v1/disputes/{id}/resolve': { winningReferralId: 'ref_x', reason: 'x' },
     'POST /v1/partner-exceptions/{id}/revoke': undefined,
     'POST /v1/recovery-tasks/{id}/resolve': { status: 'done', note: 'x' },
@@ -111,6 +119,7 @@ describe('tenancy', () => {
       'recovery-tasks': 'recovery',
       'webhook-endpoints': 'webhookEndpoint',
       'webhook-deliveries': 'webhookDelivery',
+      'payout-batches': 'payoutBatch',
     };
     const id = ids[map[noun] ?? ''];
     if (!id) throw new Error(`no id prepared for ${path}`);

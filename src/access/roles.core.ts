@@ -16,6 +16,8 @@ export const PERMISSIONS = {
   'webhooks:manage': ['owner'],
   /** Exports hand over every row at once (names, emails, amounts). */
   'exports:read': ['owner', 'finance'],
+  /** Payout batches and tax forms: finance's money run and its records (payees, emails, amounts). */
+  'payouts:manage': ['owner', 'finance'],
   /** Imports write thousands of people, referrals and sales at once. */
   'imports:write': ['owner', 'finance'],
   /** Connecting Stripe and HubSpot: their secrets decide which events are believed. */

@@ -26,4 +26,5 @@ export {
   sendWindowOf,
 } from './send-window.core.js';
 export { parseSender, type Sender } from './sender.core.js';
+export { queueStaffNotice } from './staff-notice.service.js';
 export { type WebhookSecrets, webhookRoutes } from './webhook.routes.js';
