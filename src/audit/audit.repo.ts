@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
+import { insertRows } from '../db/bulk.js';
 import type { Executor } from '../db/client.js';
 import { auditEvents } from '../db/schema.js';
 import type { Actor } from '../shared/actor.js';

@@ -1,5 +1,6 @@
 /** The batch engine's reads and writes of conversions: set-based, a statement per batch (or chunk). */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { insertRows } from '../db/bulk.js';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/json-rows.js';
 import { conversions } from '../db/schema.js';
@@ -52,10 +53,8 @@ export async function salesWithEarlyReversals(
 }
 
 export async function insertConversions(db: Executor, rows: ConversionInsert[]) {
-  for (let from = 0; from < rows.length; from += 500) {
-    const part = rows.slice(from, from + 500);
-    const inserted = await db.insert(conversions).values(part).onConflictDoNothing().returning({ id: conversions.id });
-    if (inserted.length !== part.length) throw new Error('an event of the batch was recorded concurrently');
+  if ((await insertRows(db, conversions, rows, { onConflictDoNothing: true })) !== rows.length) {
+    throw new Error('an event of the batch was recorded concurrently');
   }
 }
 

@@ -6,7 +6,7 @@
  * in-process batcher), the batch route, imports and integrations.
  */
 import { sql } from 'drizzle-orm';
-import { recordAudit } from '../audit/index.js';
+import { recordAuditMany } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
@@ -21,6 +21,7 @@ import {
 } from '../participants/index.js';
 import { policyTerms, rulesTerms } from '../policy/index.js';
 import {
+  autoApproveNewClaims,
   type ClaimEnv,
   claimCreatedAudit,
   claimRow,
@@ -32,7 +33,6 @@ import {
   type NewClaim,
   newClaimMakers,
   presentRewardsByIds,
-  tryAutoApprove,
 } from '../rewards/index.js';
 import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, isAppError } from '../shared/errors.js';
@@ -324,12 +324,16 @@ async function writePlans(
       },
     ];
   });
-  const inserted = await insertNewClaims(tx, workspaceId, claims, at);
-  for (const row of inserted) {
-    const claim = claims.find((item) => item.row.id === row.id);
-    if (!claim || claim.flags.length > 0) continue;
-    await tryAutoApprove(tx, { actor: claim.actor, at, publicUrl: deps.publicUrl }, row, facts.rules);
-  }
+  await insertNewClaims(tx, workspaceId, claims, at);
+  await autoApproveNewClaims(
+    tx,
+    claims.map((claim) => ({
+      env: { actor: claim.actor, at, publicUrl: deps.publicUrl },
+      row: claim.row,
+      flags: claim.flags.length,
+    })),
+    facts.rules,
+  );
   const presented = await presentRewardsByIds(tx, workspaceId, [
     ...new Set(recorded.flatMap((plan) => plan.rewardIds)),
   ]);
@@ -354,29 +358,27 @@ async function writePlans(
     workspaceId,
     recorded.map((plan) => ({ id: plan.conversion.id, result: bodies.get(plan.event.index) })),
   );
-  const byActor = new Map<Actor, Exclude<Parameters<typeof recordAudit>[3], unknown[]>[]>();
-  for (const plan of recorded) {
-    const list = byActor.get(plan.event.actor) ?? [];
-    list.push({
-      action: 'conversion.recorded',
-      objectType: 'conversion',
-      objectId: plan.conversion.id,
-      after: {
-        source: plan.conversion.source,
-        externalId: plan.conversion.externalId,
-        type: plan.conversion.type,
-        amount: plan.conversion.amount,
-        currency: plan.conversion.currency,
-        outcome: plan.outcome,
-        rewardIds: plan.rewardIds,
+  await recordAuditMany(
+    tx,
+    at,
+    recorded.map((plan) => ({
+      actor: plan.event.actor,
+      entry: {
+        action: 'conversion.recorded',
+        objectType: 'conversion',
+        objectId: plan.conversion.id,
+        after: {
+          source: plan.conversion.source,
+          externalId: plan.conversion.externalId,
+          type: plan.conversion.type,
+          amount: plan.conversion.amount,
+          currency: plan.conversion.currency,
+          outcome: plan.outcome,
+          rewardIds: plan.rewardIds,
+        },
       },
-    });
-    byActor.set(plan.event.actor, list);
-  }
-  for (const [actor, entries] of byActor) {
-    for (let from = 0; from < entries.length; from += 500)
-      await recordAudit(tx, actor, at, entries.slice(from, from + 500));
-  }
+    })),
+  );
   await enqueueWebhookEvents(
     tx,
     workspaceId,

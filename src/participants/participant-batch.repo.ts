@@ -4,6 +4,7 @@
  * and never deadlock on each other.
  */
 import { and, eq, inArray, or } from 'drizzle-orm';
+import { insertRows } from '../db/bulk.js';
 import type { Executor, Tx } from '../db/client.js';
 import { participantSignals, participants } from '../db/schema.js';
 import type { ParticipantRow } from './participant.repo.js';
@@ -56,10 +57,18 @@ export async function addSignalsMany(
   signals: { participantId: string; kind: 'ip' | 'device' | 'payment_fingerprint'; value: string; source: string }[],
   at: Date,
 ) {
-  for (let from = 0; from < signals.length; from += 500) {
-    await db
-      .insert(participantSignals)
-      .values(signals.slice(from, from + 500).map((signal) => ({ workspaceId, ...signal, firstSeenAt: at })))
-      .onConflictDoNothing();
-  }
+  // One signal twice in a batch is one signal: the first source stays (as one by one).
+  const seen = new Set<string>();
+  const rows = signals.filter((signal) => {
+    const key = `${signal.participantId}\u0000${signal.kind}\u0000${signal.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  await insertRows(
+    db,
+    participantSignals,
+    rows.map((signal) => ({ workspaceId, ...signal, firstSeenAt: at })),
+    { onConflictDoNothing: true },
+  );
 }

@@ -16,7 +16,7 @@ import { newId } from '../shared/ids.js';
 import { autoApprovalDecision, autoApprovalPrecheck } from './approval.core.js';
 import type { ClaimEnv } from './claim.types.js';
 import { attributionTiming } from './claim-context.repo.js';
-import { flagsFor, loadApprovalFacts, type RewardRow } from './reward.repo.js';
+import { findReward, flagsFor, loadApprovalFacts, type RewardInsert, type RewardRow } from './reward.repo.js';
 import { transitionReward } from './transition.service.js';
 
 async function workspaceRow(tx: Tx, workspaceId: string) {
@@ -83,6 +83,31 @@ export async function tryAutoApprove(tx: Tx, env: ClaimEnv, reward: RewardRow, r
   );
   await notifyRewardReady(tx, env, row);
   return true;
+}
+
+/**
+ * Auto-approval for the claims a batch just made: the claim-only part of the decision is asked
+ * of the values written, and only the claims that pass it are read back and tried.
+ */
+export async function autoApproveNewClaims(
+  tx: Tx,
+  claims: { env: ClaimEnv; row: RewardInsert; flags: number }[],
+  rules: ProgramRulesTerms,
+) {
+  for (const { env, row, flags } of claims) {
+    if (flags > 0 || !rules.autoApproveEnabledBy || rules.autoApproveMaxAmount === null) continue;
+    const candidate = {
+      status: row.status ?? 'in_review',
+      recommendation: row.recommendation,
+      reviewRound: row.reviewRound ?? 1,
+      currency: row.currency,
+      amount: row.amount,
+      holdUntil: row.holdUntil,
+    };
+    if (autoApprovalPrecheck(candidate as Parameters<typeof autoApprovalPrecheck>[0], rules, env.at)) continue;
+    const reward = await findReward(tx, row.workspaceId, row.id);
+    if (reward) await tryAutoApprove(tx, env, reward, rules);
+  }
 }
 
 export async function notifyRewardReady(tx: Tx, env: ClaimEnv, reward: RewardRow) {

@@ -5,7 +5,8 @@
  * here, exactly as claim-context.repo.ts reads it for one event.
  */
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
-import { recordAudit } from '../audit/index.js';
+import { recordAuditMany } from '../audit/index.js';
+import { insertRows } from '../db/bulk.js';
 import type { Executor, Tx } from '../db/client.js';
 import {
   conversions,
@@ -261,17 +262,11 @@ export interface NewClaim {
  * (per chunk). The customers' rows are locked by the caller, so no claim can lose a race here;
  * if one does anyway the batch fails whole and is re-run event by event.
  */
-export async function insertNewClaims(tx: Tx, workspaceId: string, claims: NewClaim[], at: Date): Promise<RewardRow[]> {
-  if (claims.length === 0) return [];
-  const inserted: RewardRow[] = [];
-  for (const part of chunks(claims, 200)) {
-    const rows = await tx
-      .insert(rewards)
-      .values(part.map((claim) => claim.row))
-      .onConflictDoNothing()
-      .returning();
-    if (rows.length !== part.length) throw new Error('a claim of the batch lost a race for its customer');
-    inserted.push(...rows);
+export async function insertNewClaims(tx: Tx, workspaceId: string, claims: NewClaim[], at: Date): Promise<void> {
+  if (claims.length === 0) return;
+  const rows = claims.map((claim) => claim.row);
+  if ((await insertRows(tx, rewards, rows, { onConflictDoNothing: true })) !== rows.length) {
+    throw new Error('a claim of the batch lost a race for its customer');
   }
   const flags = claims.flatMap((claim) =>
     claim.flags.map((flag) => ({
@@ -284,18 +279,19 @@ export async function insertNewClaims(tx: Tx, workspaceId: string, claims: NewCl
       createdAt: at,
     })),
   );
-  for (const part of chunks(flags)) await tx.insert(rewardFlags).values(part);
+  await insertRows(tx, rewardFlags, flags);
   const makers = claims.flatMap((claim) =>
     claim.makers.map((maker) => ({ workspaceId, rewardId: claim.row.id, detail: null, ...maker, createdAt: at })),
   );
-  for (const part of chunks(makers)) await tx.insert(rewardMakers).values(part).onConflictDoNothing();
-  const byActor = new Map<Actor, NewClaim['audit'][]>();
-  for (const claim of claims) byActor.set(claim.actor, [...(byActor.get(claim.actor) ?? []), claim.audit]);
-  for (const [actor, entries] of byActor) for (const part of chunks(entries)) await recordAudit(tx, actor, at, part);
+  await insertRows(tx, rewardMakers, makers, { onConflictDoNothing: true });
+  await recordAuditMany(
+    tx,
+    at,
+    claims.map((claim) => ({ actor: claim.actor, entry: claim.audit })),
+  );
   await enqueueWebhookEvents(
     tx,
     workspaceId,
-    inserted.map((row) => ({ type: 'reward.created' as const, objectId: row.id, at: row.createdAt })),
+    rows.map((row) => ({ type: 'reward.created' as const, objectId: row.id, at })),
   );
-  return inserted;
 }

@@ -3,7 +3,7 @@
  * The feature's front door: other features import only from here.
  */
 export { approvalBlockers, type MakerReason } from './approval.core.js';
-export { tryAutoApprove } from './auto-approval.service.js';
+export { autoApproveNewClaims, tryAutoApprove } from './auto-approval.service.js';
 export {
   claimCreatedAudit,
   claimRow,

@@ -1,0 +1,59 @@
+/**
+ * Profiles the batch engine in process: `N=2000 SIZE=200 npx tsx scripts/prof-batch.ts` (add
+ * DATABASE_URL for PostgreSQL; `node --cpu-prof --import tsx` for a CPU profile). Prints each
+ * batch's events per second.
+ */
+import { sql } from 'drizzle-orm';
+import { runConversionBatch } from '../src/conversions/index.js';
+
+import { openDatabase } from '../src/db/client.js';
+import type { Actor } from '../src/shared/actor.js';
+import { systemClock } from '../src/shared/clock.js';
+import { newReferralCode } from '../src/shared/ids.js';
+import { createWorkspace } from '../src/workspaces/index.js';
+
+const url = process.env.DATABASE_URL;
+const database = await openDatabase(url ? { databaseUrl: url } : { memory: true });
+await database.migrate();
+const at = new Date();
+const ws = await createWorkspace(database.db, { name: `prof ${at.toISOString()}`, at });
+const N = Number(process.env.N ?? 4000);
+const codes = Array.from({ length: N + 100 }, () => newReferralCode());
+await database.db.execute(sql`
+  insert into participants (workspace_id, id, name, email, email_normalized, kind, referral_code, created_at, updated_at)
+  select ${ws.id}, 'par_p' || lpad(i::text, 8, '0'), 'Person ' || i, 'p' || i || '@b.test', 'p' || i || '@b.test', 'customer', code,
+    now() - interval '60 days', now() - interval '60 days'
+  from jsonb_array_elements_text(${JSON.stringify(codes)}::jsonb) with ordinality as t(code, i)`);
+await database.db.execute(sql`
+  insert into referrals (workspace_id, id, referrer_id, referred_id, source, evidence, referred_at, created_by, created_by_name, created_at)
+  select ${ws.id}, 'ref_p' || lpad(c::text, 8, '0'), 'par_p' || lpad((1 + (c % 100))::text, 8, '0'),
+    'par_p' || lpad((101 + c)::text, 8, '0'), 'manual', '{}'::jsonb, now() - interval '30 days', 'bench', 'B', now() - interval '30 days'
+  from generate_series(0, ${N - 1}) as c`);
+const actor: Actor = { type: 'system', id: 'bench', name: 'B', role: 'system', workspaceId: ws.id };
+const deps = { db: database.db, clock: systemClock, publicUrl: 'http://x' };
+const size = Number(process.env.SIZE ?? 200);
+let n = 0;
+for (let round = 0; round < N / size; round++) {
+  const events = Array.from({ length: size }, () => {
+    const i = n++;
+    return {
+      actor,
+      input: {
+        externalId: `e-${i}`,
+        type: 'invoice_paid' as const,
+        referredId: `par_p${String(101 + i).padStart(8, '0')}`,
+        amount: 10000,
+        currency: 'USD',
+      },
+    };
+  });
+  const started = performance.now();
+  const results = await runConversionBatch(deps, events);
+  const ms = performance.now() - started;
+
+  const bad = results.filter((r) => r.status !== 201).length;
+  console.log(
+    `batch ${round}: ${size} events in ${ms.toFixed(0)} ms = ${((size / ms) * 1000).toFixed(0)}/s, ${bad} not 201 ${bad ? JSON.stringify(results.find((r) => r.status !== 201)?.error?.message) : ''}`,
+  );
+}
+await database.close();
