@@ -509,6 +509,44 @@ describe('the web app', () => {
     await page.context().close();
   });
 
+  it('imports a CSV file: upload, preview with every problem by line, then import the valid rows', async () => {
+    const page = await signIn('fiona@example.com', 'finance password 1');
+    await nav(page, 'Import').click();
+    await page.getByRole('heading', { name: 'Import', exact: true }).waitFor();
+    const file = [
+      'name,email,externalId,address',
+      'Web Import One,web1@example.com,web-1,"1 Long Road',
+      'Second line of the address"',
+      'Web Import Two,not an email,web-2,',
+      'Web Import Three,web3@example.com,web-3,',
+    ].join('\n');
+    await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    const problems = page.getByRole('table', { name: 'Rows with problems' });
+    await visible(problems);
+    await hasText(problems, 'Must be an email address.');
+    expect(await problems.getByRole('row').nth(1).getByRole('cell').first().textContent()).toBe('4');
+    const preview = page.getByRole('table', { name: 'The first rows of the file' });
+    await hasText(preview, 'Web Import Three');
+    await hasText(preview.locator('tr.import-bad-row'), 'not an email');
+    const importButton = page.getByRole('button', { name: /^Import 2 participants/ });
+    await enabled(importButton, false);
+    await screen(page, '16-import-checked');
+    await page.getByLabel(/Skip the 1 invalid row/).check();
+    await enabled(importButton, true);
+    await importButton.click();
+    await hasText(page.getByRole('status'), '2 participants imported, 1 invalid rows skipped.');
+    await screen(page, '17-import-done');
+    const found = json(await t.owner.get('/v1/participants?q=web-&limit=100'), 200).items.map(
+      (p: { externalId: string }) => p.externalId,
+    );
+    expect(found.sort()).toEqual(['web-1', 'web-3']);
+    await page.context().close();
+    // A viewer is not offered imports at all.
+    const viewer = await signIn('vic@example.com', 'viewer password 1');
+    await gone(nav(viewer, 'Import'));
+    await viewer.context().close();
+  });
+
   it('breaks no Content-Security-Policy rule: the app, the API docs, a landing page, and forbids framing', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -8,6 +8,7 @@ import type { ApiKey, ApiKeyList, CreatedApiKey, Me, User, UserList } from '../.
 import type { ApprovalItem } from '../../src/approvals/approval.schema.js';
 import type { ConversionResult } from '../../src/conversions/conversion.schema.js';
 import type { Dispute } from '../../src/disputes/dispute.schema.js';
+import type { ImportResult } from '../../src/imports/import.schema.js';
 import type { describeReferral } from '../../src/eligibility/eligibility.types.js';
 import type {
   MessageTemplate,
@@ -33,6 +34,7 @@ export type {
   Dashboard,
   Dispute,
   EligibilityAccuracyReport,
+  ImportResult,
   Me,
   MessageTemplate,
   MessageTemplateList,
@@ -68,12 +70,29 @@ export class ApiError extends Error {
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  return answer<T>(
+    await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  );
+}
+
+/** A CSV file posted as it is (the imports take text/csv, not JSON). */
+export async function postCsv<T>(path: string, csv: string): Promise<T> {
+  return answer<T>(
+    await fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'text/csv; charset=utf-8' },
+      body: csv,
+    }),
+  );
+}
+
+async function answer<T>(response: Response): Promise<T> {
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   const data = text ? JSON.parse(text) : undefined;

@@ -7,6 +7,7 @@ import { FormReader, type Issues } from './forms';
 import { Approvals } from './pages/Approvals';
 import { Conversions } from './pages/Conversions';
 import { Dashboard } from './pages/Dashboard';
+import { Imports } from './pages/Imports';
 import { ParticipantDetail } from './pages/ParticipantDetail';
 import { Participants } from './pages/Participants';
 import { RewardDetail } from './pages/RewardDetail';
@@ -93,6 +94,7 @@ const NAV = [
   { to: '/participants', label: 'Participants' },
   { to: '/conversions', label: 'Conversions' },
   { to: '/dashboard', label: 'Dashboard' },
+  { to: '/imports', label: 'Import', permission: 'imports:write' },
   { to: '/settings', label: 'Settings' },
 ] as const;
 
@@ -105,6 +107,7 @@ function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
     refetchInterval: 30_000,
   });
   const signOut = useMutation({ mutationFn: () => api('DELETE', '/v1/session'), onSuccess: () => client.clear() });
+  const { may } = useCan();
   const active = (to: string) => (to === '/' ? path === '/' || path.startsWith('/rewards') : path.startsWith(to));
   return (
     <div className="shell">
@@ -112,7 +115,7 @@ function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
         <div className="brand">
           <span className="brand-mark" /> Rewardloop
         </div>
-        {NAV.map((item) => (
+        {NAV.filter((item) => !('permission' in item) || may(item.permission)).map((item) => (
           <Link key={item.to} to={item.to} className={`nav-link${active(item.to) ? ' active' : ''}`}>
             <span>{item.label}</span>
             {'count' in item && counts.data && (counts.data[item.count] ?? 0) > 0 ? (
@@ -147,6 +150,7 @@ function Routes() {
   if (participant) return <ParticipantDetail id={participant.id ?? ''} />;
   if (path === '/conversions') return <Conversions />;
   if (path === '/dashboard') return <Dashboard />;
+  if (path === '/imports') return <Imports />;
   if (path === '/settings' || path.startsWith('/settings/')) return <Settings path={path} />;
   return (
     <div className="card empty">
