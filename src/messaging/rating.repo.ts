@@ -15,7 +15,7 @@ export async function recordRating(
     .select({ participantId: messages.participantId, rewardId: messages.rewardId, kind: messages.kind })
     .from(messages)
     .where(and(eq(messages.workspaceId, input.workspaceId), eq(messages.id, input.messageId)));
-  if (!message || message.kind !== 'thank_you' || !message.participantId) return null;
+  if (message?.kind !== 'thank_you' || !message.participantId) return null;
   const [row] = await db
     .insert(referrerRatings)
     .values({

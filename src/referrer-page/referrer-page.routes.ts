@@ -29,7 +29,7 @@ function pageHtml(view: ReferrerPageView, qrSvg: string): string {
         .join('')}`
     : '';
   return `<h1>${e(view.heading)}</h1>
-<p class="lede">Share your personal link: whoever you send becomes a customer, you are rewarded.</p>
+<p class="lede">Share your personal link: when someone you send becomes a customer, you are rewarded.</p>
 <label for="link">Your link</label>
 <div class="link"><input id="link" type="text" readonly value="${e(view.referralUrl)}"><button type="button" data-copy="link">Copy</button></div>
 <div class="share"><a href="${e(view.smsHref)}">Text it</a><a href="${e(view.mailtoHref)}">Email it</a></div>

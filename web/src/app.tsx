@@ -8,6 +8,7 @@ import { Approvals } from './pages/Approvals';
 import { Conversions } from './pages/Conversions';
 import { Dashboard } from './pages/Dashboard';
 import { Imports } from './pages/Imports';
+import { Leaderboard } from './pages/Leaderboard';
 import { ParticipantDetail } from './pages/ParticipantDetail';
 import { Participants } from './pages/Participants';
 import { RewardDetail } from './pages/RewardDetail';
@@ -94,6 +95,7 @@ const NAV = [
   { to: '/participants', label: 'Participants' },
   { to: '/conversions', label: 'Conversions' },
   { to: '/dashboard', label: 'Dashboard' },
+  { to: '/leaderboard', label: 'Leaderboard' },
   { to: '/imports', label: 'Import', permission: 'imports:write' },
   { to: '/settings', label: 'Settings' },
 ] as const;
@@ -150,6 +152,7 @@ function Routes() {
   if (participant) return <ParticipantDetail id={participant.id ?? ''} />;
   if (path === '/conversions') return <Conversions />;
   if (path === '/dashboard') return <Dashboard />;
+  if (path === '/leaderboard') return <Leaderboard />;
   if (path === '/imports') return <Imports />;
   if (path === '/settings' || path.startsWith('/settings/')) return <Settings path={path} />;
   return (

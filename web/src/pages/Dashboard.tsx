@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type Dashboard as DashboardData, type EligibilityAccuracyReport, get } from '../api';
 import { moneyList } from '../format';
 import { ErrorBanner, Loading } from '../ui';
+import { GrowthSection } from './growth';
 
 const SERIES = [
   { key: 'created', label: 'Claims created', color: '#a5b4fc' },
@@ -168,6 +169,7 @@ export function Dashboard() {
         <h2>Reward cost per week ({currency})</h2>
         <CostChart weekly={data.data.weekly} currency={currency} />
       </section>
+      <GrowthSection />
     </>
   );
 }

@@ -19,6 +19,7 @@ import { PersonPicker } from '../picker';
 import { Link } from '../router';
 import { ChannelOutcome, ErrorBanner, FieldIssue, IssueBanner, Loading, StatusBadge, toast } from '../ui';
 import { CreditsAndCodes } from './participant-credits';
+import { PrivatePage } from './participant-page';
 
 /** Staff attribute a referral by hand: "she said Jessica sent her". */
 function Attribute({ person }: { person: Participant }) {
@@ -185,6 +186,9 @@ export function ParticipantDetail({ id }: { id: string }) {
           <h2>Contact and consent</h2>
           <Consent person={p} />
         </section>
+      </div>
+      <div style={{ marginTop: 14 }}>
+        <PrivatePage person={p} />
       </div>
       {can.may('referrals:write') ? (
         <div style={{ marginTop: 14 }}>
