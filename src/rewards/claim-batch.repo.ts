@@ -4,7 +4,7 @@
  * statements. The decisions are pure (claim.core.ts); what a claim was judged on is what is read
  * here, exactly as claim-context.repo.ts reads it for one event.
  */
-import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import { recordAuditMany } from '../audit/index.js';
 import { insertRows } from '../db/bulk.js';
 import type { Executor, Tx } from '../db/client.js';
@@ -44,7 +44,7 @@ export interface CustomerBatchFacts {
   conversions: CustomerFacts['earlier'];
 }
 
-/** Every referral of these customers, first touch first, with the referrer's name and kind. */
+/** Every live referral of these customers (a voided one attributes nothing), first touch first, with the referrer's name and kind. */
 export async function referralsOfCustomers(db: Executor, workspaceId: string, referredIds: string[]) {
   const byCustomer = new Map<string, ReferralWithReferrer[]>();
   if (referredIds.length === 0) return byCustomer;
@@ -55,7 +55,13 @@ export async function referralsOfCustomers(db: Executor, workspaceId: string, re
       participants,
       and(eq(participants.workspaceId, referrals.workspaceId), eq(participants.id, referrals.referrerId)),
     )
-    .where(and(eq(referrals.workspaceId, workspaceId), inArray(referrals.referredId, referredIds)))
+    .where(
+      and(
+        eq(referrals.workspaceId, workspaceId),
+        inArray(referrals.referredId, referredIds),
+        isNull(referrals.voidedAt),
+      ),
+    )
     .orderBy(referrals.referredAt, referrals.createdAt, referrals.id);
   for (const row of rows) {
     const list = byCustomer.get(row.referral.referredId) ?? [];

@@ -84,7 +84,7 @@ export async function loadCustomerFacts(
         (select coalesce(jsonb_agg(jsonb_build_object('referral', to_jsonb(f), 'referrerName', p.name, 'referrerKind', p.kind)
                   order by f.referred_at, f.created_at, f.id), '[]'::jsonb)
           from referrals f join participants p on p.workspace_id = f.workspace_id and p.id = f.referrer_id
-          where f.workspace_id = ${ws} and f.referred_id = ${referredId}) as referrals,
+          where f.workspace_id = ${ws} and f.referred_id = ${referredId} and f.voided_at is null) as referrals,
         (select coalesce(jsonb_agg(to_jsonb(c)), '[]'::jsonb) from link_clicks c
           where c.workspace_id = ${ws} and c.referred_id = ${referredId}) as clicks,
         (select to_jsonb(d) from disputes d where d.workspace_id = ${ws} and d.referred_id = ${referredId}
@@ -186,7 +186,7 @@ export async function loadReferrerFacts(
   };
 }
 
-/** Every referral of a customer, first touch first (for disputes and the referral service). */
+/** Every live referral of a customer (a voided one attributes nothing), first touch first (for disputes and the referral service). */
 export async function referralsOfCustomer(
   db: Executor,
   workspaceId: string,
@@ -196,7 +196,7 @@ export async function referralsOfCustomer(
     await db.execute(sql`
       select to_jsonb(f) as referral, p.name as referrer_name, p.kind as referrer_kind
       from referrals f join participants p on p.workspace_id = f.workspace_id and p.id = f.referrer_id
-      where f.workspace_id = ${workspaceId} and f.referred_id = ${referredId}
+      where f.workspace_id = ${workspaceId} and f.referred_id = ${referredId} and f.voided_at is null
       order by f.referred_at, f.created_at, f.id`),
   );
   return rows.map((row) => ({
