@@ -332,6 +332,39 @@ describe('gift cards ordered through Tremendous', () => {
     expect(declined.fulfilment.status).toBe('failed');
   });
 
+  it('never orders a reward an open payout batch holds, and leaves those out of batches itself', async () => {
+    // Ordered rewards stay out of a draft: finance does not pay what Tremendous is sending.
+    const ordered = await approvedGiftCard();
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 2500, currency: 'USD' }), 200);
+    const byFinance = await approvedGiftCard();
+    const batch = json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 201);
+    const inBatch = JSON.stringify(batch);
+    expect(inBatch).toContain(byFinance.id);
+    expect(inBatch).not.toContain(ordered.id);
+    await job.runOnce();
+    expect((await reward(ordered.id)).status).toBe('sent');
+    // An order row for a batched reward (however it got there) is refused by the job, unasked.
+    await t.database.db.execute(sql`
+      insert into fulfilment_orders (workspace_id, reward_id, provider, status, external_id, amount, currency, next_attempt_at, created_at, updated_at)
+      values (${t.workspaceId}, ${byFinance.id}, 'tremendous', 'queued', ${byFinance.id}, 2500, 'USD', ${t.clock.now().toISOString()}::timestamptz, now(), now())`);
+    const before = tremendous.posts.length;
+    await job.runOnce();
+    expect(tremendous.posts.length).toBe(before);
+    const held = await reward(byFinance.id);
+    expect(held.status).toBe('pending');
+    expect(held.fulfilment).toMatchObject({ status: 'failed' });
+    expect(held.fulfilment.reason).toContain(`payout batch ${batch.id}`);
+    json(
+      await t.owner.put('/v1/reward-policy', {
+        rewardType: 'gift_card',
+        amount: 2500,
+        currency: 'USD',
+        autoFulfil: true,
+      }),
+      200,
+    );
+  });
+
   it('leaves gift cards to be fulfilled by hand when autoFulfil is off', async () => {
     json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 2500, currency: 'USD' }), 200);
     const { id } = await approvedGiftCard();

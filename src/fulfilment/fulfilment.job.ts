@@ -19,10 +19,14 @@ import {
   type FulfilmentOrderRow,
   finishOrder,
   leaseDueOrders,
+  openPayoutBatchOf,
   releaseOrderLeases,
   renewOrderLease,
 } from './fulfilment.repo.js';
 import { getTremendousOrder, placeTremendousOrder } from './tremendous.client.js';
+
+/** Not asked at all: the order cannot or must not be placed, and why. */
+type NotOrdered = { notOrdered: string };
 
 export interface FulfilmentJobOptions {
   db: Db;
@@ -43,12 +47,15 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
   const random = options.random ?? Math.random;
 
   /** Asks the provider, or decides without asking when the order cannot be placed. */
-  async function ask(order: FulfilmentOrderRow): Promise<OrderOutcome | 'not_ordered'> {
+  async function ask(order: FulfilmentOrderRow): Promise<OrderOutcome | NotOrdered> {
     const reward = await findReward(db, order.workspaceId, order.rewardId);
-    if (!reward) return 'not_ordered';
+    if (!reward) return { notOrdered: 'the reward is gone' };
     const placed = order.providerOrderId !== null;
     // An order never placed for a claim that is no longer approved is not placed now.
-    if (!placed && reward.status !== 'pending') return 'not_ordered';
+    if (!placed && reward.status !== 'pending')
+      return { notOrdered: `the reward is ${reward.status.replace('_', ' ')}` };
+    const batch = placed ? undefined : await openPayoutBatchOf(db, order.workspaceId, order.rewardId);
+    if (batch) return { notOrdered: `the reward is in payout batch ${batch}, which finance pays` };
     const connection = await tremendousConnection(db, options.secretKey, order.workspaceId);
     if (!connection) {
       return {
@@ -77,16 +84,16 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
     });
   }
 
-  async function record(order: FulfilmentOrderRow, outcome: OrderOutcome | 'not_ordered') {
+  async function record(order: FulfilmentOrderRow, outcome: OrderOutcome | NotOrdered) {
     const at = clock.now();
     const actor = systemActor(order.workspaceId, 'Tremendous');
     const env = { actor, at, publicUrl: options.publicUrl };
     await inTransaction(db, async (tx) => {
       const reward = await lockReward(tx, order.workspaceId, order.rewardId);
-      if (outcome === 'not_ordered') {
+      if ('notOrdered' in outcome) {
         await finishOrder(tx, order, {
           status: 'failed',
-          lastError: `Not ordered: the reward is ${reward?.status.replace('_', ' ') ?? 'gone'}.`,
+          lastError: `Not ordered: ${outcome.notOrdered}.`,
           updatedAt: at,
         });
         return;
@@ -172,7 +179,7 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
     if (!renewed) return;
     const outcome = await ask(renewed);
     await record(renewed, outcome);
-    if (outcome !== 'not_ordered' && outcome.kind !== 'executed' && outcome.kind !== 'waiting') {
+    if ('kind' in outcome && outcome.kind !== 'executed' && outcome.kind !== 'waiting') {
       options.logger?.warn({ rewardId: order.rewardId, outcome }, 'gift card not ordered');
     }
   }

@@ -38,6 +38,26 @@ export async function updateOrder(
 }
 
 /**
+ * The open payout batch (draft or approved) holding a reward, if any: finance pays those rewards
+ * themselves, so they are never ordered from a provider too.
+ */
+export async function openPayoutBatchOf(
+  db: Executor,
+  workspaceId: string,
+  rewardId: string,
+): Promise<string | undefined> {
+  const [row] = rowsOf<{ batch_id: string }>(
+    await db.execute(sql`
+      select i.batch_id from payout_batch_items i
+      join payout_batches b on b.workspace_id = i.workspace_id and b.id = i.batch_id
+      where i.workspace_id = ${workspaceId} and i.reward_id = ${rewardId}
+        and i.removed_at is null and i.released_at is null and b.status in ('draft', 'approved')
+      limit 1`),
+  );
+  return row?.batch_id;
+}
+
+/**
  * Leases due orders for one job, like the outbox: `FOR UPDATE SKIP LOCKED` so several jobs (in
  * several processes) never take the same order; a lease that ran out (a job died mid-order) is
  * fair game, and its order is asked for again under the same external id.

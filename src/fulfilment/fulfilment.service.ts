@@ -13,7 +13,7 @@ import type { RewardEffect, RewardMove, RewardRow } from '../rewards/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
 import { describeOrder, externalIdFor, ORDER_IN_PROGRESS } from './fulfilment.core.js';
-import { type FulfilmentOrderRow, insertOrder, lockOrder, updateOrder } from './fulfilment.repo.js';
+import { type FulfilmentOrderRow, insertOrder, lockOrder, openPayoutBatchOf, updateOrder } from './fulfilment.repo.js';
 
 type Env = { actor: Actor; at: Date };
 
@@ -91,6 +91,8 @@ async function afterMove(tx: Tx, env: Env, move: RewardMove) {
   }
   if (move.action !== 'approve' && move.action !== 'retry') return;
   if (!(await hasTremendous(tx, reward.workspaceId))) return;
+  // Finance pays the rewards of an open payout batch: never ordered from a provider as well.
+  if (await openPayoutBatchOf(tx, reward.workspaceId, reward.id)) return;
   if (move.action === 'approve') {
     const policy = await currentPolicy(tx, reward.workspaceId, reward.programId);
     if (!policy.autoFulfil) return;

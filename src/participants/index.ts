@@ -5,6 +5,7 @@
 export { emailDomain, firstName, normalizeEmail, normalizeLoose, normalizePhone } from './identity.core.js';
 export {
   addSignals,
+  addSignalsOfMany,
   findParticipant,
   findParticipantByCode,
   findParticipantByEmail,
@@ -13,6 +14,12 @@ export {
   lockParticipant,
   type ParticipantRow,
 } from './participant.repo.js';
+export {
+  addSignalsMany,
+  findParticipantsByIds,
+  lockParticipantsInOrder,
+  signalsOfParticipants,
+} from './participant-batch.repo.js';
 export { participantRoutes } from './participant.routes.js';
 export { type ParticipantCreate, ParticipantCreateSchema } from './participant.schema.js';
 export {
@@ -22,9 +29,3 @@ export {
   type ParticipantHooks,
   updateParticipantAndLink,
 } from './participant.service.js';
-export {
-  addSignalsMany,
-  findParticipantsByIds,
-  lockParticipantsInOrder,
-  signalsOfParticipants,
-} from './participant-batch.repo.js';
