@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { insertRows } from '../db/bulk.js';
 import type { Executor } from '../db/client.js';
 import { auditEvents } from '../db/schema.js';
@@ -57,31 +57,6 @@ export async function recordAudit(tx: Executor, actor: Actor, at: Date, entries:
       createdAt: at,
     })),
   );
-}
-
-/**
- * Many audit events in one statement per thousand (imports): the rows travel as one JSON
- * parameter, since binding 13 parameters per row costs more than the insert on PGlite.
- */
-export async function recordAuditBatch(tx: Executor, actor: Actor, at: Date, entries: AuditEntry[]) {
-  for (let start = 0; start < entries.length; start += 1000) {
-    const rows = entries.slice(start, start + 1000).map((entry) => ({
-      id: newId('audit', at.getTime()),
-      action: entry.action,
-      objectType: entry.objectType,
-      objectId: entry.objectId,
-      before: entry.before ?? null,
-      after: entry.after ?? null,
-    }));
-    await tx.execute(sql`
-      insert into audit_events (workspace_id, id, actor_type, actor_id, actor_name, actor_role, action, object_type,
-        object_id, before, after, request_id, created_at)
-      select ${actor.workspaceId}, r."id", ${actor.type}::actor_type, ${actor.id}, ${actor.name}, ${actor.role},
-        r."action", r."objectType", r."objectId", r."before", r."after", ${actor.requestId ?? null},
-        ${at.toISOString()}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r("id" text, "action" text, "objectType" text,
-        "objectId" text, "before" jsonb, "after" jsonb)`);
-  }
 }
 
 export async function listAuditEvents(

@@ -5,7 +5,6 @@
 export { emailDomain, firstName, normalizeEmail, normalizeLoose, normalizePhone } from './identity.core.js';
 export {
   addSignals,
-  addSignalsOfMany,
   findParticipant,
   findParticipantByCode,
   findParticipantByEmail,
@@ -14,12 +13,6 @@ export {
   lockParticipant,
   type ParticipantRow,
 } from './participant.repo.js';
-export {
-  addSignalsMany,
-  findParticipantsByIds,
-  lockParticipantsInOrder,
-  signalsOfParticipants,
-} from './participant-batch.repo.js';
 export { participantRoutes } from './participant.routes.js';
 export { type ParticipantCreate, ParticipantCreateSchema } from './participant.schema.js';
 export {
@@ -29,3 +22,9 @@ export {
   type ParticipantHooks,
   updateParticipantAndLink,
 } from './participant.service.js';
+export {
+  addSignalsMany,
+  findParticipantsByIds,
+  lockParticipantsInOrder,
+  signalsOfParticipants,
+} from './participant-batch.repo.js';

@@ -63,20 +63,6 @@ export async function findParticipantByPhone(db: Executor, workspaceId: string, 
   return rows[0];
 }
 
-/** Signals of many participants in one statement (imports). */
-export async function addSignalsOfMany(
-  db: Executor,
-  workspaceId: string,
-  signals: { kind: 'ip' | 'device' | 'payment_fingerprint'; value: string; participantId: string; source: string }[],
-  at: Date,
-) {
-  if (signals.length === 0) return;
-  await db
-    .insert(participantSignals)
-    .values(signals.map((signal) => ({ workspaceId, ...signal, firstSeenAt: at })))
-    .onConflictDoNothing();
-}
-
 export async function listParticipantRows(
   db: Executor,
   workspaceId: string,

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { recordAudit, recordAuditBatch } from '../audit/index.js';
+import { recordAudit, recordAuditMany } from '../audit/index.js';
 import { lockName } from '../db/advisory-lock.js';
 import { isUniqueViolation, type Tx } from '../db/client.js';
 import { rowsOf } from '../db/json-rows.js';
@@ -14,7 +14,6 @@ import { getWorkspaceOrThrow, type Workspace } from '../workspaces/index.js';
 import { normalizeEmail, normalizePhone } from './identity.core.js';
 import {
   addSignals,
-  addSignalsOfMany,
   findParticipant,
   listParticipantRows,
   type ParticipantRow,
@@ -22,6 +21,7 @@ import {
   statsFor,
 } from './participant.repo.js';
 import type { Participant, ParticipantCreate, ParticipantUpdate } from './participant.schema.js';
+import { addSignalsMany } from './participant-batch.repo.js';
 
 export function referralUrl(publicUrl: string, workspace: Pick<Workspace, 'slug'>, code: string): string {
   return `${publicUrl}/r/${workspace.slug}/${code}`;
@@ -221,16 +221,18 @@ export async function insertParticipants(
             : []),
         ];
       });
-      await addSignalsOfMany(tx, workspace.id, signals, at);
-      await recordAuditBatch(
+      await addSignalsMany(tx, workspace.id, signals, at);
+      await recordAuditMany(
         tx,
-        actor,
         at,
         rows.map(({ id, referralCode, emailNormalized: _, ...view }) => ({
-          action: 'participant.created',
-          objectType: 'participant',
-          objectId: id,
-          after: { ...view, referralCode },
+          actor,
+          entry: {
+            action: 'participant.created',
+            objectType: 'participant',
+            objectId: id,
+            after: { ...view, referralCode },
+          },
         })),
       );
       if (missed.length === 0) break;

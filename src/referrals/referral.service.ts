@@ -1,13 +1,13 @@
 import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { recordAudit, recordAuditBatch } from '../audit/index.js';
+import { recordAudit, recordAuditMany } from '../audit/index.js';
 import { type Executor, isUniqueViolation, type Tx } from '../db/client.js';
 import { rowsOf } from '../db/json-rows.js';
 import { conversions, disputes, participants, referrals, rewards } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { openDispute } from '../disputes/index.js';
-import { addSignals, addSignalsOfMany, findParticipant, lockParticipant } from '../participants/index.js';
+import { addSignals, addSignalsMany, findParticipant, lockParticipant } from '../participants/index.js';
 import { getDefaultProgram } from '../policy/index.js';
 import {
   type ClaimEnv,
@@ -188,16 +188,18 @@ export async function insertReferrals(
         ...(evidence.deviceId ? [{ kind: 'device' as const, value: evidence.deviceId, ...at }] : []),
       ];
     });
-    await addSignalsOfMany(tx, workspaceId, signals, env.at);
-    await recordAuditBatch(
+    await addSignalsMany(tx, workspaceId, signals, env.at);
+    await recordAuditMany(
       tx,
-      env.actor,
       env.at,
       rows.map((row) => ({
-        action: 'referral.created',
-        objectType: 'referral',
-        objectId: row.id,
-        after: { referrerId: row.referrerId, referredId: row.referredId, source: row.source, evidence: row.evidence },
+        actor: env.actor,
+        entry: {
+          action: 'referral.created',
+          objectType: 'referral',
+          objectId: row.id,
+          after: { referrerId: row.referrerId, referredId: row.referredId, source: row.source, evidence: row.evidence },
+        },
       })),
     );
   }

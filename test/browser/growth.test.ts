@@ -169,4 +169,31 @@ describe('the growth loop in a browser', () => {
     await page.context().close();
     expect(problems.splice(0)).toEqual([]);
   });
+
+  it('sets the sending hours and the invitation rules in Settings', async () => {
+    const page = await newPage({ width: 1280, height: 900 });
+    await page.goto(`${base}/settings/growth`);
+    await page.getByLabel('Email').fill('olivia@example.com');
+    await page.getByLabel('Password').fill('owner password 1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Sending hours and public leaderboard' }).waitFor();
+    await page.getByLabel(/Send invitations and thank-yous only/).check();
+    await page.getByLabel('Time zone').fill('Mars/Olympus');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.getByText('Must be an IANA time zone').count()).toBeGreaterThan(0);
+    await page.getByLabel('Time zone').fill('America/Chicago');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect
+      .poll(async () => json(await t.owner.get('/v1/workspace'), 200).sendWindow)
+      .toEqual({ start: '09:00', end: '20:00' });
+    await page.getByLabel('Lowest score that invites (1-5)').fill('5');
+    await page.getByRole('button', { name: 'Save invitation rules' }).click();
+    await expect.poll(async () => json(await t.owner.get('/v1/program-rules'), 200).inviteMinScore).toBe(5);
+    // The rest of the rules stayed as they were.
+    expect(json(await t.owner.get('/v1/program-rules'), 200).termsVersion).toBe('default-1');
+    expect(await axe(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, '33-settings-growth.png'), fullPage: true });
+    await page.context().close();
+    expect(problems.splice(0)).toEqual([]);
+  });
 });

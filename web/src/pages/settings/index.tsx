@@ -5,6 +5,7 @@ import { Link } from '../../router';
 import { Empty } from '../../ui';
 import { ApiKeysPage } from './ApiKeysPage';
 import { DiscountCodesPage } from './DiscountCodesPage';
+import { GrowthPage } from './GrowthPage';
 import { IntegrationsPage } from './IntegrationsPage';
 import { RulesPage } from './RulesPage';
 import { SenderPage } from './SenderPage';
@@ -16,6 +17,7 @@ import { WebhooksPage } from './WebhooksPage';
 const SECTIONS: { slug: string; label: string; page: ComponentType; permission?: Permission }[] = [
   { slug: 'rules', label: 'Program rules', page: RulesPage },
   { slug: 'sender', label: 'Sender and notifications', page: SenderPage },
+  { slug: 'growth', label: 'Invitations and leaderboard', page: GrowthPage },
   { slug: 'templates', label: 'Message templates', page: TemplatesPage },
   { slug: 'users', label: 'Users', page: UsersPage, permission: 'access:manage' },
   { slug: 'api-keys', label: 'API keys', page: ApiKeysPage, permission: 'access:manage' },

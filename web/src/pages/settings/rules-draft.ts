@@ -19,6 +19,8 @@ export type RulesDraft = {
   autoApprove: boolean;
   autoApproveMax: string;
   twoApproversAbove: string;
+  /** Invitations after a job (set through the API): not on this form, kept as they are. */
+  invite: Pick<ProgramRules, 'inviteMinScore' | 'inviteChannel' | 'inviteCooldownDays' | 'inviteDelayHours'>;
 };
 
 export function rulesToDraft(rules: ProgramRules): RulesDraft {
@@ -38,6 +40,12 @@ export function rulesToDraft(rules: ProgramRules): RulesDraft {
     autoApprove: rules.autoApproval.enabled,
     autoApproveMax: amount(rules.autoApproval.maxAmount),
     twoApproversAbove: amount(rules.twoApproversAbove),
+    invite: {
+      inviteMinScore: rules.inviteMinScore,
+      inviteChannel: rules.inviteChannel,
+      inviteCooldownDays: rules.inviteCooldownDays,
+      inviteDelayHours: rules.inviteDelayHours,
+    },
   };
 }
 
@@ -64,6 +72,7 @@ export function readRulesDraft(draft: RulesDraft, velocity: ProgramRules['veloci
     twoApproversAbove: form.amount(draft.twoApproversAbove, currency, 'twoApproversAbove'),
     // Not on this form: kept as they are.
     velocity,
+    ...draft.invite,
   });
   return { body, issues: form.issues as Issues };
 }
