@@ -351,3 +351,40 @@ describe('importing conversions', () => {
     expect(rewards.filter((r: { referred: { id: string } }) => r.referred?.id === customer.id)).toHaveLength(1);
   });
 });
+
+describe('importing the same file twice at once', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('writes each participant, referral and conversion once, whichever import gets there first', async () => {
+    const people = csv(
+      'name,email,externalId',
+      ...Array.from({ length: 40 }, (_, i) => `Same ${i},same${i}@example.com,same-${i}`),
+    );
+    const first = await Promise.all([1, 2, 3].map(() => upload(t.owner, 'participants', people)));
+    const answers = first.map((response) => json(response, 200));
+    expect(answers.reduce((sum, a) => sum + a.imported, 0)).toBe(40);
+    expect(answers.every((a) => a.imported + a.existing === 40)).toBe(true);
+    const referrals = csv(
+      'referrerExternalId,referredExternalId',
+      ...Array.from({ length: 39 }, (_, i) => `same-0,same-${i + 1}`),
+    );
+    const second = (await Promise.all([1, 2].map(() => upload(t.owner, 'referrals', referrals)))).map((r) =>
+      json(r, 200),
+    );
+    expect(second.reduce((sum, a) => sum + a.imported, 0)).toBe(39);
+    const sales = csv(
+      'externalId,source,type,referredExternalId,amount,currency',
+      ...Array.from({ length: 39 }, (_, i) => `sale-${i},crm,deal_won,same-${i + 1},100.00,USD`),
+    );
+    const third = (await Promise.all([1, 2].map(() => upload(t.owner, 'conversions', sales)))).map((r) => json(r, 200));
+    expect(third.reduce((sum, a) => sum + a.imported, 0)).toBe(39);
+    expect(third.every((a) => a.invalid === 0)).toBe(true);
+    const counts = await tableCounts(t.database);
+    expect(counts.conversions).toBe(39);
+    expect(counts.rewards).toBe(39);
+  });
+});
