@@ -6,6 +6,15 @@ import { Link } from '../router';
 import { ChannelOutcome, Empty, ErrorBanner, Loading, RecommendationBadge, StatusBadge } from '../ui';
 import { ApprovalActions, ChecksList, FlagList } from './review-parts';
 
+/** Where a gift card ordered from Tremendous stands, in words. */
+const FULFILMENT_WORDS: Record<NonNullable<Detail['fulfilment']>['status'], string> = {
+  queued: 'queued to be ordered',
+  ordering: 'being ordered',
+  waiting: 'waiting at Tremendous',
+  executed: 'ordered',
+  failed: 'failed',
+};
+
 export function RewardDetail({ id }: { id: string }) {
   const can = useCan();
   const reward = useQuery({ queryKey: ['reward', id], queryFn: () => get<Detail>(`/v1/rewards/${id}`) });
@@ -72,6 +81,23 @@ export function RewardDetail({ id }: { id: string }) {
                 ? `${dateTime(r.sentAt)} by ${r.sentBy?.name}${r.sentReference ? ` · ref ${r.sentReference}` : ''}`
                 : '—'}
             </dd>
+            {r.code || r.rewardType === 'discount_code' ? (
+              <>
+                <dt>Discount code</dt>
+                <dd>{r.code ? <code className="copy">{r.code}</code> : 'waiting: the code pool is empty'}</dd>
+              </>
+            ) : null}
+            {r.fulfilment ? (
+              <>
+                <dt>Tremendous order</dt>
+                <dd>
+                  {FULFILMENT_WORDS[r.fulfilment.status]}
+                  {r.fulfilment.orderId ? ` · order ${r.fulfilment.orderId}` : ''}
+                  {r.fulfilment.providerStatus ? ` (${r.fulfilment.providerStatus})` : ''}
+                  {r.fulfilment.reason ? <span className="muted"> — {r.fulfilment.reason}</span> : null}
+                </dd>
+              </>
+            ) : null}
             {r.closedReason ? (
               <>
                 <dt>Closed</dt>
