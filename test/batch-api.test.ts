@@ -77,6 +77,13 @@ describe('POST /v1/conversions/batch', () => {
       [1, 2500],
       [2, 5000],
     ]);
+    // The claims as the batch answered them are the claims as the API shows them afterwards.
+    const shown = json(await t.owner.get(`/v1/rewards?referrerId=${jess.id}&limit=10`), 200).items as {
+      id: string;
+    }[];
+    for (const answered of [results[0]?.rewards?.[0], results[2]?.rewards?.[0]]) {
+      expect(shown.find((reward) => reward.id === (answered as { id: string } | undefined)?.id)).toEqual(answered);
+    }
     // The replay answered exactly what the first got.
     expect(results[3]?.rewards).toEqual(results[0]?.rewards);
     // What was refused wrote nothing; what was valid is there, once.

@@ -32,7 +32,9 @@ import {
   loadReferrersFacts,
   type NewClaim,
   newClaimMakers,
+  presentNewClaims,
   presentRewardsByIds,
+  type RewardRow,
 } from '../rewards/index.js';
 import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, isAppError } from '../shared/errors.js';
@@ -276,20 +278,12 @@ async function writePlans(
   if (plans.length === 0) return [];
   const workspaceId = plans[0]?.event.actor.workspaceId as string;
   const recorded = plans.filter((plan) => plan.kind === 'record');
-  await insertConversions(
-    tx,
-    recorded.map((plan) => plan.conversion),
-  );
-  await addSignalsMany(
-    tx,
-    workspaceId,
-    recorded.flatMap((plan) => (plan.signal ? [{ ...plan.signal, kind: 'payment_fingerprint' as const }] : [])),
-    at,
-  );
-  const claims: NewClaim[] = recorded.flatMap((plan) => {
+  // The claims' rows, whole: written as they are and presented from memory, so each event's
+  // answer is known before its conversion row is written (one INSERT, no read back, no UPDATE).
+  const claims: (NewClaim & { plan: (typeof recorded)[number] })[] = recorded.flatMap((plan) => {
     const claim = plan.claim;
     if (!claim) return [];
-    const row = claimRow({
+    const values = claimRow({
       id: plan.event.rewardId,
       workspaceId,
       programId: facts.programId,
@@ -303,11 +297,41 @@ async function writePlans(
       actor: plan.event.actor,
       at,
     });
+    const row: RewardRow = {
+      ...values,
+      reviewRound: 1,
+      notes: null,
+      approvedAt: null,
+      approvalRecord: null,
+      sentAt: null,
+      sentBy: null,
+      sentByName: null,
+      sentReference: null,
+      thankedAt: null,
+      closedAt: null,
+      closedReason: null,
+      discountCode: null,
+      amountChangedBy: null,
+      payeeChangedBy: null,
+    };
     return [
       {
+        plan,
         actor: plan.event.actor,
         row,
-        flags: claim.decision.result.flags,
+        flags: claim.decision.result.flags.map((flag) => ({
+          workspaceId,
+          id: newId('flag', at.getTime()),
+          rewardId: row.id,
+          type: flag.type,
+          reason: flag.reason,
+          evidence: flag.evidence,
+          createdAt: at,
+          resolvedAt: null,
+          resolvedBy: null,
+          resolvedByName: null,
+          resolution: null,
+        })),
         makers: newClaimMakers({
           creator: { id: personOf(plan.event.actor), name: plan.event.actor.name },
           chosen: claim.chosen,
@@ -316,7 +340,7 @@ async function writePlans(
           at,
         }),
         audit: claimCreatedAudit({
-          row: { ...row, policyVersion: row.policyVersion, rulesVersion: row.rulesVersion },
+          row,
           decision: claim.decision,
           conversionId: plan.conversion.id,
           referralId: claim.chosen.referral.id,
@@ -324,19 +348,22 @@ async function writePlans(
       },
     ];
   });
-  await insertNewClaims(tx, workspaceId, claims, at);
-  await autoApproveNewClaims(
-    tx,
-    claims.map((claim) => ({
-      env: { actor: claim.actor, at, publicUrl: deps.publicUrl },
-      row: claim.row,
-      flags: claim.flags.length,
-    })),
+  const newClaims = presentNewClaims(
+    claims.map((claim) => {
+      const referred = facts.participants.get(claim.row.referredId) as ParticipantRow;
+      return {
+        reward: claim.row,
+        referrer: claim.plan.claim?.referrer as ParticipantRow,
+        referred,
+        conversion: claim.plan.conversion,
+        flags: claim.flags,
+      };
+    }),
     facts.rules,
   );
-  const presented = await presentRewardsByIds(tx, workspaceId, [
-    ...new Set(recorded.flatMap((plan) => plan.rewardIds)),
-  ]);
+  // Claims that existed before the batch (an event that finds its customer's claim closed).
+  const older = recorded.flatMap((plan) => (plan.claim ? [] : plan.rewardIds));
+  const presented = [...newClaims, ...(await presentRewardsByIds(tx, workspaceId, [...new Set(older)]))];
   const byId = new Map(presented.map((reward) => [reward.id, reward]));
   const bodies = new Map<number, ConversionResult>();
   const results: BatchEventResult[] = [];
@@ -353,11 +380,38 @@ async function writePlans(
     bodies.set(plan.event.index, body);
     results.push({ index: plan.event.index, status: 201, body });
   }
-  await setConversionResults(
+  await insertConversions(
+    tx,
+    recorded.map((plan) => ({ ...plan.conversion, result: bodies.get(plan.event.index) ?? null })),
+  );
+  await addSignalsMany(
     tx,
     workspaceId,
-    recorded.map((plan) => ({ id: plan.conversion.id, result: bodies.get(plan.event.index) })),
+    recorded.flatMap((plan) => (plan.signal ? [{ ...plan.signal, kind: 'payment_fingerprint' as const }] : [])),
+    at,
   );
+  await insertNewClaims(tx, workspaceId, claims, at);
+  const approved = await autoApproveNewClaims(
+    tx,
+    claims.map((claim) => ({
+      env: { actor: claim.actor, at, publicUrl: deps.publicUrl },
+      row: claim.row,
+      flags: claim.flags.length,
+    })),
+    facts.rules,
+  );
+  if (approved.length > 0) {
+    // An auto-approved claim changed after it was presented: its events answer what it is now.
+    const now = new Map((await presentRewardsByIds(tx, workspaceId, approved)).map((reward) => [reward.id, reward]));
+    const changed: { id: string; result: unknown }[] = [];
+    for (const plan of recorded) {
+      const body = bodies.get(plan.event.index);
+      if (!body || !plan.rewardIds.some((id) => now.has(id))) continue;
+      body.rewards = body.rewards.map((reward) => now.get(reward.id) ?? reward);
+      changed.push({ id: plan.conversion.id, result: body });
+    }
+    await setConversionResults(tx, workspaceId, changed);
+  }
   await recordAuditMany(
     tx,
     at,

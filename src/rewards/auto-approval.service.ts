@@ -93,7 +93,8 @@ export async function autoApproveNewClaims(
   tx: Tx,
   claims: { env: ClaimEnv; row: RewardInsert; flags: number }[],
   rules: ProgramRulesTerms,
-) {
+): Promise<string[]> {
+  const approved: string[] = [];
   for (const { env, row, flags } of claims) {
     if (flags > 0 || !rules.autoApproveEnabledBy || rules.autoApproveMaxAmount === null) continue;
     const candidate = {
@@ -106,8 +107,9 @@ export async function autoApproveNewClaims(
     };
     if (autoApprovalPrecheck(candidate as Parameters<typeof autoApprovalPrecheck>[0], rules, env.at)) continue;
     const reward = await findReward(tx, row.workspaceId, row.id);
-    if (reward) await tryAutoApprove(tx, env, reward, rules);
+    if (reward && (await tryAutoApprove(tx, env, reward, rules))) approved.push(reward.id);
   }
+  return approved;
 }
 
 export async function notifyRewardReady(tx: Tx, env: ClaimEnv, reward: RewardRow) {

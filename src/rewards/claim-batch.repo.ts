@@ -19,22 +19,12 @@ import {
   rewardMakers,
   rewards,
 } from '../db/schema.js';
-import type { FlagType } from '../eligibility/index.js';
 import type { Actor } from '../shared/actor.js';
-import { newId } from '../shared/ids.js';
 import { enqueueWebhookEvents } from '../webhooks/index.js';
 import type { MakerReason } from './approval.core.js';
 import type { ClickRow, CustomerFacts, DisputeRow, ExceptionRow, ReferralWithReferrer } from './claim-context.core.js';
 import { STATUS_SETS } from './lifecycle.core.js';
-import type { RewardInsert, RewardRow } from './reward.repo.js';
-
-const CHUNK = 500;
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
-  return out;
-}
+import type { FlagRow, RewardRow } from './reward.repo.js';
 
 export interface CustomerBatchFacts {
   liveReward: CustomerFacts['liveReward'];
@@ -257,8 +247,8 @@ export async function clickCounts(
 
 export interface NewClaim {
   actor: Actor;
-  row: RewardInsert;
-  flags: { type: FlagType; reason: string; evidence: Record<string, unknown> }[];
+  row: RewardRow;
+  flags: FlagRow[];
   makers: { makerId: string; makerName: string; reason: MakerReason; round: number; detail?: string }[];
   audit: { action: string; objectType: string; objectId: string; after: Record<string, unknown> };
 }
@@ -274,17 +264,7 @@ export async function insertNewClaims(tx: Tx, workspaceId: string, claims: NewCl
   if ((await insertRows(tx, rewards, rows, { onConflictDoNothing: true })) !== rows.length) {
     throw new Error('a claim of the batch lost a race for its customer');
   }
-  const flags = claims.flatMap((claim) =>
-    claim.flags.map((flag) => ({
-      workspaceId,
-      id: newId('flag', at.getTime()),
-      rewardId: claim.row.id,
-      type: flag.type,
-      reason: flag.reason,
-      evidence: flag.evidence,
-      createdAt: at,
-    })),
-  );
+  const flags = claims.flatMap((claim) => claim.flags);
   await insertRows(tx, rewardFlags, flags);
   const makers = claims.flatMap((claim) =>
     claim.makers.map((maker) => ({ workspaceId, rewardId: claim.row.id, detail: null, ...maker, createdAt: at })),

@@ -24,7 +24,7 @@ export { changePayee, PAYEE_DETAILS, reviewClaimsAfterPayeeEdit } from './payee.
 export { recheckReward } from './recheck.service.js';
 export { recoveryRoutes } from './recovery.routes.js';
 export { applyReversals, reverseReward } from './refund.service.js';
-export { presentRewards, presentRewardsByIds } from './reward.presenter.js';
+export { presentNewClaims, presentRewards, presentRewardsByIds } from './reward.presenter.js';
 export {
   findLiveRewardForReferred,
   findReward,

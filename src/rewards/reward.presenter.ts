@@ -112,6 +112,23 @@ async function loadRewardExtras(db: Executor, workspaceId: string, ids: string[]
   );
 }
 
+/**
+ * Claims a batch has just written, presented from the rows it wrote (no read back): a new claim
+ * has its flags and nothing else yet (no approval, message or order).
+ */
+export function presentNewClaims(
+  items: (RewardListRow & { flags: FlagRow[] })[],
+  rules: { twoApproversAbove: number | null; currency: string },
+): Reward[] {
+  const extras = new Map<string, RewardExtras>(
+    items.map((item) => [
+      item.reward.id,
+      { id: item.reward.id, flags: item.flags, approvals: [], messages: [], rules, fulfilment: null },
+    ]),
+  );
+  return presentWith(items, extras);
+}
+
 /** Presents a page of claims with one query beyond the page's own, however long the page. */
 export async function presentRewards(db: Executor, workspaceId: string, rows: RewardListRow[]): Promise<Reward[]> {
   const extras = await loadRewardExtras(

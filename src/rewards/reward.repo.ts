@@ -240,9 +240,32 @@ const referrer = alias(participants, 'referrer');
 const referred = alias(participants, 'referred');
 
 /** Claims joined with the people and the conversion they are about: what every claim view shows. */
+// What a claim's presentation shows of its people and its sale: only these columns are read (a
+// page of claims or a batch's answers then maps a fraction of the values).
+const personColumns = (table: typeof referrer | typeof referred) => ({
+  id: table.id,
+  name: table.name,
+  email: table.email,
+  phone: table.phone,
+  kind: table.kind,
+});
+
 function selectRewardsWithPeople(db: Executor) {
   return db
-    .select({ reward: rewards, referrer, referred, conversion: conversions })
+    .select({
+      reward: rewards,
+      referrer: personColumns(referrer),
+      referred: personColumns(referred),
+      conversion: {
+        id: conversions.id,
+        externalId: conversions.externalId,
+        source: conversions.source,
+        type: conversions.type,
+        amount: conversions.amount,
+        currency: conversions.currency,
+        occurredAt: conversions.occurredAt,
+      },
+    })
     .from(rewards)
     .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
     .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))

@@ -62,7 +62,14 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('appear' as const), customer: fc.nat(CUSTOMERS - 1) }) },
 );
 
-const scenarioArb = fc.record({
+interface Scenario {
+  referrals: number[][];
+  lateCustomers: number[];
+  steps: Step[];
+  cuts: number[];
+}
+
+const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   /** Each customer's referrers (none, one, or two: a dispute). */
   referrals: fc.array(fc.uniqueArray(fc.nat(REFERRERS - 1), { maxLength: 2 }), {
     minLength: CUSTOMERS,
@@ -90,7 +97,7 @@ describe('the batch engine', () => {
   });
   afterAll(() => ctx.close());
 
-  async function world(scenario: fc.TypeOf<typeof scenarioArb>): Promise<World> {
+  async function world(scenario: Scenario): Promise<World> {
     const db = ctx.database.db;
     const at = ctx.clock.now();
     const workspace = await createWorkspace(db, { name: `Batch world ${++worlds}`, at });
@@ -178,7 +185,9 @@ describe('the batch engine', () => {
         const earlier = events.filter((event) => !('appear' in event));
         const original = earlier[step.of % Math.max(earlier.length, 1)];
         if (!original) continue;
-        events.push(step.tamper ? { ...original, amount: (original.amount as number) + 1 } : { ...original });
+        events.push(
+          step.tamper ? { ...original, amount: ((original as { amount: number }).amount ?? 0) + 1 } : { ...original },
+        );
       } else if (step.kind === 'unknown_participant') {
         events.push({
           externalId: `bad-${n}`,
