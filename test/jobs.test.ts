@@ -4,7 +4,7 @@ import { messages } from '../src/db/schema.js';
 import { createDispatcher, type Dispatcher } from '../src/messaging/dispatcher.js';
 import { providersFromConfig } from '../src/messaging/index.js';
 import { thankOnDelivery } from '../src/rewards/index.js';
-import { json, newParticipant, PUBLIC_URL, startTestApp, type TestApp } from './support/app.js';
+import { json, newClaim, newParticipant, PUBLIC_URL, startTestApp, type TestApp } from './support/app.js';
 import { type FakeHttpProvider, startFakeTwilio, TWILIO_SID, TWILIO_TOKEN } from './support/fake-providers.js';
 
 async function drain(dispatcher: Dispatcher) {
@@ -161,6 +161,48 @@ describe('jobs and the invitations a satisfied customer gets', () => {
     t.clock.advance(3_600_000);
     await drain(dispatcher);
     expect(textsTo(customer.phone)).toHaveLength(1);
+    json(await t.owner.patch('/v1/workspace', { sendWindow: null }), 200);
+  });
+
+  it('holds a thank-you marked sent outside the send window until it opens', async () => {
+    json(
+      await t.owner.put('/v1/reward-policy', {
+        rewardType: 'gift_card',
+        amount: 2500,
+        currency: 'USD',
+        thankChannel: 'sms',
+      }),
+      200,
+    );
+    // The test clock is in the morning in Chicago (CST): a 22:00-23:00 window opens tonight.
+    json(
+      await t.owner.patch('/v1/workspace', {
+        timeZone: 'America/Chicago',
+        sendWindow: { start: '22:00', end: '23:00' },
+      }),
+      200,
+    );
+    const finance = await t.as('finance');
+    const staff = await t.as('staff');
+    const { reward, referrer } = await newClaim(t.owner, { referrer: consenting({ name: 'Tess Thanks' }) });
+    json(await finance.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    json(await staff.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 200);
+    await drain(dispatcher);
+    expect(textsTo(referrer.phone)).toEqual([]);
+    const [queued] = await t.database.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.rewardId, reward.id), eq(messages.kind, 'thank_you')));
+    const opens = queued?.nextAttemptAt ?? new Date(0);
+    // 22:00 CST is 04:00Z the next day.
+    expect(opens.toISOString()).toMatch(/T04:00:00\.000Z$/);
+    t.clock.advance(opens.getTime() - t.clock.now().getTime() - 60_000);
+    await drain(dispatcher);
+    expect(textsTo(referrer.phone)).toEqual([]);
+    t.clock.advance(60_000);
+    await drain(dispatcher);
+    expect(textsTo(referrer.phone)).toHaveLength(1);
+    expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('thanked');
     json(await t.owner.patch('/v1/workspace', { sendWindow: null }), 200);
   });
 
