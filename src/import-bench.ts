@@ -4,6 +4,7 @@
  * on a fresh workspace. Prints rows/s and total seconds per kind. Conversions go through the claim
  * engine (recordConversions), so each makes a claim and runs every check.
  */
+import os from 'node:os';
 import { linkAwaitingConversions } from './conversions/index.js';
 import { openDatabase } from './db/client.js';
 import { type ImportKind, type ImportResult, importCsv } from './imports/index.js';
@@ -17,6 +18,8 @@ export interface ImportFigures {
   rows: number;
   imported: number;
   seconds: number;
+  /** CPU seconds of this process (Node and, on PGlite, the database). */
+  cpuSeconds: number;
   perSecond: number;
 }
 
@@ -86,6 +89,7 @@ export async function benchImports(
     for (const [kind, file] of files) {
       if (counts[kind] === 0) continue;
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       let lastShown = 0;
       const result: ImportResult = await importCsv(deps, actor, kind, file, {
         linkAwaitingConversions,
@@ -97,6 +101,10 @@ export async function benchImports(
         },
       });
       const seconds = (performance.now() - started) / 1000;
+      // This process's CPU time: on PGlite the database runs in it too, so this is the work itself,
+      // whatever else the machine is doing (wall time on a busy machine is mostly waiting).
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       if (result.invalid > 0)
         throw new Error(`bench ${kind} file had invalid rows: ${JSON.stringify(result.errors.slice(0, 3))}`);
       const figure = {
@@ -105,11 +113,12 @@ export async function benchImports(
         rows: counts[kind],
         imported: result.imported,
         seconds,
+        cpuSeconds,
         perSecond: counts[kind] / seconds,
       };
       figures.push(figure);
       log(
-        `  ${store.padEnd(10)} ${kind.padEnd(12)} ${counts[kind].toLocaleString('en').padStart(8)} rows  ${seconds.toFixed(1).padStart(6)} s  ${Math.round(figure.perSecond).toLocaleString('en').padStart(7)} rows/s`,
+        `  ${store.padEnd(10)} ${kind.padEnd(12)} ${counts[kind].toLocaleString('en').padStart(8)} rows  ${seconds.toFixed(1).padStart(6)} s  ${Math.round(figure.perSecond).toLocaleString('en').padStart(7)} rows/s  (this process's CPU: ${cpuSeconds.toFixed(1)} s, ${Math.round(counts[kind] / cpuSeconds).toLocaleString('en')} rows per CPU second; load average ${os.loadavg()[0]?.toFixed(1)})`,
       );
     }
     return figures;
