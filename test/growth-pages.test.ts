@@ -153,4 +153,21 @@ describe('a referrer’s own page and the leaderboard', () => {
     t.clock.advance(61_000);
     expect((await page(`/leaderboard/${slug}.json?period=all`)).statusCode).toBe(404);
   });
+
+  it('shows the referrer their credit balance when their reward is account credit', async () => {
+    json(await t.owner.put('/v1/reward-policy', { rewardType: 'account_credit', amount: 2000, currency: 'USD' }), 200);
+    const { referrer } = await referrerWith(t, finance, staff, 'Credit Carla', 1);
+    // Marked sent, the credit was issued to her account (credits/ keeps the ledger).
+    expect(json(await t.owner.get(`/v1/participants/${referrer.id}/credits`), 200).balances).toEqual([
+      { currency: 'USD', amount: 2000 },
+    ]);
+    const { pageUrl } = json(await staff.get(`/v1/participants/${referrer.id}/page`), 200);
+    const html = (await page(pageUrl)).body;
+    expect(html).toContain('Your credit and codes');
+    expect(html).toContain('20.00 USD');
+    // Someone with no credit sees no such section.
+    const none = await newParticipant(t.owner, { name: 'No Credit' });
+    const empty = json(await staff.get(`/v1/participants/${none.id}/page`), 200);
+    expect((await page(empty.pageUrl)).body).not.toContain('Your credit and codes');
+  });
 });

@@ -3,4 +3,4 @@
  * The feature's front door: other features import only from here.
  */
 export { creditRoutes } from './credit.routes.js';
-export { creditEffect } from './credit.service.js';
+export { creditEffect, getCredits } from './credit.service.js';

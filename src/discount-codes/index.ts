@@ -3,4 +3,4 @@
  * approved, redeemed once. The feature's front door: other features import only from here.
  */
 export { discountCodePoolRoutes, discountCodeRoutes } from './discount-code.routes.js';
-export { discountCodeEffect } from './discount-code.service.js';
+export { discountCodeEffect, participantCodes } from './discount-code.service.js';

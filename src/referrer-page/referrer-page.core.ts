@@ -24,10 +24,7 @@ export interface ReferrerPageFacts {
   referralUrl: string;
   referralsMade: number;
   rewards: { summary: string; status: RewardStatus; amount: number; currency: string; createdAt: Date }[];
-  /**
-   * The slot for credits and discount codes (issue 12 builds src/credits and
-   * src/discount-codes): filled once their front doors exist; until then none is shown.
-   */
+  /** Their account credit and discount codes (from credits/ and discount-codes/), when they have any. */
   credit?: { balances: { currency: string; amount: number }[]; codes: { code: string; status: string }[] } | undefined;
 }
 

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { recordAudit } from '../audit/index.js';
+import { getCredits } from '../credits/index.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
+import { participantCodes } from '../discount-codes/index.js';
 import { findParticipant, firstName } from '../participants/index.js';
-import type { Actor } from '../shared/actor.js';
+import { type Actor, systemActor } from '../shared/actor.js';
 import { notFound } from '../shared/errors.js';
 import { referrerPageView } from './referrer-page.core.js';
 import { findByPageToken, referrerFacts, setPageToken } from './referrer-page.repo.js';
@@ -18,6 +20,12 @@ export async function loadReferrerPage(deps: Deps, token: string) {
   if (!found) return undefined;
   const { participant, workspace } = found;
   const facts = await referrerFacts(deps.db, workspace.id, participant.id);
+  // Their credit and codes, through credits' and discount codes' own readers (read-only, as the page).
+  const reader = systemActor(workspace.id, 'Referrer page');
+  const credits = await getCredits(deps, reader, participant.id);
+  const { codes } = await participantCodes(deps, reader, participant.id);
+  const balances = credits.balances.filter((balance) => balance.amount > 0);
+  const ownCodes = codes.filter((code) => code.status !== 'available');
   const referralUrl = `${deps.publicUrl}/r/${workspace.slug}/${participant.referralCode}`;
   const view = referrerPageView({
     firstName: firstName(participant.name),
@@ -25,6 +33,16 @@ export async function loadReferrerPage(deps: Deps, token: string) {
     referralUrl,
     referralsMade: facts.referralsMade,
     rewards: facts.rewards,
+    credit:
+      balances.length > 0 || ownCodes.length > 0
+        ? {
+            balances,
+            codes: ownCodes.map((code) => ({
+              code: code.code,
+              status: code.status === 'redeemed' ? 'used' : 'ready to use',
+            })),
+          }
+        : undefined,
   });
   // Rendered here, server-side, by the qrcode package: no request leaves the server.
   const qrSvg = await QRCode.toString(referralUrl, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });

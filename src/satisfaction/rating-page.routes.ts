@@ -1,18 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { recordAudit } from '../audit/index.js';
 import type { Deps } from '../deps.js';
 import { publicPage } from '../http/public-page.js';
-import {
-  parseScore,
-  RATING_SCORES,
-  ratingOf,
-  readRatingToken,
-  recordRating,
-  verifyRatingToken,
-} from '../messaging/index.js';
-import { systemActor } from '../shared/actor.js';
+import { parseScore, RATING_SCORES } from '../messaging/index.js';
 import { escapeHtml } from '../shared/html.js';
-import { getWorkspaceOrThrow } from '../workspaces/index.js';
+import { rateByLink, ratingTarget } from './satisfaction.service.js';
 
 /**
  * The one-click rating in a thank-you email: `GET /rate/{token}?score=4` only shows the choice
@@ -44,14 +35,6 @@ function choicePage(token: string, business: string, chosen: number | null, curr
   );
 }
 
-async function resolve(deps: Deps, token: string) {
-  const parsed = readRatingToken(token);
-  if (!parsed) return undefined;
-  const workspace = await getWorkspaceOrThrow(deps.db, parsed.workspaceId).catch(() => undefined);
-  if (!workspace || !verifyRatingToken(workspace, token)) return undefined;
-  return { workspace, messageId: parsed.messageId };
-}
-
 export function ratingPageRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -62,20 +45,12 @@ export function ratingPageRoutes(deps: Deps) {
       '/rate/:token',
       { config: { public: true }, schema: { hide: true } },
       async (request, reply) => {
-        const target = await resolve(deps, request.params.token);
+        const target = await ratingTarget(deps, request.params.token);
         if (!target) return notFound(reply);
-        const current = await ratingOf(deps.db, target.workspace.id, target.messageId);
         reply.header('cache-control', 'private, no-store');
         return reply
           .type('text/html; charset=utf-8')
-          .send(
-            choicePage(
-              request.params.token,
-              target.workspace.companyName || target.workspace.name,
-              parseScore(request.query.score),
-              current?.score ?? null,
-            ),
-          );
+          .send(choicePage(request.params.token, target.business, parseScore(request.query.score), target.current));
       },
     );
 
@@ -83,35 +58,21 @@ export function ratingPageRoutes(deps: Deps) {
       '/rate/:token',
       { config: { public: true }, schema: { hide: true } },
       async (request, reply) => {
-        const target = await resolve(deps, request.params.token);
+        const target = await ratingTarget(deps, request.params.token);
         if (!target) return notFound(reply);
-        const business = target.workspace.companyName || target.workspace.name;
+        const business = target.business;
         const score = parseScore(request.body?.score);
         if (score === null) {
           return reply
             .code(400)
             .type('text/html; charset=utf-8')
-            .send(choicePage(request.params.token, business, null, null));
+            .send(choicePage(request.params.token, business, null, target.current));
         }
-        const at = deps.clock.now();
-        const recorded = await deps.db.transaction(async (tx) => {
-          const row = await recordRating(tx, {
-            workspaceId: target.workspace.id,
-            messageId: target.messageId,
-            score,
-            via: 'email_link',
-            at,
-          });
-          if (row) {
-            await recordAudit(tx, systemActor(target.workspace.id, 'Rating link'), at, {
-              action: 'referrer.rated',
-              objectType: 'message',
-              objectId: target.messageId,
-              after: { score, via: 'email_link', participantId: row.participantId },
-            });
-          }
-          return row;
-        });
+        const recorded = await rateByLink(
+          deps,
+          { workspaceId: target.workspace.id, messageId: target.messageId },
+          score,
+        );
         if (!recorded) return notFound(reply);
         return reply
           .type('text/html; charset=utf-8')

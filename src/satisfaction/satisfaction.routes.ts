@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../deps.js';
 import { requireActor } from '../http/auth.js';
-import { funnelRows, monthsBack, satisfactionSummary } from './satisfaction.core.js';
-import { funnelCounts, ratingCounts } from './satisfaction.repo.js';
 import { SatisfactionQuerySchema, SatisfactionReportSchema } from './satisfaction.schema.js';
+import { growthReport } from './satisfaction.service.js';
 
 export function satisfactionRoutes(deps: Deps) {
   return async (app: FastifyInstance) => {
@@ -18,16 +17,7 @@ export function satisfactionRoutes(deps: Deps) {
         querystring: SatisfactionQuerySchema,
         response: { 200: SatisfactionReportSchema },
       },
-      handler: async (request) => {
-        const actor = requireActor(request);
-        const months = monthsBack(deps.clock.now(), request.query.months);
-        const from = new Date(`${months[0]}-01T00:00:00Z`);
-        const [ratings, funnel] = await Promise.all([
-          ratingCounts(deps.db, actor.workspaceId, from),
-          funnelCounts(deps.db, actor.workspaceId, from),
-        ]);
-        return { satisfaction: satisfactionSummary(ratings), funnel: funnelRows(months, funnel) };
-      },
+      handler: async (request) => growthReport(deps, requireActor(request), request.query),
     });
   };
 }
