@@ -24,6 +24,8 @@ const baseRules = {
   termsText: 'One reward per referred customer.',
   termsVersion: '2026-03',
   currency: 'USD',
+  // These claims are large (two-person amounts); the tax form check is tested in test/payouts.test.ts.
+  taxThreshold: { amount: 1_000_000_000, currency: 'USD' },
 };
 
 /** The approvers that count: those of the claim's current review round. */
@@ -520,6 +522,7 @@ describe('an approval is of the claim the approver saw', () => {
     t = await startTestApp();
     f1 = await t.as('finance', 'Fay');
     f2 = await t.as('finance', 'Finn');
+    json(await t.owner.put('/v1/program-rules', baseRules), 200);
   });
   afterAll(() => t.close());
 

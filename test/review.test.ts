@@ -445,6 +445,11 @@ describe('two referrers, one of them a partner with a different commission', () 
       }),
       201,
     );
+    // The partner's W-9 is on file: a 2,000 USD commission to them is not held for a tax form.
+    json(
+      await t.owner.put(`/v1/participants/${acme.id}/tax-form`, { type: 'W-9', receivedAt: '2026-01-15T00:00:00Z' }),
+      200,
+    );
     const client = await newParticipant(t.owner, { name: 'Casey Client', externalId: 'crm-casey' });
     t.clock.advance(1000);
     await newReferral(staff, jessica.id, client.id, {
