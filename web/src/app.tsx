@@ -7,9 +7,10 @@ import { FormReader, type Issues } from './forms';
 import { Approvals } from './pages/Approvals';
 import { Conversions } from './pages/Conversions';
 import { Dashboard } from './pages/Dashboard';
-import { Imports } from './pages/Imports';
 import { Leaderboard } from './pages/Leaderboard';
+import { Imports } from './pages/Imports';
 import { ParticipantDetail } from './pages/ParticipantDetail';
+import { PayoutBatchDetail, Payouts, TaxReportPage } from './pages/Payouts';
 import { Participants } from './pages/Participants';
 import { RewardDetail } from './pages/RewardDetail';
 import { Rewards } from './pages/Rewards';
@@ -94,6 +95,7 @@ const NAV = [
   { to: '/approvals', label: 'Approvals', count: 'in_review' },
   { to: '/participants', label: 'Participants' },
   { to: '/conversions', label: 'Conversions' },
+  { to: '/payouts', label: 'Payouts', permission: 'payouts:manage' },
   { to: '/dashboard', label: 'Dashboard' },
   { to: '/leaderboard', label: 'Leaderboard' },
   { to: '/imports', label: 'Import', permission: 'imports:write' },
@@ -145,6 +147,7 @@ function Routes() {
   const { path } = useLocation();
   const reward = match('/rewards/:id', path);
   const participant = match('/participants/:id', path);
+  const payoutBatch = match('/payouts/:id', path);
   if (path === '/' || path === '/rewards') return <Rewards />;
   if (reward) return <RewardDetail id={reward.id ?? ''} />;
   if (path === '/approvals') return <Approvals />;
@@ -153,6 +156,9 @@ function Routes() {
   if (path === '/conversions') return <Conversions />;
   if (path === '/dashboard') return <Dashboard />;
   if (path === '/leaderboard') return <Leaderboard />;
+  if (path === '/payouts') return <Payouts />;
+  if (path === '/payouts/tax') return <TaxReportPage />;
+  if (payoutBatch) return <PayoutBatchDetail id={payoutBatch.id ?? ''} />;
   if (path === '/imports') return <Imports />;
   if (path === '/settings' || path.startsWith('/settings/')) return <Settings path={path} />;
   return (

@@ -3,6 +3,7 @@ import { type Dashboard as DashboardData, type EligibilityAccuracyReport, get } 
 import { moneyList } from '../format';
 import { ErrorBanner, Loading } from '../ui';
 import { GrowthSection } from './growth';
+import { PayoutFigures } from './payout-measures';
 
 const SERIES = [
   { key: 'created', label: 'Claims created', color: '#a5b4fc' },
@@ -169,6 +170,7 @@ export function Dashboard() {
         <h2>Reward cost per week ({currency})</h2>
         <CostChart weekly={data.data.weekly} currency={currency} />
       </section>
+      <PayoutFigures />
       <GrowthSection />
     </>
   );

@@ -20,6 +20,7 @@ import { Link } from '../router';
 import { ChannelOutcome, ErrorBanner, FieldIssue, IssueBanner, Loading, StatusBadge, toast } from '../ui';
 import { CreditsAndCodes } from './participant-credits';
 import { PrivatePage } from './participant-page';
+import { PayoutsAndTax } from './participant-payouts';
 
 /** Staff attribute a referral by hand: "she said Jessica sent her". */
 function Attribute({ person }: { person: Participant }) {
@@ -252,6 +253,7 @@ export function ParticipantDetail({ id }: { id: string }) {
         ))}
       </section>
       <CreditsAndCodes participantId={p.id} name={p.name} />
+      <PayoutsAndTax participantId={p.id} name={p.name} />
       <section className="card" style={{ marginTop: 14 }}>
         <h2>Messages</h2>
         <Pending query={messages} />

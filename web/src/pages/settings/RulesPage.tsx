@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
+import { REWARD_TYPES } from '../../../../src/policy/policy.core.js';
 import { PARTICIPANT_KINDS, QUALIFYING_CANDIDATES } from '../../../../src/shared/vocabulary.js';
 import { get, type ProgramRules, put } from '../../api';
 import { useCan } from '../../app';
-import { humanize } from '../../format';
+import { humanize, REWARD_TYPE_LABEL } from '../../format';
 import type { Issues } from '../../forms';
 import { ErrorBanner, FieldIssue, IssueBanner, Loading, toast } from '../../ui';
 import { type RulesDraft, readRulesDraft, rulesToDraft } from './rules-draft';
@@ -19,6 +20,9 @@ const FIELDS = [
   'startsAt',
   'endsAt',
   'twoApproversAbove',
+  'payoutDayOfMonth',
+  'taxThreshold',
+  'taxableRewardTypes',
   'autoApproval',
   'termsVersion',
   'termsText',
@@ -152,6 +156,56 @@ function LimitFields({ draft, set, issues }: { draft: RulesDraft; set: SetDraft;
   );
 }
 
+/** The monthly payout run and the tax threshold: what finance's Payouts screen works with. */
+function PayoutFields({ draft, set, issues }: { draft: RulesDraft; set: SetDraft; issues: Issues }) {
+  return (
+    <fieldset className="plain stack">
+      <legend>
+        <h3>Payouts and tax</h3>
+      </legend>
+      <div className="form-grid">
+        <TextField
+          label="Payout day of the month"
+          name="payoutDayOfMonth"
+          issues={issues}
+          inputMode="numeric"
+          placeholder="no monthly run"
+          value={draft.payoutDayOfMonth}
+          onChange={(e) => set({ payoutDayOfMonth: e.target.value })}
+        />
+        <TextField
+          label="Tax threshold per payee a year"
+          name="taxThreshold.amount"
+          issues={issues}
+          inputMode="decimal"
+          value={draft.taxThreshold}
+          onChange={(e) => set({ taxThreshold: e.target.value })}
+        />
+        <TextField
+          label="Tax threshold currency"
+          name="taxThreshold.currency"
+          issues={issues}
+          maxLength={3}
+          value={draft.taxThresholdCurrency}
+          onChange={(e) => set({ taxThresholdCurrency: e.target.value.toUpperCase() })}
+        />
+      </div>
+      <p className="faint">
+        On the payout day the month's batch is drafted and finance is told. A claim that takes a payee without a tax
+        form to the threshold in a calendar year waits for finance (2,000 USD is the US reporting threshold from 2026).
+      </p>
+      <Choices
+        title="Rewards that count toward the threshold"
+        options={REWARD_TYPES.filter((type) => type !== 'none')}
+        chosen={draft.taxableRewardTypes}
+        onChange={(taxableRewardTypes) => set({ taxableRewardTypes })}
+        label={(type) => REWARD_TYPE_LABEL[type as keyof typeof REWARD_TYPE_LABEL] ?? humanize(type)}
+        issue={<FieldIssue issues={issues} name="taxableRewardTypes" />}
+      />
+    </fieldset>
+  );
+}
+
 function AutoApproval({ draft, set, issues }: { draft: RulesDraft; set: SetDraft; issues: Issues }) {
   return (
     <div className="row">
@@ -198,6 +252,7 @@ function RulesFields({ draft, set, issues }: { draft: RulesDraft; set: SetDraft;
       </div>
       <LimitFields draft={draft} set={set} issues={issues} />
       <AutoApproval draft={draft} set={set} issues={issues} />
+      <PayoutFields draft={draft} set={set} issues={issues} />
       <div className="form-grid">
         <TextField
           label="Terms version"

@@ -21,6 +21,10 @@ export type RulesDraft = {
   twoApproversAbove: string;
   /** Invitations after a job (set through the API): not on this form, kept as they are. */
   invite: Pick<ProgramRules, 'inviteMinScore' | 'inviteChannel' | 'inviteCooldownDays' | 'inviteDelayHours'>;
+  payoutDayOfMonth: string;
+  taxThreshold: string;
+  taxThresholdCurrency: string;
+  taxableRewardTypes: string[];
 };
 
 export function rulesToDraft(rules: ProgramRules): RulesDraft {
@@ -46,6 +50,10 @@ export function rulesToDraft(rules: ProgramRules): RulesDraft {
       inviteCooldownDays: rules.inviteCooldownDays,
       inviteDelayHours: rules.inviteDelayHours,
     },
+    payoutDayOfMonth: rules.payoutDayOfMonth === null ? '' : String(rules.payoutDayOfMonth),
+    taxThreshold: fromMinor(rules.taxThreshold.amount, rules.taxThreshold.currency),
+    taxThresholdCurrency: rules.taxThreshold.currency,
+    taxableRewardTypes: rules.taxableRewardTypes,
   };
 }
 
@@ -70,6 +78,12 @@ export function readRulesDraft(draft: RulesDraft, velocity: ProgramRules['veloci
       maxAmount: draft.autoApprove ? form.amount(draft.autoApproveMax, currency, 'autoApproval.maxAmount') : null,
     },
     twoApproversAbove: form.amount(draft.twoApproversAbove, currency, 'twoApproversAbove'),
+    payoutDayOfMonth: form.whole(draft.payoutDayOfMonth, 'payoutDayOfMonth'),
+    taxThreshold: {
+      amount: form.amount(draft.taxThreshold, draft.taxThresholdCurrency, 'taxThreshold.amount') ?? 0,
+      currency: draft.taxThresholdCurrency,
+    },
+    taxableRewardTypes: draft.taxableRewardTypes,
     // Not on this form: kept as they are.
     velocity,
     ...draft.invite,
