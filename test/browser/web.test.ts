@@ -520,7 +520,9 @@ describe('the web app', () => {
       'Web Import Two,not an email,web-2,',
       'Web Import Three,web3@example.com,web-3,',
     ].join('\n');
-    await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page
+      .getByLabel('CSV file', { exact: true })
+      .setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
     const problems = page.getByRole('table', { name: 'Rows with problems' });
     await visible(problems);
     await hasText(problems, 'Must be an email address.');

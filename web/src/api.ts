@@ -8,8 +8,8 @@ import type { ApiKey, ApiKeyList, CreatedApiKey, Me, User, UserList } from '../.
 import type { ApprovalItem } from '../../src/approvals/approval.schema.js';
 import type { ConversionResult } from '../../src/conversions/conversion.schema.js';
 import type { Dispute } from '../../src/disputes/dispute.schema.js';
-import type { ImportResult } from '../../src/imports/import.schema.js';
 import type { describeReferral } from '../../src/eligibility/eligibility.types.js';
+import type { ImportResult } from '../../src/imports/import.schema.js';
 import type {
   MessageTemplate,
   MessageTemplateList,

@@ -105,7 +105,6 @@ function PreviewTable({ preview, badLines }: { preview: Preview; badLines: Set<n
           <tr>
             <th className="right">Line</th>
             {preview.header.map((name, index) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: header cells may repeat; their position is their identity
               <th key={index}>{name}</th>
             ))}
           </tr>
@@ -118,7 +117,6 @@ function PreviewTable({ preview, badLines }: { preview: Preview; badLines: Set<n
                 {badLines.has(row.line) ? <span className="badge bad import-flag">problem</span> : null}
               </td>
               {preview.header.map((_, index) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: cells are identified by their column
                 <td key={index}>{row.cells[index] ?? ''}</td>
               ))}
             </tr>
