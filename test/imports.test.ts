@@ -5,6 +5,7 @@
  * go through the claim engine like posted ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMPORT_BODY_LIMIT } from '../src/imports/index.js';
 import { type Api, json, newParticipant, startTestApp, type TestApp } from './support/app.js';
 import { tableCounts } from './support/counts.js';
 
@@ -160,6 +161,15 @@ describe('importing participants', () => {
     expect(noBody.statusCode).toBeLessThan(500);
     const badFlag = json(await upload(t.owner, 'participants', csv('name,externalId', 'A,b'), 'dryRun=maybe'), 400);
     expect(badFlag.field).toBe('dryRun');
+  });
+
+  it('refuses a file over the import limit with a 413 that says so (the rest of the API keeps its 1 MiB)', async () => {
+    const big = Buffer.alloc(IMPORT_BODY_LIMIT + 1, 'a');
+    const response = await t.owner.post('/v1/imports/participants', big, { 'content-type': 'text/csv' });
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body)).toMatchObject({ code: 'payload_too_large', field: 'body' });
+    const asJson = await t.owner.post('/v1/participants', { name: 'x'.repeat(2 * 1024 * 1024) });
+    expect(asJson.statusCode).toBe(413);
   });
 
   it('is for owners and finance only', async () => {
