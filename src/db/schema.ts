@@ -225,6 +225,8 @@ export const rewardPolicies = pgTable(
     /** Discount codes: generated on approval, or taken from the uploaded pool. */
     codeSource: text('code_source').notNull().default('generated'),
     codePrefix: text('code_prefix'),
+    /** Discount codes: how long a code is valid once given (null: no expiry unless the pool's line says). */
+    codeValidDays: integer('code_valid_days'),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
@@ -238,6 +240,10 @@ export const rewardPolicies = pgTable(
       sql`${t.rewardType} <> 'commission_share' or ${t.commissionRateBps} is not null`,
     ),
     check('reward_policies_code_source_ck', sql`${t.codeSource} in ('generated', 'pool')`),
+    check(
+      'reward_policies_code_valid_days_ck',
+      sql`${t.codeValidDays} is null or ${t.codeValidDays} between 1 and 3650`,
+    ),
   ],
 );
 

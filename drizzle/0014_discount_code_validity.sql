@@ -1,0 +1,2 @@
+ALTER TABLE "reward_policies" ADD COLUMN "code_valid_days" integer;--> statement-breakpoint
+ALTER TABLE "reward_policies" ADD CONSTRAINT "reward_policies_code_valid_days_ck" CHECK ("reward_policies"."code_valid_days" is null or "reward_policies"."code_valid_days" between 1 and 3650);
