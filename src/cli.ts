@@ -222,7 +222,7 @@ rollups
 program
   .command('bench')
   .description('Measure conversions per second through the HTTP API (PGlite, and PostgreSQL when DATABASE_URL is set)')
-  .option('--clients <n>', 'concurrent clients', (v) => Number.parseInt(v, 10), 8)
+  .option('--clients <n>', 'concurrent clients of the single-event run', (v) => Number.parseInt(v, 10), 16)
   .option('--seconds <n>', 'seconds per measured run', (v) => Number.parseInt(v, 10), 10)
   .option('--queue', 'instead: time the web app’s queries at 10k and 1M rewards (BENCH_QUEUE_SCALES)')
   .option('--imports', 'instead: only the CSV imports of 100,000 rows (BENCH_IMPORT_ROWS)')

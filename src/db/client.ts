@@ -104,6 +104,21 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   }
   await client.waitReady;
   const db = drizzlePglite({ client, schema }) as unknown as Db;
+  // PGlite is PostgreSQL in single-user mode: no autovacuum, so nobody refreshes the planner's
+  // statistics. Without them a join over a batch's customers is planned as if the tables were
+  // empty (a nested loop over every participant). A stored database is analyzed when opened and
+  // every ten minutes, as autovacuum would on PostgreSQL.
+  const analyze = () =>
+    client.exec('analyze').then(
+      () => undefined,
+      () => undefined,
+    );
+  let statistics: NodeJS.Timeout | undefined;
+  if (!options.memory && options.dataDir) {
+    await analyze();
+    statistics = setInterval(analyze, 10 * 60_000);
+    statistics.unref();
+  }
   return {
     db,
     kind: 'pglite',
@@ -119,6 +134,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
       return client.dumpDataDir('gzip');
     },
     async close() {
+      clearInterval(statistics);
       try {
         await client.close();
       } finally {
