@@ -88,6 +88,19 @@ describe('discount codes', () => {
     expect(custom.bodyText).toContain(`use ${second.code} at checkout`);
   });
 
+  it('expires codes the policy says are valid for some days, and refuses them after', async () => {
+    json(await policy({ codeSource: 'generated', codePrefix: 'EXP-', codeValidDays: 30 }), 200);
+    const reward = await approvedCodeReward();
+    const [given] = json(await staff.get(`/v1/participants/${reward.referrer.id}/discount-codes`), 200).codes;
+    expect(new Date(given.expiresAt).getTime() - new Date(given.issuedAt).getTime()).toBe(30 * 86_400_000);
+    expect((await policy({ codeValidDays: 0 })).statusCode).toBe(400);
+    t.clock.advance(31 * 86_400_000);
+    const late = await staff.post(`/v1/discount-codes/${reward.code}/redeem`, { reference: 'too late' });
+    expect(late.statusCode).toBe(409);
+    expect(JSON.parse(late.body).detail).toContain('expired');
+    json(await policy({ codeSource: 'generated', codePrefix: null, codeValidDays: null }), 200);
+  });
+
   it('lets one of two simultaneous redemptions of a code through', async () => {
     json(await policy({ codeSource: 'generated', codePrefix: null }), 200);
     const reward = await approvedCodeReward();

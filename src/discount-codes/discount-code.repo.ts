@@ -19,12 +19,13 @@ export async function findCode(db: Executor, workspaceId: string, code: string) 
  */
 export async function takePoolCode(
   db: Executor,
-  input: { workspaceId: string; rewardId: string; participantId: string; at: Date },
+  input: { workspaceId: string; rewardId: string; participantId: string; at: Date; expiresAt: Date | null },
 ): Promise<string | undefined> {
   const rows = rowsOf<{ code: string }>(
     await db.execute(sql`
       update discount_codes d set status = 'issued', reward_id = ${input.rewardId},
-        participant_id = ${input.participantId}, issued_at = ${input.at.toISOString()}::timestamptz
+        participant_id = ${input.participantId}, issued_at = ${input.at.toISOString()}::timestamptz,
+        expires_at = coalesce(d.expires_at, ${input.expiresAt?.toISOString() ?? null}::timestamptz)
       from (
         select workspace_id, code from discount_codes
         where workspace_id = ${input.workspaceId} and status = 'available'

@@ -48,6 +48,8 @@ export function presentCode(row: DiscountCodeRow): DiscountCode {
 /** Gives a reward its code; false when the pool is empty (the reward waits). */
 async function giveCode(tx: Tx, env: Env, reward: Pick<RewardRow, 'workspaceId' | 'id' | 'referrerId' | 'programId'>) {
   const policy = await currentPolicy(tx, reward.workspaceId, reward.programId);
+  // Valid for the policy's days from when it is given; a pool line's own expiry wins.
+  const expiresAt = policy.codeValidDays ? new Date(env.at.getTime() + policy.codeValidDays * 86_400_000) : null;
   let code: string | undefined;
   if (policy.codeSource === 'pool') {
     code = await takePoolCode(tx, {
@@ -55,6 +57,7 @@ async function giveCode(tx: Tx, env: Env, reward: Pick<RewardRow, 'workspaceId' 
       rewardId: reward.id,
       participantId: reward.referrerId,
       at: env.at,
+      expiresAt,
     });
   } else {
     code = generateCode(policy.codePrefix, randomBytes(15));
@@ -67,6 +70,7 @@ async function giveCode(tx: Tx, env: Env, reward: Pick<RewardRow, 'workspaceId' 
         rewardId: reward.id,
         participantId: reward.referrerId,
         issuedAt: env.at,
+        expiresAt,
         createdBy: env.actor.id,
         createdAt: env.at,
       },

@@ -42,6 +42,16 @@ export const RewardPolicyInputSchema = z
       .nullable()
       .optional()
       .meta({ description: 'Discount codes: what a generated code starts with.' }),
+    codeValidDays: z
+      .int('Must be a whole number of days.')
+      .min(1, 'At least 1 day.')
+      .max(3650, 'At most 3650 days.')
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          'Discount codes: valid this many days once given (a pool line’s own expiry wins). None: no expiry.',
+      }),
   })
   .superRefine((policy, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -99,6 +109,7 @@ export const RewardPolicySchema = z
     autoFulfil: z.boolean(),
     codeSource: z.enum(DISCOUNT_CODE_SOURCES),
     codePrefix: z.string().nullable(),
+    codeValidDays: z.number().nullable(),
     summary: z.string(),
     createdBy: z.string(),
     createdAt: TimestampSchema,

@@ -71,6 +71,7 @@ export function presentPolicy(row: PolicyRow): RewardPolicy {
     autoFulfil: row.autoFulfil,
     codeSource: row.codeSource as RewardPolicy['codeSource'],
     codePrefix: row.codePrefix,
+    codeValidDays: row.codeValidDays,
     summary: describePolicy(policyTerms(row)),
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
@@ -139,6 +140,7 @@ const POLICY_FIELDS = [
   'autoFulfil',
   'codeSource',
   'codePrefix',
+  'codeValidDays',
 ] as const;
 
 /** Saving the policy creates a new version (unless nothing changed); claims keep theirs. */
@@ -162,6 +164,7 @@ export async function updatePolicy(deps: Deps, actor: Actor, input: RewardPolicy
       autoFulfil: input.autoFulfil,
       codeSource: input.codeSource,
       codePrefix: input.codePrefix ?? null,
+      codeValidDays: input.codeValidDays ?? null,
     };
     const before = Object.fromEntries(POLICY_FIELDS.map((field) => [field, previous[field]]));
     if (JSON.stringify(before) === JSON.stringify(next)) return presentPolicy(previous);

@@ -21,6 +21,7 @@ const FIELDS = [
   'autoFulfil',
   'codeSource',
   'codePrefix',
+  'codeValidDays',
 ];
 
 function PolicySummary({ policy }: { policy: RewardPolicy }) {
@@ -45,6 +46,7 @@ function PolicySummary({ policy }: { policy: RewardPolicy }) {
               {policy.codeSource === 'pool'
                 ? 'from the uploaded pool'
                 : `generated${policy.codePrefix ? ` (${policy.codePrefix}…)` : ''}`}
+              {policy.codeValidDays ? `, valid ${policy.codeValidDays} days` : ''}
             </b>
           </span>
         ) : null}

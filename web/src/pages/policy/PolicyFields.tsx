@@ -153,6 +153,15 @@ export function PolicyFields(props: Props) {
               onChange={(e) => set({ codePrefix: e.target.value.toUpperCase() })}
             />
           ) : null}
+          <Field
+            label="Valid for (days, optional)"
+            name="codeValidDays"
+            issues={issues}
+            inputMode="numeric"
+            placeholder="90"
+            value={draft.codeValidDays}
+            onChange={(e) => set({ codeValidDays: e.target.value })}
+          />
         </>
       ) : null}
       <Field

@@ -22,6 +22,7 @@ export type PolicyDraft = {
   autoFulfil: boolean;
   codeSource: 'generated' | 'pool';
   codePrefix: string;
+  codeValidDays: string;
 };
 
 /** Basis points as a percentage a person types: 1250 → "12.5". */
@@ -42,6 +43,7 @@ export function policyToDraft(policy: RewardPolicy): PolicyDraft {
     autoFulfil: policy.autoFulfil,
     codeSource: policy.codeSource,
     codePrefix: policy.codePrefix ?? '',
+    codeValidDays: policy.codeValidDays ? String(policy.codeValidDays) : '',
     tiers: policy.tiers.map((tier) => ({
       fromReferral: String(tier.fromReferral),
       value: commission ? percent(tier.commissionRateBps) : fromMinor(tier.amount ?? 0, policy.currency),
@@ -85,6 +87,7 @@ export function readPolicyDraft(draft: PolicyDraft) {
     autoFulfil: draft.rewardType === 'gift_card' && draft.autoFulfil,
     codeSource: draft.codeSource,
     codePrefix: draft.codePrefix.trim().toUpperCase() || null,
+    codeValidDays: form.whole(draft.codeValidDays, 'codeValidDays'),
   });
   return { body, issues: form.issues };
 }
