@@ -30,11 +30,19 @@ import {
   sortErrors,
   withoutRecorded,
 } from './import.core.js';
-import { externalIdsAwaited, participantsNamed, recordedConversions, recordedPairs } from './import.repo.js';
+import {
+  externalIdsAwaited,
+  participantsNamed,
+  recordedConversions,
+  recordedPairs,
+  refreshStatistics,
+} from './import.repo.js';
 import type { ImportResult } from './import.schema.js';
 
 /** What a conversion without a `source` is recorded under: the API's default, so a CSV row and a JSON post of one event are one event. */
 const DEFAULT_CONVERSION_SOURCE = 'api';
+/** From this many rows written, the planner's statistics are refreshed after the import. */
+const LARGE_IMPORT = 1000;
 /** Events per call of the claim engine: big enough for its set-based reads, small enough to show progress. */
 const CONVERSION_CHUNK = 1000;
 
@@ -282,7 +290,7 @@ export async function importCsv(
     return summary(rows, checked, 0, options);
   }
   // Decided inside the transaction that writes, after the lock: what it decides on cannot change.
-  return inTransaction(deps.db, async (tx) => {
+  const result = await inTransaction(deps.db, async (tx) => {
     // One import of a kind at a time per workspace: the second one decides on the first one's rows.
     await lockName(tx, `import:${actor.workspaceId}:${kind}`);
     const env = { actor, at, publicUrl: deps.publicUrl };
@@ -295,8 +303,9 @@ export async function importCsv(
       options.onProgress?.('checking', rows, rows);
       if (!mayWrite(participants, options)) return summary(rows, participants, 0, options);
       const inputs = participants.plan.write.map((row) => row.input);
-      const written = await insertParticipants(tx, participants.workspace, actor, inputs, at, 'import');
-      options.onProgress?.('writing', written.inserted.length, inputs.length);
+      const written = await insertParticipants(tx, participants.workspace, actor, inputs, at, 'import', (done, total) =>
+        options.onProgress?.('writing', done, total),
+      );
       imported = written.inserted.length;
       raced = written.skipped.length;
       const awaited = await externalIdsAwaited(
@@ -318,8 +327,8 @@ export async function importCsv(
         tx,
         env,
         referrals.plan.write.map((row) => row.input),
+        (done, total) => options.onProgress?.('writing', done, total),
       );
-      options.onProgress?.('writing', written.inserted.length, referrals.plan.write.length);
       imported = written.inserted.length;
       raced = written.skipped;
     }
@@ -327,6 +336,8 @@ export async function importCsv(
     await auditImport(tx, actor, at, kind, result, options);
     return result;
   });
+  if (result.imported >= LARGE_IMPORT) await refreshStatistics(deps.db, [kind]);
+  return result;
 }
 
 async function importConversions(
@@ -366,5 +377,6 @@ async function importConversions(
   }
   const result = summary(rows, decided, imported, options, { errors: refused, existing: replayed });
   await auditImport(deps.db, actor, deps.clock.now(), 'conversions', result, options);
+  if (result.imported >= LARGE_IMPORT) await refreshStatistics(deps.db, ['conversions', 'rewards']);
   return result;
 }

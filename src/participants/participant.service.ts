@@ -168,6 +168,7 @@ export async function insertParticipants(
   inputs: ParticipantCreate[],
   at: Date,
   signalSource = 'import',
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ inserted: { id: string; externalId: string | null }[]; skipped: ParticipantCreate[] }> {
   const inserted: { id: string; externalId: string | null }[] = [];
   const skipped: ParticipantCreate[] = [];
@@ -252,6 +253,7 @@ export async function insertParticipants(
       skipped.push(...missed.filter((input) => input.externalId && taken.has(input.externalId)));
       pending = missed.filter((input) => !(input.externalId && taken.has(input.externalId)));
     }
+    onProgress?.(Math.min(start + BATCH_ROWS, inputs.length), inputs.length);
   }
   return { inserted, skipped };
 }

@@ -154,6 +154,7 @@ export async function insertReferrals(
   tx: Tx,
   env: ClaimEnv,
   inputs: ReferralCreate[],
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ inserted: { id: string; referrerId: string; referredId: string }[]; skipped: number }> {
   const workspaceId = env.actor.workspaceId;
   const inserted: { id: string; referrerId: string; referredId: string }[] = [];
@@ -202,6 +203,7 @@ export async function insertReferrals(
         },
       })),
     );
+    onProgress?.(Math.min(start + 1000, inputs.length), inputs.length);
   }
   const referredIds = [...new Set(inserted.map((row) => row.referredId))];
   for (let start = 0; start < referredIds.length; start += 1000) {
