@@ -119,9 +119,10 @@ export function applyEvents(
   facts: BatchFacts,
   events: BatchEvent[],
   now: Date,
+  /** Events of this batch planned but not yet written, by key (shared across runs of one batch). */
+  seen = new Map<string, { hash: string; index: number }>(),
 ): { plans: EventPlan[]; stoppedAt: number | null } {
   const plans: EventPlan[] = [];
-  const seen = new Map<string, { hash: string; index: number }>();
   for (const [position, event] of events.entries()) {
     const { input } = event;
     if (event.occurredAt.getTime() > now.getTime() + DAY_MS) {

@@ -35,6 +35,7 @@ import {
   presentNewClaims,
   presentRewardsByIds,
   type RewardRow,
+  referralsOfCustomers,
 } from '../rewards/index.js';
 import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, isAppError } from '../shared/errors.js';
@@ -135,17 +136,57 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
   await lockEventNames(tx, workspaceId, events);
   const facts = await loadFacts(tx, workspaceId, events, at);
   const results: BatchEventResult[] = new Array(events.length);
+  // Planned, not yet written: written together, or before an event of the one-event path that
+  // reads what they would change.
+  let unwritten: EventPlan[] = [];
+  const seen = new Map<string, { hash: string; index: number }>();
+  const flush = async () => {
+    for (const result of await writePlans(tx, deps, facts, unwritten, at)) {
+      results[result.index] = result;
+      const event = events[result.index] as BatchEvent;
+      const key = eventKey(event.source, event.input.externalId);
+      if (result.status === 201 && result.body) {
+        facts.existing.set(key, { requestHash: event.hash, result: result.body });
+        seen.delete(key);
+      }
+    }
+    unwritten = [];
+  };
   let pending = events;
   while (pending.length > 0) {
-    const { plans, stoppedAt } = applyEvents(facts, pending, at);
-    for (const result of await writePlans(tx, deps, facts, plans, at)) results[result.index] = result;
+    const { plans, stoppedAt } = applyEvents(facts, pending, at, seen);
+    unwritten.push(...plans);
     if (stoppedAt === null) break;
     const event = pending[stoppedAt] as BatchEvent;
+    if (readsUnwritten(facts, event, unwritten)) await flush();
     results[event.index] = await oneByOne(tx, deps, event, at);
     await refreshAfter(tx, facts, event, results[event.index] as BatchEventResult, at);
     pending = pending.slice(stoppedAt + 1);
   }
+  await flush();
   return results;
+}
+
+/**
+ * Whether an event for the one-event path could read what the unwritten plans would write: its
+ * customer's or their referrers' claims, conversions or signals. A refund may name any sale, so it
+ * always waits for them. The others go first: their writes touch nothing the plans read or write.
+ */
+function readsUnwritten(facts: BatchFacts, event: BatchEvent, unwritten: EventPlan[]): boolean {
+  if (unwritten.length === 0) return false;
+  if (isReversal(event.input.type)) return true;
+  const customerId =
+    event.input.referredId ??
+    (event.input.referredExternalId ? facts.byExternalId.get(event.input.referredExternalId) : undefined);
+  const customer = customerId ? facts.customers.get(customerId) : undefined;
+  if (!customerId || !customer) return true;
+  const touched = new Set([customerId, ...customer.referrals.map((row) => row.referral.referrerId)]);
+  return unwritten.some(
+    (plan) =>
+      plan.kind === 'record' &&
+      ((plan.conversion.referredId !== null && touched.has(plan.conversion.referredId)) ||
+        (plan.claim !== undefined && touched.has(plan.claim.referrer.id))),
+  );
 }
 
 /**
@@ -218,14 +259,10 @@ async function loadPeople(tx: Tx, facts: BatchFacts, workspaceId: string, custom
   if (customerIds.length === 0) return;
   const { rules } = facts;
   const windowStart = new Date(at.getTime() - rules.velocityWindowHours * 3_600_000);
-  const customers = await loadCustomersFacts(tx, {
-    workspaceId,
-    programId: facts.programId,
-    referredIds: customerIds,
-    qualifyingTypes: rules.qualifyingTypes,
-  });
+  // Who refers them, to lock those rows too (read again below, under the locks).
+  const referrals = await referralsOfCustomers(tx, workspaceId, customerIds);
   const referrerIds = [
-    ...new Set([...customers.values()].flatMap((row) => row.referrals.map((item) => item.referral.referrerId))),
+    ...new Set([...referrals.values()].flatMap((list) => list.map((item) => item.referral.referrerId))),
   ];
   const people = [...new Set([...customerIds, ...referrerIds])];
   const locked = await lockParticipantsInOrder(tx, workspaceId, people);
@@ -483,6 +520,45 @@ async function refreshAfter(tx: Tx, facts: BatchFacts, event: BatchEvent, result
     facts.earlyReversals.add(eventKey(event.source, event.input.originalExternalId));
   }
   const workspaceId = event.actor.workspaceId;
+  const body = result.body;
+  const customer = body?.conversion.referredId ? facts.customers.get(body.conversion.referredId) : undefined;
+  if (
+    body &&
+    customer?.liveReward &&
+    !isReversal(event.input.type) &&
+    (body.outcome === 'already_rewarded' || body.outcome === 'duplicate_flagged')
+  ) {
+    // A sale judged against the customer's open claim changed only that claim (its checks, flags,
+    // maybe its status) and added itself and its card: the batch's state follows in memory.
+    const claim = body.rewards.find((reward) => reward.id === customer.liveReward?.id);
+    if (claim) customer.liveReward = { ...customer.liveReward, status: claim.status };
+    if (facts.rules.qualifyingTypes.includes(body.conversion.type)) {
+      customer.conversions.push({
+        id: body.conversion.id,
+        externalId: body.conversion.externalId,
+        source: body.conversion.source,
+        type: body.conversion.type,
+        amount: body.conversion.amount,
+        currency: body.conversion.currency,
+        occurredAt: new Date(body.conversion.occurredAt),
+      });
+    }
+    const card = event.input.paymentFingerprint;
+    const referredId = body.conversion.referredId as string;
+    const signals = facts.signals.get(referredId) ?? [];
+    if (card && !signals.some((row) => row.kind === 'payment_fingerprint' && row.value === card)) {
+      signals.push({
+        workspaceId,
+        participantId: referredId,
+        kind: 'payment_fingerprint',
+        value: card,
+        source: `conversion ${event.source}/${event.input.externalId}`,
+        firstSeenAt: at,
+      });
+      facts.signals.set(referredId, signals);
+    }
+    return;
+  }
   const customers = new Set<string>();
   const referredId = result.body?.conversion.referredId;
   if (referredId) customers.add(referredId);

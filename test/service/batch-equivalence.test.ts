@@ -342,7 +342,7 @@ describe('the batch engine', () => {
           rows.map((row) => ({ ...row, maker_id: String(row.maker_id).replace(/key_world\d+/, 'key') }));
         expect({ ...b, makers: anonymous(b.makers) }).toEqual({ ...a, makers: anonymous(a.makers) });
       }),
-      { numRuns: 40 },
+      { numRuns: Number(process.env.BATCH_PROPERTY_RUNS ?? 40) },
     );
   }, 240_000);
 });
