@@ -280,6 +280,7 @@ describe('a partner exception makes its author a maker', () => {
     frank = await t.as('finance', 'Frank');
     staff = await t.as('staff', 'Sally');
     json(await t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 2500, currency: 'USD' }), 200);
+    json(await t.owner.put('/v1/program-rules', baseRules), 200);
   });
   afterAll(() => t.close());
 

@@ -428,3 +428,109 @@ describe('the monthly payout run', () => {
     expect(answer.field).toBe('payoutDayOfMonth');
   });
 });
+
+describe('tax flags and the tax report', () => {
+  let t: TestApp;
+  let finance: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    finance = await t.as('finance', 'Fran Finance');
+    // $1,200 gift cards: the second one in a year takes a payee past the 2,000 USD default.
+    await setup(t, { amount: 120_000 });
+  });
+  afterAll(() => t.close());
+
+  it('holds the claim that takes a payee without a form to the threshold, until finance records the form', async () => {
+    const payee = await newParticipant(t.owner, { name: 'Tina Taxpayer' });
+    const first = await approvedReward(t, finance, payee);
+    const referred = await newParticipant(t.owner);
+    await newReferral(t.owner, payee.id, referred.id);
+    const second = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: `sale-${referred.id}`,
+        type: 'deal_won',
+        referredId: referred.id,
+        amount: 100_000,
+        currency: 'USD',
+      }),
+      201,
+    ).rewards[0];
+    const held = json(await t.owner.get(`/v1/rewards/${second.id}`), 200);
+    const flag = held.flags.find((f: { type: string }) => f.type === 'tax_form_missing');
+    expect(flag?.reason).toContain('2,400.00 USD');
+    expect(held.checks.find((c: { check: string }) => c.check === 'tax_form')).toMatchObject({ passed: false });
+    expect(json(await finance.post(`/v1/rewards/${second.id}/approve`, {}), 409).code).toBe('flags_unresolved');
+    // The flag is cleared once the form is on file, not before.
+    expect(
+      json(await finance.post(`/v1/rewards/${second.id}/flags/${flag.id}/resolve`, { reason: 'asked for it' }), 409)
+        .detail,
+    ).toContain('tax form first');
+    expect(
+      json(
+        await finance.put(`/v1/participants/${payee.id}/tax-form`, { type: 'W-9', receivedAt: '2099-01-01T00:00:00Z' }),
+        400,
+      ).field,
+    ).toBe('receivedAt');
+    expect(
+      json(await finance.put(`/v1/participants/${payee.id}/tax-form`, { type: 'W-9', tin: '123' }), 400).code,
+    ).toBe('validation_failed');
+    const recorded = json(
+      await finance.put(`/v1/participants/${payee.id}/tax-form`, { type: 'W-9', receivedAt: '2026-03-01T00:00:00Z' }),
+      200,
+    );
+    expect(recorded.taxForm).toEqual({ type: 'W-9', receivedAt: '2026-03-01T00:00:00.000Z' });
+    json(await finance.post(`/v1/rewards/${second.id}/flags/${flag.id}/resolve`, { reason: 'W-9 received' }), 200);
+    json(await finance.post(`/v1/rewards/${second.id}/approve`, {}), 200);
+
+    // Both paid: the report shows Tina over the threshold with her form.
+    json(await t.owner.post(`/v1/rewards/${first.reward.id}/mark-sent`, {}), 200);
+    json(await t.owner.post(`/v1/rewards/${second.id}/mark-sent`, {}), 200);
+    const report = json(await finance.get('/v1/reports/tax?year=2026'), 200);
+    expect(report.threshold).toEqual({ amount: 200_000, currency: 'USD' });
+    expect(report.payees).toEqual([
+      expect.objectContaining({
+        participantId: payee.id,
+        paidTotal: 240_000,
+        paidCount: 2,
+        overThreshold: true,
+        formMissing: false,
+        taxForm: { type: 'W-9', receivedAt: '2026-03-01T00:00:00.000Z' },
+      }),
+    ]);
+    const csv = await finance.get('/v1/reports/tax.csv?year=2026');
+    expect(csv.statusCode).toBe(200);
+    const rows = parseCsv(csv.body);
+    expect(rows[0]?.slice(0, 5)).toEqual(['participantId', 'name', 'email', 'year', 'paidTotal']);
+    expect(rows[1]?.slice(3, 8)).toEqual(['2026', '2400.00', '240000', 'USD', '2']);
+    expect(json(await finance.get('/v1/reports/tax?year=2025'), 200).payees).toEqual([]);
+    expect(json(await finance.get('/v1/reports/tax?year=20x6'), 400).field).toBe('year');
+    expect(json(await (await t.as('staff')).get('/v1/reports/tax?year=2026'), 403).code).toBe('forbidden');
+  });
+
+  it("shows a referrer's lifetime value: referred revenue net of refunds, minus rewards paid", async () => {
+    const payee = await newParticipant(t.owner, { name: 'Val Value' });
+    const { reward, conversion } = await approvedReward(t, finance, payee);
+    json(await t.owner.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 200);
+    json(
+      await t.owner.post('/v1/conversions', {
+        externalId: `partial-${conversion.id}`,
+        type: 'refund',
+        originalExternalId: conversion.externalId,
+        amount: 10_000,
+        currency: 'USD',
+      }),
+      201,
+    );
+    const figures = json(await t.owner.get(`/v1/participants/${payee.id}/payouts`), 200);
+    // $1,000.00 sale − $100.00 refunded − $1,200.00 gift card = −$300.00
+    expect(figures.lifetimeValue).toEqual([
+      { currency: 'USD', referredRevenue: 100_000, refunded: 10_000, rewardsPaid: 120_000, value: -30_000 },
+    ]);
+    expect(figures.paidThisYear).toEqual([{ currency: 'USD', amount: 120_000 }]);
+    const measures = json(await t.owner.get('/v1/reports/payouts'), 200);
+    expect(measures.costByRewardType).toEqual(
+      expect.arrayContaining([expect.objectContaining({ rewardType: 'gift_card', currency: 'USD' })]),
+    );
+    expect(measures.payoutTime[0]).toMatchObject({ month: '2026-03', medianHours: 0 });
+  });
+});

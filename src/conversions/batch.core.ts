@@ -24,7 +24,7 @@ import type {
   ReferrerFacts,
   SignalRow,
 } from '../rewards/claim-context.core.js';
-import { clickKeys } from '../rewards/claim-context.core.js';
+import { clickKeys, taxFactsWithClaim } from '../rewards/claim-context.core.js';
 import { isOpen, type RewardStatus } from '../rewards/lifecycle.core.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
@@ -59,6 +59,7 @@ export interface ReferrerState {
   claimsInWindow: number;
   referralsInWindow: number;
   exceptions: ExceptionRow[];
+  tax?: ReferrerFacts['tax'];
 }
 
 export interface BatchFacts {
@@ -231,6 +232,10 @@ export function applyEvents(
         referrer.lifetime += 1;
         referrer.sameMonth += 1;
         referrer.claimsInWindow += 1;
+        const { reward } = decided.claim.decision;
+        if (referrer.tax) {
+          referrer.tax = taxFactsWithClaim(referrer.tax, { ...reward, rewardType: facts.policy.rewardType });
+        }
       }
     }
   }
@@ -283,6 +288,7 @@ function decide(
     clicksFromSameDevice: Math.max(0, ...keys.devices.map((id) => facts.clicksByDevice.get(id) ?? 0)),
     exceptions: referrerState.exceptions,
     signals: facts.signals.get(referrer.id) ?? [],
+    tax: referrerState.tax,
   };
   const decision = decideClaim({
     now,

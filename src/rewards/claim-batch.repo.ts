@@ -25,6 +25,7 @@ import type { MakerReason } from './approval.core.js';
 import type { ClickRow, CustomerFacts, DisputeRow, ExceptionRow, ReferralWithReferrer } from './claim-context.core.js';
 import { STATUS_SETS } from './lifecycle.core.js';
 import type { FlagRow, RewardRow } from './reward.repo.js';
+import { type PayeeTaxFacts, taxFactsFor } from './tax-facts.repo.js';
 
 export interface CustomerBatchFacts {
   liveReward: CustomerFacts['liveReward'];
@@ -151,6 +152,8 @@ export interface ReferrerBatchFacts {
   claimsInWindow: number;
   referralsInWindow: number;
   exceptions: ExceptionRow[];
+  /** Their tax year (the tax form check). */
+  tax?: PayeeTaxFacts | undefined;
 }
 
 /** The referrers' claim counts (tier ordinal, caps, velocity) and partner exceptions. */
@@ -203,6 +206,9 @@ export async function loadReferrersFacts(
     if (facts) facts.referralsInWindow = Number(row.count);
   }
   for (const row of exceptions) out.get(row.participantId)?.exceptions.push(row);
+  const year = input.monthStart.getUTCFullYear();
+  const tax = await taxFactsFor(db, ws, referrerIds, [year]);
+  for (const [id, facts] of out) facts.tax = tax.get(`${id}:${year}`);
   return out;
 }
 

@@ -236,3 +236,19 @@ function newClaimOf(input: {
   const reward = computeRewardAmount({ policy, ordinal: rf.lifetime + 1, conversion: input.conversion, override });
   return { amount: reward.amount, currency: reward.currency, rewardType: policy.rewardType };
 }
+
+/**
+ * The payee's tax year after one more open claim (the batch engine's in-memory step, so a later
+ * claim of the same batch sees the earlier ones, as the one-event path sees them committed).
+ */
+export function taxFactsWithClaim(
+  tax: Omit<TaxFacts, 'claim'>,
+  claim: { amount: number; currency: string; rewardType: string },
+): Omit<TaxFacts, 'claim'> {
+  const same = (row: TaxFacts['totals'][number]) =>
+    row.rewardType === claim.rewardType && row.currency === claim.currency;
+  const totals = tax.totals.some(same)
+    ? tax.totals.map((row) => (same(row) ? { ...row, claimed: row.claimed + claim.amount } : row))
+    : [...tax.totals, { rewardType: claim.rewardType, currency: claim.currency, paid: 0, claimed: claim.amount }];
+  return { ...tax, totals };
+}

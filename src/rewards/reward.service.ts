@@ -39,6 +39,7 @@ import {
 } from './reward.repo.js';
 import type { Reward } from './reward.schema.js';
 import { statusCountsFromRollups } from './rollup.repo.js';
+import { taxFormOf } from './tax-facts.repo.js';
 import { transitionReward } from './transition.service.js';
 
 /**
@@ -383,6 +384,17 @@ export async function resolveFlag(deps: Deps, actor: Actor, id: string, flagId: 
         'invalid_transition',
         `This flag was already resolved by ${flag.resolvedByName}: ${flag.resolution}`,
       );
+    }
+    if (flag.type === 'tax_form_missing') {
+      // The flag asks for the payee's form: it is cleared once finance has recorded it.
+      const payee = await taxFormOf(tx, actor.workspaceId, reward.referrerId);
+      if (!payee?.type) {
+        throw new AppError(
+          'invalid_transition',
+          `Record ${payee?.name ?? 'the payee'}'s tax form first (their participant page → Tax form); then this flag can be resolved.`,
+          { details: { participantId: reward.referrerId } },
+        );
+      }
     }
     if (flag.type === 'disputed_attribution') {
       const [open] = await tx

@@ -4,9 +4,10 @@
  * (sent in the year, not reversed since) and claimed (open claims made in the year). One round
  * trip for any number of payees and years, so the batch claim engine can load them for a batch.
  */
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/json-rows.js';
+import { participants } from '../db/schema.js';
 import type { TaxFacts } from '../eligibility/index.js';
 import { statusList } from './reward.repo.js';
 
@@ -73,4 +74,13 @@ export async function taxFactsFor(
     });
   }
   return facts;
+}
+
+/** The tax form on file for a payee, if any (resolving a tax_form_missing flag needs one). */
+export async function taxFormOf(db: Executor, workspaceId: string, participantId: string) {
+  const [row] = await db
+    .select({ name: participants.name, type: participants.taxFormType, receivedAt: participants.taxFormReceivedAt })
+    .from(participants)
+    .where(and(eq(participants.workspaceId, workspaceId), eq(participants.id, participantId)));
+  return row;
 }
