@@ -41,7 +41,8 @@ for (let round = 0; round < N / size; round++) {
       input: {
         externalId: `e-${i}`,
         type: 'invoice_paid' as const,
-        referredId: `par_p${String(101 + i).padStart(8, '0')}`,
+        // INVOICES=k: each customer pays k invoices (a billing history), interleaved across customers.
+        referredId: `par_p${String(101 + (i % Math.ceil(N / Number(process.env.INVOICES ?? 1)))).padStart(8, '0')}`,
         amount: 10000,
         currency: 'USD',
       },
