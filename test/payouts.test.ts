@@ -194,7 +194,9 @@ describe('a reward held by an open batch', () => {
     const { reward } = await approvedReward(t, finance);
     const batch = json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 201);
     expect(batch.rewards).toBe(1);
-    expect(json(await t.owner.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 409).code).toBe('invalid_transition');
+    const alone = json(await t.owner.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 409);
+    expect(alone).toMatchObject({ code: 'invalid_transition', payoutBatchId: batch.id });
+    expect(alone.detail).toContain('mark the batch paid');
     expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('pending');
     expect(json(await checker.post('/v1/payout-batches', { currency: 'USD' }), 422).code).toBe('unprocessable');
 

@@ -24,6 +24,7 @@ import {
   transitionError,
 } from './lifecycle.core.js';
 import { changePayee } from './payee.service.js';
+import { openPayoutBatchOf } from './payout-hold.repo.js';
 import { recheckReward, reviseClaim } from './recheck.service.js';
 import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
@@ -256,6 +257,14 @@ export async function markRewardSent(
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
     const reward = await lockOrThrow(tx, actor, id);
+    const batch = await openPayoutBatchOf(tx, actor.workspaceId, id);
+    if (batch) {
+      throw new AppError(
+        'invalid_transition',
+        `This reward is in payout batch ${batch.batchId} (${batch.status}), which pays it: mark the batch paid, or cancel the batch to pay it alone.`,
+        { details: { payoutBatchId: batch.batchId } },
+      );
+    }
     await sendLockedReward(tx, { actor, at, publicUrl: deps.publicUrl }, reward, input);
   });
   return detail(deps, actor, id);
