@@ -39,6 +39,10 @@ describe('voiding a wrongly logged referral', () => {
     expect(after.status).toBe('reversed');
     expect(JSON.stringify(after)).toContain('Logged against the wrong customer');
     expect(json(await t.owner.get(`/v1/participants/${referrer.id}`), 200).stats.referralsMade).toBe(0);
+    // Kept for the audit, and says it was voided, by whom and why.
+    expect(json(await t.owner.get(`/v1/referrals/${referral.id}`), 200).voided).toMatchObject({
+      reason: 'Logged against the wrong customer',
+    });
   });
 
   it('reverses a paid reward with a recovery task, as a refund would', async () => {

@@ -47,6 +47,8 @@ export const ReferralSchema = z
     /** NONE while no conversion made a claim; otherwise the claim's status. */
     rewardStatus: z.string(),
     rewardId: z.string().nullable(),
+    /** Set when the referral was voided (DELETE /v1/referrals/{id}): it counts for nothing since. */
+    voided: z.object({ at: TimestampSchema, by: z.string(), reason: z.string() }).nullable(),
   })
   .meta({ id: 'Referral' });
 

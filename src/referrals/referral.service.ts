@@ -284,6 +284,13 @@ function presentReferral(row: Awaited<ReturnType<typeof referralRows>>[number]):
     createdAt: row.referral.createdAt.toISOString(),
     rewardStatus: row.reward ? row.reward.status.toUpperCase() : 'NONE',
     rewardId: row.reward?.id ?? null,
+    voided: row.referral.voidedAt
+      ? {
+          at: row.referral.voidedAt.toISOString(),
+          by: row.referral.voidedByName ?? row.referral.voidedBy ?? '',
+          reason: row.referral.voidReason ?? '',
+        }
+      : null,
   };
 }
 

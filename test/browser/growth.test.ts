@@ -196,4 +196,28 @@ describe('the growth loop in a browser', () => {
     await page.context().close();
     expect(problems.splice(0)).toEqual([]);
   });
+
+  it('voids a wrongly logged referral from the participant page, and its reward is taken back', async () => {
+    const { referrer, friend } = await referrerWithReward('Wrong Walter');
+    const page = await newPage({ width: 1280, height: 900 });
+    await page.goto(`${base}/participants/${referrer.id}`);
+    await page.getByLabel('Email').fill('olivia@example.com');
+    await page.getByLabel('Password').fill('owner password 1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Wrong Walter', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Void…' }).click();
+    const form = page.getByRole('form', { name: `Void the referral of ${friend.name}` });
+    await form.getByLabel('Why was it wrong?').fill('Walter never met them');
+    await form.getByRole('button', { name: 'Void and take back the reward' }).click();
+    await expect.poll(() => page.getByText('voided', { exact: true }).count(), { timeout: 10_000 }).toBe(1);
+    const rewards = json(await t.owner.get(`/v1/rewards?limit=100`), 200).items as {
+      referrer: { id: string };
+      status: string;
+    }[];
+    expect(rewards.filter((r) => r.referrer.id === referrer.id).map((r) => r.status)).toEqual(['reversed']);
+    expect(await axe(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, '34-referral-voided.png'), fullPage: true });
+    await page.context().close();
+    expect(problems.splice(0)).toEqual([]);
+  });
 });

@@ -19,7 +19,7 @@ import { PersonPicker } from '../picker';
 import { Link } from '../router';
 import { ChannelOutcome, ErrorBanner, FieldIssue, IssueBanner, Loading, StatusBadge, toast } from '../ui';
 import { CreditsAndCodes } from './participant-credits';
-import { PrivatePage } from './participant-page';
+import { PrivatePage, VoidReferral } from './participant-page';
 import { PayoutsAndTax } from './participant-payouts';
 
 /** Staff attribute a referral by hand: "she said Jessica sent her". */
@@ -211,7 +211,10 @@ export function ParticipantDetail({ id }: { id: string }) {
                   ({r.source}, {date(r.referredAt)})
                 </span>
               </span>
-              <ReferralOutcome rewardStatus={r.rewardStatus} />
+              <span className="row">
+                {r.voided ? null : <ReferralOutcome rewardStatus={r.rewardStatus} />}
+                <VoidReferral referral={r} />
+              </span>
             </div>
           ))}
         </section>

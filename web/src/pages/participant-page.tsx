@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { get, type Participant, patch, post } from '../api';
+import { type FormEvent, useState } from 'react';
+import { api, get, type Participant, patch, post, type Referral } from '../api';
 import { useCan } from '../app';
 import { ErrorBanner, toast } from '../ui';
 
@@ -62,5 +63,65 @@ export function PrivatePage({ person }: { person: Participant }) {
         </div>
       ) : null}
     </section>
+  );
+}
+
+/**
+ * A referral logged by mistake is voided (owner or finance), with a reason: its reward is taken
+ * back (voided unpaid, or a clawback or recovery task once paid). A voided one says so.
+ */
+export function VoidReferral({ referral }: { referral: Referral }) {
+  const can = useCan();
+  const client = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const voidIt = useMutation({
+    mutationFn: () => api<{ rewards: unknown[] }>('DELETE', `/v1/referrals/${referral.id}`, { reason }),
+    onSuccess: (result) => {
+      toast(
+        result.rewards.length > 0
+          ? 'Referral voided; its reward was taken back'
+          : 'Referral voided: it counts for nothing now',
+      );
+      setOpen(false);
+      client.invalidateQueries();
+    },
+  });
+  if (referral.voided) {
+    return (
+      <span className="badge" title={`Voided by ${referral.voided.by}: ${referral.voided.reason}`}>
+        voided
+      </span>
+    );
+  }
+  if (!can.may('referrals:void')) return null;
+  if (!open) {
+    return (
+      <button type="button" className="small" onClick={() => setOpen(true)}>
+        Void…
+      </button>
+    );
+  }
+  return (
+    <form
+      className="row"
+      aria-label={`Void the referral of ${referral.referred.name}`}
+      onSubmit={(event: FormEvent) => {
+        event.preventDefault();
+        voidIt.mutate();
+      }}
+    >
+      <label className="field">
+        Why was it wrong?
+        <input value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={2000} />
+      </label>
+      <button type="submit" className="danger" disabled={voidIt.isPending || reason.trim() === ''}>
+        Void and take back the reward
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      <ErrorBanner error={voidIt.error} />
+    </form>
   );
 }
