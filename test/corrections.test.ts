@@ -74,6 +74,21 @@ describe('voiding a wrongly logged referral', () => {
     expect(again.detail).toContain('first');
   });
 
+  it('voids once when several people void the same referral at the same moment', async () => {
+    const { reward, referrer } = await newClaim(t.owner);
+    json(await finance.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+    json(await staff.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 200);
+    const referral = json(await t.owner.get(`/v1/referrals?referrerId=${referrer.id}`), 200).items[0];
+    const answers = await Promise.all(
+      [finance, t.owner, finance, t.owner, finance].map((api, n) => del(api, referral.id, { reason: `attempt ${n}` })),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409, 409, 409, 409]);
+    const tasks = json(await t.owner.get('/v1/recovery-tasks'), 200).items.filter(
+      (task: { rewardId: string }) => task.rewardId === reward.id,
+    );
+    expect(tasks).toHaveLength(1);
+  });
+
   it('never lets a voided referral make a claim again', async () => {
     const { referrer, referred } = await newClaim(t.owner);
     const referral = json(await t.owner.get(`/v1/referrals?referrerId=${referrer.id}`), 200).items[0];
