@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/db/json-rows.js';
 import { createScheduler } from '../src/scheduler.js';
+import { webhookDataRenderer } from '../src/webhook-data.js';
 import { type Api, json, newClaim, newParticipant, newReferral, startTestApp, type TestApp } from './support/app.js';
 
 /**
@@ -157,6 +158,29 @@ describe('a payout batch from draft to paid', () => {
     );
     const list = json(await finance.get('/v1/payout-batches?status=paid'), 200);
     expect(list.items.map((item: { id: string }) => item.id)).toContain(batch.id);
+  });
+
+  it('tells subscribed endpoints when a batch is approved and paid, with the batch as data', async () => {
+    json(
+      await t.owner.post('/v1/webhook-endpoints', {
+        url: 'https://hooks.example.com/payouts',
+        events: ['payout_batch.approved', 'payout_batch.paid'],
+      }),
+      201,
+    );
+    await approvedReward(t, finance);
+    const batch = json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 201);
+    json(await checker.post(`/v1/payout-batches/${batch.id}/approve`, {}), 200);
+    json(await checker.post(`/v1/payout-batches/${batch.id}/mark-paid`, { reference: 'WIRE-9' }), 200);
+    const events = rowsOf<{ type: string }>(
+      await t.database.db.execute(
+        sql`select type from webhook_events where workspace_id = ${t.workspaceId} and object_id = ${batch.id} order by created_at, id`,
+      ),
+    );
+    expect(events.map((e) => e.type)).toEqual(['payout_batch.approved', 'payout_batch.paid']);
+    const render = webhookDataRenderer({ clock: t.clock, publicUrl: 'http://rewardloop.test' });
+    const data = (await render(t.database.db, t.workspaceId, 'payout_batch.paid', batch.id)) as { status: string };
+    expect(data).toMatchObject({ id: batch.id, status: 'paid', paidReference: 'WIRE-9' });
   });
 
   it('refuses a draft when nothing is left to pay, naming the currency', async () => {
