@@ -374,6 +374,8 @@ async function importConversions(
       }
     }
     options.onProgress?.('writing', Math.min(start + chunk.length, write.length), write.length);
+    // A long import grows the tables it reads: refreshed every ten batches, as autovacuum would.
+    if ((start / CONVERSION_CHUNK) % 10 === 9) await refreshStatistics(deps.db, ['conversions', 'rewards']);
   }
   const result = summary(rows, decided, imported, options, { errors: refused, existing: replayed });
   await auditImport(deps.db, actor, deps.clock.now(), 'conversions', result, options);
