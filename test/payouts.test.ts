@@ -221,7 +221,10 @@ describe('a reward held by an open batch', () => {
     const alone = json(await t.owner.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 409);
     expect(alone).toMatchObject({ code: 'invalid_transition', payoutBatchId: batch.id });
     expect(alone.detail).toContain('mark the batch paid');
-    expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('pending');
+    expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200)).toMatchObject({
+      status: 'pending',
+      payoutBatch: { id: batch.id, status: 'draft' },
+    });
     expect(json(await checker.post('/v1/payout-batches', { currency: 'USD' }), 422).code).toBe('unprocessable');
 
     const cancelled = json(await checker.post(`/v1/payout-batches/${batch.id}/cancel`, { reason: 'Wrong month' }), 200);

@@ -71,6 +71,8 @@ interface RewardExtras {
     attempts: number;
     nextAttemptAt: Date | null;
   } | null;
+  /** The open payout batch holding it (payout_batch_items, payouts/ owns them), read as a row. */
+  payoutBatch: { id: string; status: 'draft' | 'approved' } | null;
 }
 
 /**
@@ -93,7 +95,11 @@ async function loadRewardExtras(db: Executor, workspaceId: string, ids: string[]
           from messages m where m.workspace_id = r.workspace_id and m.reward_id = r.id) as messages,
         (select jsonb_build_object('two_approvers_above', pr.two_approvers_above, 'currency', pr.currency) from program_rules pr
           where pr.workspace_id = r.workspace_id and pr.program_id = r.program_id and pr.version = r.rules_version) as rules,
-        (select to_jsonb(o) from fulfilment_orders o where o.workspace_id = r.workspace_id and o.reward_id = r.id) as fulfilment
+        (select to_jsonb(o) from fulfilment_orders o where o.workspace_id = r.workspace_id and o.reward_id = r.id) as fulfilment,
+        (select jsonb_build_object('id', b.id, 'status', b.status) from payout_batch_items i
+          join payout_batches b on b.workspace_id = i.workspace_id and b.id = i.batch_id
+          where i.workspace_id = r.workspace_id and i.reward_id = r.id and i.removed_at is null
+            and i.released_at is null and b.status in ('draft', 'approved') limit 1) as payout_batch
       from rewards r
       where r.workspace_id = ${workspaceId} and r.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`),
   );
@@ -107,6 +113,7 @@ async function loadRewardExtras(db: Executor, workspaceId: string, ids: string[]
         messages: fromJsonRows<MessageRow>(row.messages),
         rules: fromJsonRow<RewardExtras['rules']>(row.rules),
         fulfilment: fromJsonRow<RewardExtras['fulfilment']>(row.fulfilment),
+        payoutBatch: fromJsonRow<RewardExtras['payoutBatch']>(row.payout_batch ?? null),
       },
     ]),
   );
@@ -123,7 +130,15 @@ export function presentNewClaims(
   const extras = new Map<string, RewardExtras>(
     items.map((item) => [
       item.reward.id,
-      { id: item.reward.id, flags: item.flags, approvals: [], messages: [], rules, fulfilment: null },
+      {
+        id: item.reward.id,
+        flags: item.flags,
+        approvals: [],
+        messages: [],
+        rules,
+        fulfilment: null,
+        payoutBatch: null,
+      },
     ]),
   );
   return presentWith(items, extras);
@@ -201,6 +216,7 @@ function presentWith(rows: RewardListRow[], extras: Map<string, RewardExtras>): 
             nextAttemptAt: iso(extra.fulfilment.nextAttemptAt),
           }
         : null,
+      payoutBatch: extra?.payoutBatch ?? null,
     };
   });
 }

@@ -130,6 +130,8 @@ export const RewardSchema = z
     code: z.string().nullable(),
     /** A gift card ordered from a provider: where the order stands (waiting at the provider, failed with its reason). */
     fulfilment: FulfilmentRefSchema.nullable(),
+    /** The open payout batch (draft or approved) that pays it: it is not marked sent on its own. */
+    payoutBatch: z.object({ id: z.string(), status: z.enum(['draft', 'approved']) }).nullable(),
   })
   .meta({ id: 'Reward' });
 

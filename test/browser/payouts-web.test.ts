@@ -122,7 +122,7 @@ describe('the Payouts screen', () => {
       201,
     ).rewards[0];
     json(await approver.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
-    return reward as { id: string };
+    return { id: reward.id as string, referredName: referred.name as string };
   }
 
   it('drafts, is approved by a second person, exports and is marked paid', async () => {
@@ -148,6 +148,12 @@ describe('the Payouts screen', () => {
     await hasText(lines, '100.00');
     await screen(olivia, 'payouts-01-draft-maker');
     const batchUrl = olivia.url();
+    // In the queue, a reward the batch holds is paid with it, not marked sent alone.
+    await olivia.getByRole('link', { name: 'Rewards' }).click();
+    await olivia.getByRole('tab', { name: /^Pending/ }).click();
+    const card = olivia.getByRole('article', { name: `Reward for ${rewards[2]?.referredName}` });
+    await hasText(card, 'In a payout batch (draft)');
+    expect(await card.getByRole('button', { name: 'Mark reward sent' }).count()).toBe(0);
 
     // Fiona, a second person, approves, downloads the PayPal file and records the payment.
     const fiona = await signIn('fiona@example.com', 'finance password 1');

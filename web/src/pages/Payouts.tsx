@@ -107,6 +107,8 @@ export function Payouts() {
         <DraftForm
           onDone={(batch) => {
             client.invalidateQueries({ queryKey: ['payout-batches'] });
+            // The queue shows which rewards a batch holds.
+            client.invalidateQueries({ queryKey: ['rewards'] });
             toast(`Batch drafted: ${money(batch.total, batch.currency)} to ${batch.payees} payee(s)`);
             navigate(`/payouts/${batch.id}`);
           }}
@@ -329,6 +331,9 @@ export function PayoutBatchDetail({ id }: { id: string }) {
   const update = (next: PayoutBatch) => {
     client.setQueryData(['payout-batch', id], next);
     client.invalidateQueries({ queryKey: ['payout-batches'] });
+    // Paid or cancelled: the rewards' statuses, counts and the dashboard moved with it.
+    for (const key of ['rewards', 'counts', 'dashboard', 'payout-measures'])
+      client.invalidateQueries({ queryKey: [key] });
   };
   return (
     <>

@@ -47,6 +47,8 @@ function RewardCard({ reward }: { reward: Reward }) {
   const fulfilment = reward.fulfilment;
   // The provider has it (or is about to): marking it sent by hand could pay twice.
   const withProvider = fulfilment !== null && ['queued', 'ordering', 'waiting'].includes(fulfilment.status);
+  // Paid with its payout batch, never on its own.
+  const inBatch = reward.payoutBatch;
   const failedReason =
     reward.status === 'failed'
       ? ((fulfilment?.status === 'failed' ? fulfilment.reason : null) ??
@@ -102,6 +104,15 @@ function RewardCard({ reward }: { reward: Reward }) {
             </span>
           </div>
         ) : null}
+        {inBatch ? (
+          <div className="row" style={{ marginTop: 6 }}>
+            <span className="badge info">In a payout batch ({inBatch.status})</span>
+            <span className="small muted">
+              Paid when the batch is marked paid.{' '}
+              {can.may('payouts:manage') ? <Link to={`/payouts/${inBatch.id}`}>Open the batch</Link> : null}
+            </span>
+          </div>
+        ) : null}
         {failedReason ? (
           <div className="banner bad" style={{ marginTop: 6 }} role="status">
             <strong>Fulfilment failed:</strong> {failedReason}
@@ -136,7 +147,7 @@ function RewardCard({ reward }: { reward: Reward }) {
             {retry.isPending ? 'Retrying…' : fulfilment ? 'Retry the order' : 'Retry'}
           </button>
         ) : null}
-        {nextStatus(reward.status, 'mark_sent') && can.may('rewards:fulfil') && !withProvider ? (
+        {nextStatus(reward.status, 'mark_sent') && can.may('rewards:fulfil') && !withProvider && !inBatch ? (
           <>
             <input
               placeholder="Reference (optional)"
