@@ -4,27 +4,25 @@
  * statements. The decisions are pure (claim.core.ts); what a claim was judged on is what is read
  * here, exactly as claim-context.repo.ts reads it for one event.
  */
-import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import { recordAuditMany } from '../audit/index.js';
 import { insertRows } from '../db/bulk.js';
 import type { Executor, Tx } from '../db/client.js';
-import {
-  conversions,
-  disputes,
-  linkClicks,
-  participants,
-  partnerExceptions,
-  referrals,
-  rewardFlags,
-  rewardMakers,
-  rewards,
-} from '../db/schema.js';
+import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
+import { linkClicks, participants, referrals, rewardFlags, rewardMakers, rewards } from '../db/schema.js';
 import type { Actor } from '../shared/actor.js';
 import { enqueueWebhookEvents } from '../webhooks/index.js';
 import type { MakerReason } from './approval.core.js';
-import type { ClickRow, CustomerFacts, DisputeRow, ExceptionRow, ReferralWithReferrer } from './claim-context.core.js';
-import { STATUS_SETS } from './lifecycle.core.js';
+import type {
+  ClickRow,
+  CustomerFacts,
+  DisputeRow,
+  ExceptionRow,
+  ReferralRow,
+  ReferralWithReferrer,
+} from './claim-context.core.js';
 import type { FlagRow, RewardRow } from './reward.repo.js';
+import { statusList } from './reward.repo.js';
 import { type PayeeTaxFacts, taxFactsFor } from './tax-facts.repo.js';
 
 export interface CustomerBatchFacts {
@@ -70,78 +68,47 @@ export async function loadCustomersFacts(
   const { workspaceId: ws, programId, referredIds } = input;
   const out = new Map<string, CustomerBatchFacts>();
   if (referredIds.length === 0) return out;
-  for (const id of referredIds) {
-    out.set(id, { liveReward: null, referrals: [], clicks: [], dispute: null, conversions: [] });
-  }
-  // One after another: a transaction is one connection, and the driver queues them anyway.
-  const referralRows = await referralsOfCustomers(db, ws, referredIds);
-  const live = await db
-    .select({
-      id: rewards.id,
-      status: rewards.status,
-      conversionId: rewards.conversionId,
-      referredId: rewards.referredId,
-    })
-    .from(rewards)
-    .where(
-      and(
-        eq(rewards.workspaceId, ws),
-        eq(rewards.programId, programId),
-        inArray(rewards.referredId, referredIds),
-        inArray(rewards.status, [...STATUS_SETS.live]),
-      ),
-    );
-  const clicks = await db
-    .select()
-    .from(linkClicks)
-    .where(and(eq(linkClicks.workspaceId, ws), inArray(linkClicks.referredId, referredIds)));
-  const latestDisputes = await db
-    .selectDistinctOn([disputes.referredId])
-    .from(disputes)
-    .where(and(eq(disputes.workspaceId, ws), inArray(disputes.referredId, referredIds)))
-    .orderBy(disputes.referredId, sql`${disputes.status} = 'open' desc`, desc(disputes.createdAt));
-  const sales =
-    input.qualifyingTypes.length === 0
-      ? []
-      : await db
-          .select({
-            id: conversions.id,
-            externalId: conversions.externalId,
-            source: conversions.source,
-            type: conversions.type,
-            amount: conversions.amount,
-            currency: conversions.currency,
-            occurredAt: conversions.occurredAt,
-            referredId: conversions.referredId,
-          })
-          .from(conversions)
-          .where(
-            and(
-              eq(conversions.workspaceId, ws),
-              inArray(conversions.referredId, referredIds),
-              sql`${conversions.type}::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))`,
-            ),
-          )
-          .orderBy(conversions.occurredAt, conversions.id);
-  for (const [id, list] of referralRows) {
-    const facts = out.get(id);
-    if (facts) facts.referrals = list;
-  }
-  for (const row of live) {
-    const facts = out.get(row.referredId);
-    if (facts) facts.liveReward = { id: row.id, status: row.status, conversionId: row.conversionId };
-  }
-  for (const row of clicks) {
-    const facts = row.referredId ? out.get(row.referredId) : undefined;
-    facts?.clicks.push(row);
-  }
-  for (const row of latestDisputes) {
-    const facts = out.get(row.referredId);
-    if (facts) facts.dispute = row;
-  }
-  for (const { referredId, ...row } of sales) {
-    const facts = referredId ? out.get(referredId) : undefined;
-    facts?.conversions.push(row);
+  // One round trip for every customer and every fact (a batch of one pays for round trips, not rows).
+  const rows = rowsOf<{
+    id: string;
+    referrals: { referral: unknown; referrerName: string; referrerKind: ReferralWithReferrer['referrerKind'] }[];
+    live_reward: unknown;
+    clicks: unknown;
+    dispute: unknown;
+    conversions: unknown;
+  }>(
+    await db.execute(sql`
+      select c.id,
+        (select coalesce(jsonb_agg(jsonb_build_object('referral', to_jsonb(f), 'referrerName', p.name, 'referrerKind', p.kind)
+                  order by f.referred_at, f.created_at, f.id), '[]'::jsonb)
+          from referrals f join participants p on p.workspace_id = f.workspace_id and p.id = f.referrer_id
+          where f.workspace_id = ${ws} and f.referred_id = c.id and f.voided_at is null) as referrals,
+        (select jsonb_build_object('id', r.id, 'status', r.status, 'conversion_id', r.conversion_id) from rewards r
+          where r.workspace_id = ${ws} and r.program_id = ${programId} and r.referred_id = c.id
+            and r.status in (${statusList('live')}) limit 1) as live_reward,
+        (select coalesce(jsonb_agg(to_jsonb(k)), '[]'::jsonb) from link_clicks k
+          where k.workspace_id = ${ws} and k.referred_id = c.id) as clicks,
+        (select to_jsonb(d) from disputes d where d.workspace_id = ${ws} and d.referred_id = c.id
+          order by (d.status = 'open') desc, d.created_at desc limit 1) as dispute,
+        (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'external_id', v.external_id, 'source', v.source,
+                  'type', v.type, 'amount', v.amount, 'currency', v.currency, 'occurred_at', v.occurred_at)
+                  order by v.occurred_at, v.id), '[]'::jsonb)
+          from conversions v where v.workspace_id = ${ws} and v.referred_id = c.id
+            and v.type::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))) as conversions
+      from jsonb_array_elements_text(${JSON.stringify([...new Set(referredIds)])}::jsonb) as c(id)`),
+  );
+  for (const row of rows) {
+    out.set(row.id, {
+      referrals: (row.referrals ?? []).map((item) => ({
+        referral: fromJsonRow<ReferralRow>(item.referral),
+        referrerName: item.referrerName,
+        referrerKind: item.referrerKind,
+      })),
+      liveReward: fromJsonRow<CustomerFacts['liveReward']>(row.live_reward ?? null),
+      clicks: fromJsonRows<ClickRow>(row.clicks),
+      dispute: fromJsonRow<DisputeRow | null>(row.dispute ?? null),
+      conversions: fromJsonRows<CustomerFacts['earlier'][number]>(row.conversions),
+    });
   }
   return out;
 }
@@ -167,45 +134,39 @@ export async function loadReferrersFacts(
   for (const id of referrerIds) {
     out.set(id, { lifetime: 0, sameMonth: 0, claimsInWindow: 0, referralsInWindow: 0, exceptions: [] });
   }
-  const counting = sql.raw(STATUS_SETS.countsTowardTier.map((status) => `'${status}'`).join(', '));
-  const claimCounts = await db
-    .select({
-      referrerId: rewards.referrerId,
-      lifetime: sql<number>`count(*) filter (where ${rewards.programId} = ${programId} and ${rewards.status} in (${counting}))::int`,
-      sameMonth: sql<number>`count(*) filter (where ${rewards.programId} = ${programId} and ${rewards.status} in (${counting}) and ${rewards.createdAt} >= ${input.monthStart.toISOString()}::timestamptz)::int`,
-      inWindow: sql<number>`count(*) filter (where ${rewards.createdAt} >= ${input.windowStart.toISOString()}::timestamptz)::int`,
-    })
-    .from(rewards)
-    .where(and(eq(rewards.workspaceId, ws), inArray(rewards.referrerId, referrerIds)))
-    .groupBy(rewards.referrerId);
-  const referralCounts = await db
-    .select({ referrerId: referrals.referrerId, count: sql<number>`count(*)::int` })
-    .from(referrals)
-    .where(
-      and(
-        eq(referrals.workspaceId, ws),
-        inArray(referrals.referrerId, referrerIds),
-        gte(referrals.createdAt, input.windowStart),
-      ),
-    )
-    .groupBy(referrals.referrerId);
-  const exceptions = await db
-    .select()
-    .from(partnerExceptions)
-    .where(and(eq(partnerExceptions.workspaceId, ws), inArray(partnerExceptions.participantId, referrerIds)))
-    .orderBy(desc(partnerExceptions.createdAt));
-  for (const row of claimCounts) {
-    const facts = out.get(row.referrerId);
+  // Counts and exceptions of every referrer in one round trip.
+  const rows = rowsOf<{
+    id: string;
+    lifetime: number;
+    same_month: number;
+    in_window: number;
+    referrals_in_window: number;
+    exceptions: unknown;
+  }>(
+    await db.execute(sql`
+      select p.id,
+        (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
+          and r.referrer_id = p.id and r.status in (${statusList('countsTowardTier')}))::int as lifetime,
+        (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
+          and r.referrer_id = p.id and r.status in (${statusList('countsTowardTier')})
+          and r.created_at >= ${input.monthStart.toISOString()}::timestamptz)::int as same_month,
+        (select count(*) from rewards r where r.workspace_id = ${ws} and r.referrer_id = p.id
+          and r.created_at >= ${input.windowStart.toISOString()}::timestamptz)::int as in_window,
+        (select count(*) from referrals f where f.workspace_id = ${ws} and f.referrer_id = p.id
+          and f.created_at >= ${input.windowStart.toISOString()}::timestamptz)::int as referrals_in_window,
+        (select coalesce(jsonb_agg(to_jsonb(e) order by e.created_at desc), '[]'::jsonb) from partner_exceptions e
+          where e.workspace_id = ${ws} and e.participant_id = p.id) as exceptions
+      from jsonb_array_elements_text(${JSON.stringify([...new Set(referrerIds)])}::jsonb) as p(id)`),
+  );
+  for (const row of rows) {
+    const facts = out.get(row.id);
     if (!facts) continue;
     facts.lifetime = Number(row.lifetime);
-    facts.sameMonth = Number(row.sameMonth);
-    facts.claimsInWindow = Number(row.inWindow);
+    facts.sameMonth = Number(row.same_month);
+    facts.claimsInWindow = Number(row.in_window);
+    facts.referralsInWindow = Number(row.referrals_in_window);
+    facts.exceptions = fromJsonRows<ExceptionRow>(row.exceptions);
   }
-  for (const row of referralCounts) {
-    const facts = out.get(row.referrerId);
-    if (facts) facts.referralsInWindow = Number(row.count);
-  }
-  for (const row of exceptions) out.get(row.participantId)?.exceptions.push(row);
   const year = input.monthStart.getUTCFullYear();
   const tax = await taxFactsFor(db, ws, referrerIds, [year]);
   for (const [id, facts] of out) facts.tax = tax.get(`${id}:${year}`);
