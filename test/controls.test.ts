@@ -613,6 +613,20 @@ describe('a key is never a new person', () => {
       json(await t.owner.post('/v1/api-keys', { name: 'For a ghost', role: 'finance', userId: fiona.id }), 404).field,
     ).toBe('userId');
   });
+
+  it('never mints a key that can do more than the person it acts for (an owner cannot make a viewer an approver)', async () => {
+    const vic = await createTestUser(t, 'vic@example.com', 'viewer password 1', 'viewer');
+    for (const role of ['finance', 'owner', 'staff']) {
+      const refused = json(await t.owner.post('/v1/api-keys', { name: `Vic as ${role}`, role, userId: vic.id }), 403);
+      expect(refused.field).toBe('role');
+    }
+    const { reward } = await newClaim(t.owner);
+    const before = json(await t.owner.get(`/v1/rewards/${reward.id}`), 200);
+    expect(before.approvals).toEqual([]);
+    // What Vic's own key may be: a viewer, who approves nothing.
+    const vicKey = json(await t.owner.post('/v1/api-keys', { name: 'Vic', role: 'viewer', userId: vic.id }), 201);
+    expect((await approveWith(vicKey.key, reward.id)).statusCode).toBe(403);
+  });
 });
 
 describe('a dispute cannot move a failed reward to another referrer behind its approval', () => {

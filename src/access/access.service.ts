@@ -24,6 +24,7 @@ import {
   type UserRow,
 } from './access.repo.js';
 import { forgetRevokedKey } from './authenticate.hook.js';
+import { roleWithin } from './roles.core.js';
 import { hashPassword, hashToken, newApiKey, newSessionToken } from './secrets.core.js';
 
 export const SESSION_TTL_MS = 7 * 86_400_000;
@@ -174,8 +175,17 @@ export async function mintApiKey(
 ) {
   const at = deps.clock.now();
   const { key, record } = await deps.db.transaction(async (tx) => {
-    if (input.userId && !(await findActiveUser(tx, actor.workspaceId, input.userId))) {
-      throw notFound('Active user', 'userId');
+    if (input.userId) {
+      const user = await findActiveUser(tx, actor.workspaceId, input.userId);
+      if (!user) throw notFound('Active user', 'userId');
+      // The key acts for that person (maker-checker counts it as them): it may do no more than they may.
+      if (!roleWithin(input.role, user.role)) {
+        throw new AppError(
+          'forbidden',
+          `A key that acts for ${user.name ?? user.email} can do no more than they can: their role is ${user.role}, not ${input.role}.`,
+          { field: 'role' },
+        );
+      }
     }
     return createApiKey(tx, {
       workspaceId: actor.workspaceId,

@@ -52,3 +52,13 @@ export type Permission = keyof typeof PERMISSIONS;
 export function can(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly Role[]).includes(role);
 }
+
+/**
+ * Whether `role` can do no more than `ceiling` (the roles are ordered: each can do all that the
+ * ones after it can). A key that acts for a person never has a role above that person's.
+ */
+export function roleWithin(role: Role, ceiling: Role): boolean {
+  return ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(ceiling);
+}
+
+const ROLE_ORDER: readonly Role[] = ['owner', 'finance', 'staff', 'viewer'];
