@@ -31,6 +31,9 @@ class TremendousStandIn {
   orders: StandInOrder[] = [];
   posts: { auth: string | undefined; body: Record<string, any> }[] = [];
   mode: Mode = { kind: 'status', status: 'EXECUTED' };
+  /** "Allow approvals via API" in the team's settings: off, a reject is 403. */
+  approvalsViaApi = true;
+  rejects: string[] = [];
   url = '';
   private next = 1;
 
@@ -52,6 +55,20 @@ class TremendousStandIn {
         if (req.method === 'GET' && getMatch) {
           const order = this.orders.find((o) => o.id === getMatch[1] || o.external_id === getMatch[1]);
           return order ? send(200, { order: this.present(order) }) : send(404, { errors: { message: 'Not found' } });
+        }
+        const rejectMatch = /^\/api\/v2\/order_approvals\/([^/]+)\/reject$/.exec(req.url ?? '');
+        if (req.method === 'POST' && rejectMatch) {
+          this.rejects.push(rejectMatch[1] as string);
+          const order = this.orders.find((o) => o.id === rejectMatch[1]);
+          if (!order) return send(404, { errors: { message: 'Not found' } });
+          if (!this.approvalsViaApi) {
+            return send(403, { errors: { message: 'Approvals via API are not enabled for this organization' } });
+          }
+          if (order.status !== 'PENDING APPROVAL') {
+            return send(422, { errors: { message: `Order is ${order.status}, not pending approval` } });
+          }
+          order.status = 'CANCELED';
+          return send(200, { order: this.present(order) });
         }
         if (req.method !== 'POST' || req.url !== '/api/v2/orders')
           return send(404, { errors: { message: 'No route' } });
@@ -126,6 +143,7 @@ describe('gift cards ordered through Tremendous', () => {
   });
   beforeEach(() => {
     tremendous.mode = { kind: 'status', status: 'EXECUTED' };
+    tremendous.approvalsViaApi = true;
   });
 
   async function connect(overrides: Record<string, unknown> = {}) {
@@ -210,6 +228,74 @@ describe('gift cards ordered through Tremendous', () => {
     await job.runOnce();
     expect(await reward(id)).toMatchObject({ status: 'sent', sentReference: order?.id });
     expect(tremendous.orders.filter((o) => o.external_id === id)).toHaveLength(1);
+  });
+
+  async function voidReferral(referrerId: string) {
+    const referral = json(await t.owner.get(`/v1/referrals?referrerId=${referrerId}`), 200).items[0];
+    const voided = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/referrals/${referral.id}`,
+      headers: { authorization: `Bearer ${finance.key}` },
+      payload: { reason: 'entered by mistake' },
+    });
+    expect(voided.statusCode).toBe(200);
+  }
+
+  it('asks Tremendous to reject a waiting order when its reward is voided, and delivers nothing', async () => {
+    json(await connect(), 200);
+    tremendous.mode = { kind: 'status', status: 'PENDING APPROVAL' };
+    const { id, referrer } = await approvedGiftCard();
+    await job.runOnce();
+    expect((await reward(id)).fulfilment).toMatchObject({ status: 'waiting' });
+    await voidReferral(referrer.id);
+    expect((await reward(id)).status).toBe('reversed');
+    // Due at once, not at the next 15-minute re-check.
+    await job.runOnce();
+    const order = tremendous.orders.find((o) => o.external_id === id);
+    expect(tremendous.rejects).toContain(order?.id);
+    expect(order?.status).toBe('CANCELED');
+    const after = await reward(id);
+    expect(after.status).toBe('reversed');
+    expect(after.fulfilment).toMatchObject({ status: 'failed' });
+    expect(after.fulfilment.lastError ?? JSON.stringify(after.fulfilment)).toContain('Cancelled at Tremendous');
+    const tasks = json(await t.owner.get('/v1/recovery-tasks'), 200).items;
+    expect(tasks.filter((task: { rewardId: string }) => task.rewardId === id)).toEqual([]);
+  });
+
+  it('opens a recovery task when Tremendous executes an order after its reward was reversed', async () => {
+    json(await connect(), 200);
+    tremendous.mode = { kind: 'status', status: 'PENDING APPROVAL' };
+    tremendous.approvalsViaApi = false;
+    const { id, referrer } = await approvedGiftCard();
+    await job.runOnce();
+    await voidReferral(referrer.id);
+    // The reject is refused (approvals via API off): the order stays watched.
+    await job.runOnce();
+    const order = tremendous.orders.find((o) => o.external_id === id);
+    expect(tremendous.rejects).toContain(order?.id);
+    expect((await reward(id)).fulfilment).toMatchObject({ status: 'waiting' });
+    // Someone approves it in Tremendous anyway: the card goes out for a reversed reward.
+    if (order) order.status = 'EXECUTED';
+    t.clock.advance(16 * 60_000);
+    await job.runOnce();
+    const after = await reward(id);
+    expect(after.status).toBe('reversed');
+    expect(after.fulfilment).toMatchObject({ status: 'executed' });
+    const tasks = json(await t.owner.get('/v1/recovery-tasks'), 200).items.filter(
+      (task: { rewardId: string }) => task.rewardId === id,
+    );
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ kind: 'recovery', amount: 2500, currency: 'USD', status: 'open' });
+    expect(tasks[0].reason).toContain(order?.id);
+    expect(tasks[0].reason).toContain('reversed');
+    // Asked again (a replay), it opens no second task.
+    t.clock.advance(16 * 60_000);
+    await job.runOnce();
+    expect(
+      json(await t.owner.get('/v1/recovery-tasks'), 200).items.filter(
+        (task: { rewardId: string }) => task.rewardId === id,
+      ),
+    ).toHaveLength(1);
   });
 
   it('puts a refused order in the Failed lane with the reason; staff retry it and it is ordered once', async () => {

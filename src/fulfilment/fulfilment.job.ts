@@ -11,9 +11,10 @@ import type { Db } from '../db/client.js';
 import { inTransaction } from '../db/transaction.js';
 import { tremendousConnection } from '../integrations/index.js';
 import { findParticipant } from '../participants/index.js';
-import { failLockedReward, findReward, lockReward, sendLockedReward } from '../rewards/index.js';
+import { createRecoveryTask, failLockedReward, findReward, lockReward, sendLockedReward } from '../rewards/index.js';
 import { systemActor } from '../shared/actor.js';
 import type { Clock } from '../shared/clock.js';
+import { formatMoney } from '../shared/currency.js';
 import { decideOrder, type OrderOutcome } from './fulfilment.core.js';
 import {
   type FulfilmentOrderRow,
@@ -23,10 +24,16 @@ import {
   releaseOrderLeases,
   renewOrderLease,
 } from './fulfilment.repo.js';
-import { getTremendousOrder, placeTremendousOrder } from './tremendous.client.js';
+import { getTremendousOrder, placeTremendousOrder, rejectTremendousOrder } from './tremendous.client.js';
 
 /** Not asked at all: the order cannot or must not be placed, and why. */
 type NotOrdered = { notOrdered: string };
+
+/** A reward still owed the gift card: any other status means it was closed (reversed) meanwhile. */
+const stillOwed = (status: string) => status === 'pending' || status === 'failed';
+
+/** The answer, and what came of asking Tremendous to reject an order whose reward was closed. */
+type Asked = OrderOutcome & { cancelAttempt?: { rejected: boolean; answer: string } };
 
 export interface FulfilmentJobOptions {
   db: Db;
@@ -47,7 +54,7 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
   const random = options.random ?? Math.random;
 
   /** Asks the provider, or decides without asking when the order cannot be placed. */
-  async function ask(order: FulfilmentOrderRow): Promise<OrderOutcome | NotOrdered> {
+  async function ask(order: FulfilmentOrderRow): Promise<Asked | NotOrdered> {
     const reward = await findReward(db, order.workspaceId, order.rewardId);
     if (!reward) return { notOrdered: 'the reward is gone' };
     const placed = order.providerOrderId !== null;
@@ -66,7 +73,27 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
           'Tremendous is not connected, or its API key cannot be read with this server’s key: connect it in Settings → Integrations, then retry.',
       };
     }
-    if (placed && order.status === 'waiting') return getTremendousOrder(connection, order.providerOrderId as string);
+    if (placed && order.status === 'waiting') {
+      const orderId = order.providerOrderId as string;
+      if (!stillOwed(reward.status)) {
+        // The reward was closed while the order waits for approval: ask Tremendous to reject it.
+        const rejected = await rejectTremendousOrder(connection, orderId);
+        if (rejected.kind === 'refused' && rejected.orderId) {
+          return {
+            ...rejected,
+            reason: `Cancelled at Tremendous (order ${orderId} ${rejected.providerStatus}): the reward was ${reward.status.replace('_', ' ')} first.`,
+            cancelAttempt: { rejected: true, answer: rejected.providerStatus ?? 'CANCELED' },
+          };
+        }
+        // Not rejected (approvals via API off, 403; already executed; no answer): still watched,
+        // and a recovery task opens if it executes.
+        const answer =
+          rejected.kind === 'refused' || rejected.kind === 'retry' ? rejected.reason : rejected.providerStatus;
+        const current = await getTremendousOrder(connection, orderId);
+        return { ...current, cancelAttempt: { rejected: false, answer } };
+      }
+      return getTremendousOrder(connection, orderId);
+    }
     const referrer = await findParticipant(db, order.workspaceId, reward.referrerId);
     if (!referrer?.email) {
       return {
@@ -84,7 +111,7 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
     });
   }
 
-  async function record(order: FulfilmentOrderRow, outcome: OrderOutcome | NotOrdered) {
+  async function record(order: FulfilmentOrderRow, outcome: Asked | NotOrdered) {
     const at = clock.now();
     const actor = systemActor(order.workspaceId, 'Tremendous');
     const env = { actor, at, publicUrl: options.publicUrl };
@@ -97,6 +124,18 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
           updatedAt: at,
         });
         return;
+      }
+      if (outcome.cancelAttempt) {
+        await recordAudit(tx, actor, at, {
+          action: outcome.cancelAttempt.rejected ? 'fulfilment.cancelled' : 'fulfilment.cancel_refused',
+          objectType: 'reward',
+          objectId: order.rewardId,
+          after: {
+            orderId: order.providerOrderId,
+            answer: outcome.cancelAttempt.answer,
+            rewardStatus: reward?.status ?? null,
+          },
+        });
       }
       const decision = decideOrder(outcome, order.attempts, random);
       const common = { providerOrderId: decision.orderId ?? order.providerOrderId, updatedAt: at };
@@ -111,7 +150,7 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
             }))
           )
             return;
-          if (reward && (reward.status === 'pending' || reward.status === 'failed')) {
+          if (reward && stillOwed(reward.status)) {
             await sendLockedReward(tx, env, reward, {
               reference: decision.orderId,
               note: `Gift card ordered from Tremendous (order ${decision.orderId}).`,
@@ -123,6 +162,19 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
               objectId: order.rewardId,
               after: { orderId: decision.orderId, rewardStatus: reward?.status ?? null },
             });
+            // The card went out for a reward closed meanwhile (voided, refunded): a person has
+            // to get it back, like any reward paid and then reversed.
+            if (reward) {
+              await createRecoveryTask(
+                tx,
+                env,
+                reward,
+                reward.conversionId,
+                'recovery',
+                order.amount,
+                `Gift card delivered after the reward was ${reward.status.replace('_', ' ')}: Tremendous executed order ${decision.orderId} for ${formatMoney(order.amount, order.currency)}; recover the card or its value.`,
+              );
+            }
           }
           return;
         }

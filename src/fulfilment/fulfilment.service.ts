@@ -86,6 +86,16 @@ async function afterMove(tx: Tx, env: Env, move: RewardMove) {
         lastError: `Not ordered: the reward was ${reward.status.replace('_', ' ')} first.`,
         updatedAt: env.at,
       });
+    } else if (reward.status !== 'pending' && reward.status !== 'failed') {
+      // Placed (or being placed) and the reward was closed (reversed): the job asks Tremendous
+      // to reject the order at once; if it executes anyway, a recovery task opens.
+      if (order.status === 'waiting') await updateOrder(tx, order, { nextAttemptAt: env.at, updatedAt: env.at });
+      await recordAudit(tx, env.actor, env.at, {
+        action: 'fulfilment.cancel_requested',
+        objectType: 'reward',
+        objectId: reward.id,
+        after: { orderId: order.providerOrderId, fulfilment: order.status, rewardStatus: reward.status },
+      });
     }
     return;
   }

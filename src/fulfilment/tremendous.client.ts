@@ -1,6 +1,6 @@
 /**
- * Tremendous' REST API, the two calls an order needs: place it (`POST /api/v2/orders`) and read
- * it again (`GET /api/v2/orders/{id}`). Every answer, and no answer, is a value for the job to
+ * Tremendous' REST API, the calls an order needs: place it (`POST /api/v2/orders`), read it
+ * again (`GET /api/v2/orders/{id}`) and reject it while it waits for approval. Every answer, and no answer, is a value for the job to
  * decide on (fulfilment.core.ts readOrderAnswer), never a throw.
  */
 import { type OrderOutcome, type OrderRequest, readOrderAnswer, tremendousOrderBody } from './fulfilment.core.js';
@@ -54,4 +54,14 @@ export function placeTremendousOrder(
 
 export function getTremendousOrder(connection: TremendousConnection, orderId: string): Promise<OrderOutcome> {
   return call(connection, `/api/v2/orders/${encodeURIComponent(orderId)}`, { method: 'GET' });
+}
+
+/**
+ * Rejects an order still PENDING APPROVAL (`POST /api/v2/order_approvals/{id}/reject`), so its
+ * reward is never delivered. Tremendous only allows it with "Allow approvals via API" on in the
+ * team's order-approval settings (403 otherwise), and only before the order executed: a
+ * rejected order comes back CANCELED, any other answer means the order is still theirs.
+ */
+export function rejectTremendousOrder(connection: TremendousConnection, orderId: string): Promise<OrderOutcome> {
+  return call(connection, `/api/v2/order_approvals/${encodeURIComponent(orderId)}/reject`, { method: 'POST' });
 }

@@ -23,7 +23,7 @@ export { canRevise, isOpen, isPaid } from './lifecycle.core.js';
 export { changePayee, PAYEE_DETAILS, reviewClaimsAfterPayeeEdit } from './payee.service.js';
 export { recheckReward } from './recheck.service.js';
 export { recoveryRoutes } from './recovery.routes.js';
-export { applyReversals, reverseReward } from './refund.service.js';
+export { applyReversals, createRecoveryTask, reverseReward } from './refund.service.js';
 export { presentNewClaims, presentRewards, presentRewardsByIds } from './reward.presenter.js';
 export {
   findLiveRewardForReferred,

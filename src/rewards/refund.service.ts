@@ -118,9 +118,13 @@ export async function reverseReward(
   return { paid };
 }
 
-async function createRecoveryTask(
+/**
+ * Opens a clawback, recovery or review task for a person (finance sees it in GET
+ * /v1/recovery-tasks), at most one for a reward and the event it answers.
+ */
+export async function createRecoveryTask(
   tx: Tx,
-  env: ClaimEnv,
+  env: Pick<ClaimEnv, 'actor' | 'at'>,
   reward: RewardRow,
   triggerConversionId: string,
   kind: 'clawback' | 'recovery' | 'review',
