@@ -154,6 +154,30 @@ describe('a referrer’s own page and the leaderboard', () => {
     expect((await page(`/leaderboard/${slug}.json?period=all`)).statusCode).toBe(404);
   });
 
+  it('never publishes an email, a phone number or a surname, however the name was typed', async () => {
+    json(await t.owner.patch('/v1/workspace', { publicLeaderboard: true }), 200);
+    const typed = [
+      ['Alvarez, Jessica', 'Jessica A.'],
+      ['jessica.alvarez@gmail.com', 'Referrer'],
+      ['Dr. Jessica Maria Alvarez-Smith', 'Jessica A.'],
+      ['Alvarez Jessica (555) 123-4567', 'Referrer'],
+    ];
+    for (const [name] of typed) {
+      await referrerWith(t, finance, staff, name ?? '', 1, { leaderboardOptIn: true });
+    }
+    t.clock.advance(61_000);
+    const response = await page(`/leaderboard/${slug}.json?period=all`);
+    const names = json(response, 200).items.map((item: { name: string }) => item.name);
+    for (const [, shown] of typed) expect(names).toContain(shown);
+    for (const secret of ['@', 'gmail', 'jessica.alvarez', 'Alvarez', 'Smith', '555', '4567', 'Maria']) {
+      expect(response.body).not.toContain(secret);
+    }
+    const html = await page(`/leaderboard/${slug}?period=all`);
+    for (const secret of ['gmail', 'Alvarez', '555']) expect(html.body).not.toContain(secret);
+    json(await t.owner.patch('/v1/workspace', { publicLeaderboard: false }), 200);
+    t.clock.advance(61_000);
+  });
+
   it('shows the referrer their credit balance when their reward is account credit', async () => {
     json(await t.owner.put('/v1/reward-policy', { rewardType: 'account_credit', amount: 2000, currency: 'USD' }), 200);
     const { referrer } = await referrerWith(t, finance, staff, 'Credit Carla', 1);

@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type LeaderRow, periodStart, publicLeaders, rankLeaders, shortName } from './leaderboard.core.js';
+import {
+  ANONYMOUS_NAME,
+  type LeaderRow,
+  periodStart,
+  publicLeaders,
+  rankLeaders,
+  shortName,
+} from './leaderboard.core.js';
 
 const row = (id: string, closed: number, reachedAt: string, optedIn = true): LeaderRow => ({
   participantId: id,
@@ -43,8 +51,93 @@ describe('the leaderboard', () => {
     ['Cher', 'Cher'],
     ['  ana   lópez ', 'ana L.'],
     ['Zoë Østergaard', 'Zoë Ø.'],
+    ['Alvarez, Jessica', 'Jessica A.'],
+    ['van der Berg, Mary Jane', 'Mary B.'],
+    ['Alvarez, Jessica, PhD', 'Jessica A.'],
+    ['Jessica Alvarez Jr.', 'Jessica A.'],
+    ['Dr. Jessica Maria Alvarez-Smith', 'Jessica A.'],
+    ['Mr. Smith', ANONYMOUS_NAME],
+    ['jessica.alvarez@gmail.com', ANONYMOUS_NAME],
+    ['jessica.alvarez', ANONYMOUS_NAME],
+    ['Alvarez Jessica (555) 123-4567', ANONYMOUS_NAME],
+    ['Jessica ٥٥٥', ANONYMOUS_NAME],
+    ['Jessica;Alvarez', 'Jessica'],
+    ['', ANONYMOUS_NAME],
   ])('shortens %s to %s', (name, short) => {
     expect(shortName(name)).toBe(short);
+  });
+
+  /**
+   * What "never a surname" means, for any string: the input's words are what whitespace and
+   * commas separate; a word counts when it has two or more letters besides trailing dots (a
+   * one-letter word is an initial already). The output is "Referrer", or a given name alone, or
+   * a given name and one capital letter with a dot; of the input's words, it shows at most one,
+   * the given name (its first token), and never an @ or a digit of any script.
+   */
+  const words = (text: string) =>
+    text
+      .split(/[\s,]+/)
+      .map((word) => word.toLowerCase().replace(/\.+$/, ''))
+      .filter((word) => [...word].length > 1);
+  const anyName = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc
+      .array(fc.oneof(fc.stringMatching(/^[A-Za-zÀ-ÿ'.-]{1,9}$/), fc.constantFrom(',', ', ', 'Dr.', 'Jr.', '@', '5')), {
+        maxLength: 6,
+      })
+      .map((parts) => parts.join(' ')),
+  );
+
+  it('shows no @, no digit and no word of the name but the given name, for any string', () => {
+    fc.assert(
+      fc.property(anyName, (name) => {
+        const short = shortName(name);
+        expect(short).not.toMatch(/[@\d\p{N}]/u);
+        if (short === ANONYMOUS_NAME) return;
+        const [given = '', initial, ...rest] = short.split(' ');
+        expect(rest).toEqual([]);
+        expect(given).toMatch(/^\p{L}/u);
+        expect(name).toContain(given);
+        if (initial !== undefined) expect(initial).toMatch(/^\p{L}\.$/u);
+        const inputWords = new Set(words(name));
+        const shown = words(short).filter((word) => inputWords.has(word));
+        expect(shown.length).toBeLessThanOrEqual(1);
+        if (shown[0] !== undefined) expect(shown[0]).toBe(given.toLowerCase().replace(/\.+$/, ''));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  const notANameWord = 'dr mr mrs ms mx miss prof rev sir dame jr sr ii iii iv phd md esq cpa dds'.split(' ');
+  const nameWord = fc.stringMatching(/^[A-Z][a-z]{1,9}$/).filter((word) => !notANameWord.includes(word.toLowerCase()));
+
+  it('shows the given name and only the surname’s initial, however the name is written', () => {
+    fc.assert(
+      fc.property(
+        nameWord,
+        fc.array(nameWord, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('first last', 'last, first', 'title first last', 'first last, suffix', 'email'),
+        (given, surnames, form) => {
+          fc.pre(surnames.every((word) => word !== given));
+          const last = surnames.join(' ');
+          const name = {
+            'first last': `${given} ${last}`,
+            'last, first': `${last}, ${given}`,
+            'title first last': `Dr. ${given} ${last}`,
+            'first last, suffix': `${given} ${last}, Jr.`,
+            email: `${given.toLowerCase()}.${surnames[0]?.toLowerCase()}@gmail.com`,
+          }[form];
+          const short = shortName(name);
+          if (form === 'email') {
+            expect(short).toBe(ANONYMOUS_NAME);
+            return;
+          }
+          expect(short).toBe(`${given} ${surnames.at(-1)?.[0]}.`);
+          for (const surname of surnames) expect(short.split(' ')).not.toContain(surname);
+        },
+      ),
+    );
   });
 
   it('shows the public only those who opted in, with a short name and a count', () => {

@@ -49,12 +49,54 @@ export function rankLeaders(rows: LeaderRow[], limit: number): RankedRow[] {
     .map((row, index) => ({ ...row, rank: index + 1 }));
 }
 
-/** "Jessica Alvarez" -> "Jessica A."; one name stays as it is; never more than a first name and an initial. */
+/** Words that are a title, not a name: "Dr. Jessica Alvarez" is Jessica. */
+const TITLES = new Set(['dr', 'mr', 'mrs', 'ms', 'mx', 'miss', 'prof', 'rev', 'sir', 'dame']);
+/** Words after a surname that are not one: "Jessica Alvarez Jr." and "Alvarez, Jessica, PhD". */
+const SUFFIXES = new Set(['jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'esq', 'cpa', 'dds']);
+const bare = (word: string) => word.toLowerCase().replace(/\.+$/, '');
+
+/** What the public sees for a name that holds contact data or no usable first name. */
+export const ANONYMOUS_NAME = 'Referrer';
+
+/** The first letter of a word, capitalised, as one character: "østergaard" -> "Ø"; none -> undefined. */
+function initialOf(word: string | undefined): string | undefined {
+  const letter = word?.match(/\p{L}/u)?.[0];
+  if (!letter) return undefined;
+  const upper = [...letter.toUpperCase()][0];
+  return upper && /\p{L}/u.test(upper) ? upper : letter;
+}
+
+/**
+ * The public form of a name: a first name and the surname's initial, never contact data nor a
+ * surname. "Jessica Alvarez" and "Alvarez, Jessica" -> "Jessica A."; "Mary Jane van der Berg" ->
+ * "Mary B."; one word stays (it is a first name); a title is dropped ("Dr. Jessica Alvarez" ->
+ * "Jessica A."), and a title with one word ("Mr. Smith") is a surname, so "Referrer". Anything
+ * with an @, a digit (a phone number) or a web address in it is "Referrer".
+ */
 export function shortName(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  const first = words[0] ?? '';
-  const last = words.length > 1 ? words[words.length - 1] : undefined;
-  const initial = last ? [...last][0]?.toUpperCase() : undefined;
+  if (/[@\p{N}]/u.test(name) || /\p{L}\.\p{L}{2,}/u.test(name) || name.includes('://')) return ANONYMOUS_NAME;
+  let titled = false;
+  const parts = name
+    .split(',')
+    .map((part) =>
+      part
+        .split(/\s+/)
+        .filter((word) => word !== '' && !SUFFIXES.has(bare(word)))
+        .filter((word) => {
+          const title = TITLES.has(bare(word));
+          titled ||= title;
+          return !title;
+        }),
+    )
+    .filter((words) => words.length > 0);
+  // "Last, First": the given name follows the comma; otherwise it comes first.
+  const [surnames, given] =
+    parts.length > 1 ? [parts[0] ?? [], parts[1] ?? []] : [(parts[0] ?? []).slice(1), (parts[0] ?? []).slice(0, 1)];
+  if (titled && parts.length === 1 && surnames.length === 0) return ANONYMOUS_NAME;
+  // The given name up to anything that is not part of a name ("Jessica;Alvarez" -> "Jessica").
+  const first = given[0]?.replace(/^[^\p{L}]+/u, '').match(/^[\p{L}\p{M}'’.-]*/u)?.[0] ?? '';
+  if (!/\p{L}/u.test(first)) return ANONYMOUS_NAME;
+  const initial = initialOf(surnames.at(-1));
   return initial ? `${first} ${initial}.` : first;
 }
 
