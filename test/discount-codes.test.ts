@@ -167,6 +167,92 @@ describe('discount codes', () => {
     expect(given.every((code: string) => codes.includes(code) || code.startsWith('POOL-'))).toBe(true);
     expect(json(await t.owner.get('/v1/discount-codes/pool'), 200).available).toBe(before);
   });
+
+  const codeOf = async (participantId: string) =>
+    json(await staff.get(`/v1/participants/${participantId}/discount-codes`), 200).codes[0];
+  async function pageOf(participantId: string) {
+    const { pageUrl } = json(await staff.get(`/v1/participants/${participantId}/page`), 200);
+    const response = await t.app.inject({ method: 'GET', url: new URL(pageUrl).pathname });
+    expect(response.statusCode).toBe(200);
+    return response.body;
+  }
+
+  it('voids the code of a reward whose referral is voided: redeeming it is 409, the page shows it void', async () => {
+    json(await policy({ codeSource: 'generated', codePrefix: 'VOID-' }), 200);
+    const claim = await newClaim(t.owner);
+    const approved = json(await finance.post(`/v1/rewards/${claim.reward.id}/approve`, {}), 200);
+    expect(await pageOf(claim.referrer.id)).toContain('ready to use');
+    const referral = json(await t.owner.get(`/v1/referrals?referrerId=${claim.referrer.id}`), 200).items[0];
+    const voided = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/referrals/${referral.id}`,
+      headers: { authorization: `Bearer ${finance.key}` },
+      payload: { reason: 'entered by mistake' },
+    });
+    expect(voided.statusCode).toBe(200);
+    expect(json(await t.owner.get(`/v1/rewards/${claim.reward.id}`), 200).status).toBe('reversed');
+    const redeem = await staff.post(`/v1/discount-codes/${approved.code}/redeem`, { reference: 'order 1' });
+    expect(redeem.statusCode).toBe(409);
+    expect(JSON.parse(redeem.body).detail).toContain('void');
+    expect(await codeOf(claim.referrer.id)).toMatchObject({ code: approved.code, status: 'void' });
+    const page = await pageOf(claim.referrer.id);
+    expect(page).not.toContain('ready to use');
+    expect(page).toContain('no longer valid');
+  });
+
+  it('voids the code of a declined reward, and of a sent one refunded before it was used (nothing to recover)', async () => {
+    json(await policy({ codeSource: 'generated', codePrefix: 'GONE-' }), 200);
+    const declined = await approvedCodeReward();
+    json(await staff.post(`/v1/rewards/${declined.id}/decline`, { reason: 'does not want it' }), 200);
+    const redeemDeclined = await staff.post(`/v1/discount-codes/${declined.code}/redeem`, { reference: 'order 2' });
+    expect(redeemDeclined.statusCode).toBe(409);
+    expect(JSON.parse(redeemDeclined.body).detail).toContain('void');
+
+    const claim = await newClaim(t.owner);
+    const sent = json(await finance.post(`/v1/rewards/${claim.reward.id}/approve`, {}), 200);
+    json(await staff.post(`/v1/rewards/${sent.id}/mark-sent`, {}), 200);
+    const conversion = claim.result.conversion;
+    json(
+      await t.owner.post('/v1/conversions', {
+        externalId: `refund-${conversion.id}`,
+        type: 'refund',
+        originalExternalId: conversion.externalId,
+        amount: conversion.amount,
+        currency: 'USD',
+      }),
+      201,
+    );
+    expect(json(await t.owner.get(`/v1/rewards/${sent.id}`), 200).status).toBe('reversed');
+    const redeemRefunded = await staff.post(`/v1/discount-codes/${sent.code}/redeem`, { reference: 'order 3' });
+    expect(redeemRefunded.statusCode).toBe(409);
+    expect(await codeOf(claim.referrer.id)).toMatchObject({ code: sent.code, status: 'void' });
+    const tasks = json(await t.owner.get('/v1/recovery-tasks'), 200).items.filter(
+      (task: { rewardId: string }) => task.rewardId === sent.id,
+    );
+    expect(tasks).toEqual([]);
+  });
+
+  it('keeps a code redeemed before its reward was refunded as redeemed', async () => {
+    json(await policy({ codeSource: 'generated', codePrefix: 'USED-' }), 200);
+    const claim = await newClaim(t.owner);
+    const sent = json(await finance.post(`/v1/rewards/${claim.reward.id}/approve`, {}), 200);
+    json(await staff.post(`/v1/rewards/${sent.id}/mark-sent`, {}), 200);
+    json(await staff.post(`/v1/discount-codes/${sent.code}/redeem`, { reference: 'order 4' }), 200);
+    const conversion = claim.result.conversion;
+    json(
+      await t.owner.post('/v1/conversions', {
+        externalId: `refund-${conversion.id}`,
+        type: 'refund',
+        originalExternalId: conversion.externalId,
+        amount: conversion.amount,
+        currency: 'USD',
+      }),
+      201,
+    );
+    expect(json(await t.owner.get(`/v1/rewards/${sent.id}`), 200).status).toBe('reversed');
+    expect(await codeOf(claim.referrer.id)).toMatchObject({ code: sent.code, status: 'redeemed' });
+    expect(await pageOf(claim.referrer.id)).toContain('used');
+  });
 });
 
 describe('the discount code rules', () => {
@@ -205,5 +291,14 @@ describe('the discount code rules', () => {
     expect(decideRedeem({ ...base, status: 'issued', expiresAt: new Date('2026-02-28T00:00:00Z') }, now)).toMatchObject(
       { ok: false, code: 'invalid_transition' },
     );
+    for (const rewardStatus of ['reversed', 'declined', 'rejected']) {
+      expect(decideRedeem({ ...base, status: 'issued' }, now, rewardStatus)).toMatchObject({
+        ok: false,
+        code: 'invalid_transition',
+        message: expect.stringContaining('void'),
+      });
+    }
+    expect(decideRedeem({ ...base, status: 'issued' }, now, 'sent')).toEqual({ ok: true });
+    expect(decideRedeem({ ...base, status: 'redeemed' }, now, 'reversed')).toMatchObject({ code: 'already_redeemed' });
   });
 });

@@ -6,6 +6,23 @@
 export const DISCOUNT_CODE_STATUSES = ['available', 'issued', 'redeemed'] as const;
 export type DiscountCodeStatus = (typeof DISCOUNT_CODE_STATUSES)[number];
 
+/**
+ * What the API and the referrer's page show: the stored status, or `void` for an issued code
+ * whose reward was reversed, declined or rejected — it can no longer be redeemed.
+ */
+export const DISCOUNT_CODE_VIEW_STATUSES = [...DISCOUNT_CODE_STATUSES, 'void'] as const;
+export type DiscountCodeViewStatus = (typeof DISCOUNT_CODE_VIEW_STATUSES)[number];
+
+/** Reward statuses that void the reward's code (reversed after a refund or a voided referral, declined, rejected). */
+export const VOIDING_REWARD_STATUSES: readonly string[] = ['reversed', 'declined', 'rejected'];
+
+/** A code as shown: an issued code of a closed reward is void; a redeemed one stays redeemed. */
+export function codeViewStatus(status: DiscountCodeStatus, rewardStatus: string | null): DiscountCodeViewStatus {
+  return status === 'issued' && rewardStatus !== null && VOIDING_REWARD_STATUSES.includes(rewardStatus)
+    ? 'void'
+    : status;
+}
+
 export const DISCOUNT_CODE_SOURCES = ['generated', 'pool'] as const;
 export type DiscountCodeSource = (typeof DISCOUNT_CODE_SOURCES)[number];
 
@@ -104,12 +121,23 @@ export type RedeemDecision =
   | { ok: true }
   | { ok: false; code: 'not_found' | 'already_redeemed' | 'invalid_transition'; message: string };
 
-/** Whether an issued code can be redeemed now; a pool code not yet given to anyone is unknown to a customer. */
+/**
+ * Whether an issued code can be redeemed now; a pool code not yet given to anyone is unknown to
+ * a customer, and the code of a reward reversed, declined or rejected is void.
+ */
 export function decideRedeem(
   row: { code: string; status: DiscountCodeStatus; expiresAt: Date | null; redeemedAt: Date | null },
   now: Date,
+  rewardStatus: string | null = null,
 ): RedeemDecision {
   if (row.status === 'available') return { ok: false, code: 'not_found', message: `No issued code ${row.code}.` };
+  if (codeViewStatus(row.status, rewardStatus) === 'void') {
+    return {
+      ok: false,
+      code: 'invalid_transition',
+      message: `${row.code} is void: its reward was ${rewardStatus}, so the code can no longer be redeemed.`,
+    };
+  }
   if (row.status === 'redeemed') {
     return {
       ok: false,

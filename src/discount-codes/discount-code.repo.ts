@@ -106,13 +106,44 @@ export async function poolCounts(db: Executor, workspaceId: string) {
   };
 }
 
+/** A participant's codes, each with its reward's status (a closed reward's code is void). */
 export async function codesOfParticipant(db: Executor, workspaceId: string, participantId: string) {
-  return db
-    .select()
+  const rows = await db
+    .select({ code: discountCodes, rewardStatus: rewards.status })
     .from(discountCodes)
+    .leftJoin(rewards, and(eq(rewards.workspaceId, discountCodes.workspaceId), eq(rewards.id, discountCodes.rewardId)))
     .where(and(eq(discountCodes.workspaceId, workspaceId), eq(discountCodes.participantId, participantId)))
     .orderBy(desc(discountCodes.issuedAt))
     .limit(500);
+  return rows.map((row) => ({ ...row.code, rewardStatus: row.rewardStatus as string | null }));
+}
+
+/**
+ * The status of a code's reward, locked: a redemption and a reversal of the reward take turns,
+ * so a code is never redeemed after its reward was reversed (nor the reversal blind to it).
+ */
+export async function lockRewardStatus(db: Executor, workspaceId: string, rewardId: string) {
+  const [row] = await db
+    .select({ status: rewards.status })
+    .from(rewards)
+    .where(and(eq(rewards.workspaceId, workspaceId), eq(rewards.id, rewardId)))
+    .for('update');
+  return row?.status ?? null;
+}
+
+/** The issued, not yet redeemed code of a reward, if any. */
+export async function issuedCodeOfReward(db: Executor, workspaceId: string, rewardId: string) {
+  const [row] = await db
+    .select()
+    .from(discountCodes)
+    .where(
+      and(
+        eq(discountCodes.workspaceId, workspaceId),
+        eq(discountCodes.rewardId, rewardId),
+        eq(discountCodes.status, 'issued'),
+      ),
+    );
+  return row;
 }
 
 /** Marks an issued code redeemed; undefined when it was not issued any more (someone redeemed it first). */

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { IdSchema, TimestampSchema, text } from '../shared/schemas.js';
-import { DISCOUNT_CODE_SOURCES, DISCOUNT_CODE_STATUSES } from './discount-code.core.js';
+import { DISCOUNT_CODE_SOURCES, DISCOUNT_CODE_VIEW_STATUSES } from './discount-code.core.js';
 
 /** The discount codes' contract: the pool (upload, counts), a participant's codes, redeeming. */
 export const DiscountCodeSchema = z
   .object({
     code: z.string(),
     source: z.enum(DISCOUNT_CODE_SOURCES),
-    status: z.enum(DISCOUNT_CODE_STATUSES),
+    status: z.enum(DISCOUNT_CODE_VIEW_STATUSES).meta({
+      description: 'void: the reward was reversed, declined or rejected, and the code can no longer be redeemed.',
+    }),
     rewardId: z.string().nullable(),
     participantId: z.string().nullable(),
     expiresAt: TimestampSchema.nullable(),

@@ -14,13 +14,23 @@ import { currentPolicy } from '../policy/index.js';
 import type { RewardEffect, RewardMove, RewardRow } from '../rewards/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
-import { decideRedeem, generateCode, normalizeCode, POOL_EMPTY_NOTICE, parsePool } from './discount-code.core.js';
+import {
+  codeViewStatus,
+  decideRedeem,
+  generateCode,
+  normalizeCode,
+  POOL_EMPTY_NOTICE,
+  parsePool,
+  VOIDING_REWARD_STATUSES,
+} from './discount-code.core.js';
 import {
   codesOfParticipant,
   type DiscountCodeRow,
   existingCodes,
   findCode,
   insertCodes,
+  issuedCodeOfReward,
+  lockRewardStatus,
   markRedeemed,
   poolCounts,
   rewardsWaitingForCodes,
@@ -31,11 +41,12 @@ import type { DiscountCode } from './discount-code.schema.js';
 
 type Env = { actor: Actor; at: Date };
 
-export function presentCode(row: DiscountCodeRow): DiscountCode {
+/** A code as the API shows it; with its reward's status, an issued code of a closed reward is void. */
+export function presentCode(row: DiscountCodeRow, rewardStatus: string | null = null): DiscountCode {
   return {
     code: row.code,
     source: row.source,
-    status: row.status,
+    status: codeViewStatus(row.status, rewardStatus),
     rewardId: row.rewardId,
     participantId: row.participantId,
     expiresAt: row.expiresAt?.toISOString() ?? null,
@@ -104,9 +115,31 @@ async function afterMove(tx: Tx, env: Env, move: RewardMove) {
     });
   }
   if (reward.status === 'pending' && !reward.discountCode) await giveCode(tx, env, reward);
+  if (VOIDING_REWARD_STATUSES.includes(reward.status) && !VOIDING_REWARD_STATUSES.includes(move.before.status)) {
+    // Reversed, declined or rejected: its code, not yet redeemed, is void from now on.
+    const issued = await issuedCodeOfReward(tx, reward.workspaceId, reward.id);
+    if (issued) {
+      await recordAudit(tx, env.actor, env.at, {
+        action: 'discount_code.voided',
+        objectType: 'reward',
+        objectId: reward.id,
+        before: { code: issued.code, status: 'issued' },
+        after: { code: issued.code, status: 'void', rewardStatus: reward.status },
+      });
+    }
+  }
 }
 
-export const discountCodeEffect: RewardEffect = { name: 'discount-codes', afterMove };
+/**
+ * A paid discount-code reward is reversed: a code not yet redeemed is void (afterMove), so the
+ * whole reward is taken back; a redeemed one was used and needs a recovery task.
+ */
+async function takeBack(tx: Tx, _env: Env, reward: RewardRow): Promise<number> {
+  if (reward.rewardType !== 'discount_code') return 0;
+  return (await issuedCodeOfReward(tx, reward.workspaceId, reward.id)) ? reward.amount : 0;
+}
+
+export const discountCodeEffect: RewardEffect = { name: 'discount-codes', afterMove, takeBack };
 
 /**
  * Adds the uploaded codes to the pool, all or none: a bad line, a code twice in the file, or a
@@ -177,17 +210,20 @@ export async function getPool(deps: Deps, actor: Actor) {
 export async function participantCodes(deps: Deps, actor: Actor, participantId: string) {
   const participant = await findParticipant(deps.db, actor.workspaceId, participantId);
   if (!participant) throw notFound('Participant', 'id');
-  return { codes: (await codesOfParticipant(deps.db, actor.workspaceId, participantId)).map(presentCode) };
+  const rows = await codesOfParticipant(deps.db, actor.workspaceId, participantId);
+  return { codes: rows.map((row) => presentCode(row, row.rewardStatus)) };
 }
 
-/** Redeems an issued code once; twice is 409, an unknown code 404. */
+/** Redeems an issued code once; twice is 409, a void code (its reward reversed) 409, an unknown code 404. */
 export async function redeemCode(deps: Deps, actor: Actor, rawCode: string, input: { reference: string }) {
   const at = deps.clock.now();
   const code = normalizeCode(rawCode);
   return inTransaction(deps.db, async (tx) => {
     const row = await findCode(tx, actor.workspaceId, code);
     if (!row) throw new AppError('not_found', `No discount code ${code}.`, { field: 'code' });
-    const decision = decideRedeem(row, at);
+    // Locked: a reversal of the reward waits for this redemption, or this one sees it.
+    const rewardStatus = row.rewardId ? await lockRewardStatus(tx, actor.workspaceId, row.rewardId) : null;
+    const decision = decideRedeem(row, at, rewardStatus);
     if (!decision.ok) throw new AppError(decision.code, decision.message, { field: 'code' });
     const redeemed = await markRedeemed(tx, { workspaceId: actor.workspaceId, code, reference: input.reference, at });
     if (!redeemed) {

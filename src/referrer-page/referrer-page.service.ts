@@ -39,7 +39,7 @@ export async function loadReferrerPage(deps: Deps, token: string) {
             balances,
             codes: ownCodes.map((code) => ({
               code: code.code,
-              status: code.status === 'redeemed' ? 'used' : 'ready to use',
+              status: code.status === 'redeemed' ? 'used' : code.status === 'void' ? 'no longer valid' : 'ready to use',
             })),
           }
         : undefined,
