@@ -5,12 +5,24 @@
  * the referrer's rating lands on the dashboard, the leaderboards show the right people and
  * nothing private, and deleting the referral takes the reward back.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../src/access/access.service.js';
+import { referrerRatings } from '../src/db/schema.js';
 import { createDispatcher, type Dispatcher } from '../src/messaging/dispatcher.js';
 import { providersFromConfig } from '../src/messaging/index.js';
 import { twilioSignature } from '../src/messaging/webhook-signatures.core.js';
 import { thankOnDelivery } from '../src/rewards/index.js';
-import { type Api, json, newParticipant, PUBLIC_URL, startTestApp, type TestApp } from './support/app.js';
+import {
+  type Api,
+  json,
+  newConversion,
+  newParticipant,
+  newReferral,
+  PUBLIC_URL,
+  startTestApp,
+  type TestApp,
+} from './support/app.js';
 import {
   type FakeHttpProvider,
   type SmtpInbox,
@@ -253,5 +265,74 @@ describe('the contractor’s growth loop', () => {
     expect(voided.rewards).toEqual([{ id: reward.id, outcome: 'reversed_after_payment' }]);
     expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('reversed');
     expect(json(await t.owner.get('/v1/leaderboard?period=month'), 200).items).toEqual([]);
+  });
+
+  it('reads a texted digit as the rating of the one latest thank-you to that number, whichever workspace sent it', async () => {
+    // The same person is a referrer of two businesses that share our sender number.
+    const phone = '+14155550177';
+    const withKey = (key: string): Api => {
+      const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH') => (url: string, body?: unknown) =>
+        t.app.inject({
+          method,
+          url,
+          headers: { authorization: `Bearer ${key}` },
+          ...(body === undefined ? {} : { payload: body as object }),
+        });
+      return { key, get: call('GET'), post: call('POST'), put: call('PUT'), patch: call('PATCH') };
+    };
+    const otherOwner = await t.otherWorkspace();
+    // Other people of that business (a key minted through the API would act for its owner).
+    const otherId = json(await otherOwner.get('/v1/workspace'), 200).id;
+    const keyAs = async (role: 'finance' | 'staff') => {
+      const actor = { type: 'system', id: 'test', name: 'Test', role: 'system', workspaceId: otherId } as const;
+      const created = await createApiKey(t.database.db, {
+        workspaceId: otherId,
+        role,
+        name: role,
+        actor,
+        at: t.clock.now(),
+      });
+      return withKey(created.key);
+    };
+    json(
+      await otherOwner.put('/v1/reward-policy', {
+        rewardType: 'gift_card',
+        amount: 2500,
+        currency: 'USD',
+        provider: 'Tremendous',
+        thankChannel: 'sms',
+      }),
+      200,
+    );
+    const businesses = [
+      { owner: t.owner, finance, staff },
+      { owner: otherOwner, finance: await keyAs('finance'), staff: await keyAs('staff') },
+    ];
+    const referrers = [];
+    for (const business of businesses) {
+      const referrer = await newParticipant(business.owner, { name: 'Sam Shared', phone, smsMarketingConsent: true });
+      const referred = await newParticipant(business.owner);
+      await newReferral(business.owner, referrer.id, referred.id);
+      const [reward] = (await newConversion(business.owner, referred.id, { type: 'job_invoiced' })).rewards;
+      json(await business.finance.post(`/v1/rewards/${reward.id}/approve`, {}), 200);
+      json(await business.staff.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 200);
+      await drain(dispatcher);
+      expect(json(await business.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('thanked');
+      referrers.push(referrer);
+      t.clock.advance(3_600_000);
+    }
+    expect(textsTo(phone)).toHaveLength(2);
+    const [first, latest] = referrers;
+    const ratingsOf = (participantId: string) =>
+      t.database.db.select().from(referrerRatings).where(eq(referrerRatings.participantId, participantId));
+
+    // One reply rates the text the person got last (the second business's), and nothing of the first.
+    expect((await inbound(phone, '2')).statusCode).toBe(200);
+    expect(await ratingsOf(first.id)).toEqual([]);
+    expect(await ratingsOf(latest.id)).toEqual([expect.objectContaining({ score: 2, via: 'sms_reply' })]);
+    // A second digit changes that one rating; the first business still has none.
+    expect((await inbound(phone, '5')).statusCode).toBe(200);
+    expect(await ratingsOf(first.id)).toEqual([]);
+    expect((await ratingsOf(latest.id)).map((rating) => rating.score)).toEqual([5]);
   });
 });

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, inArray } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { messages, referrerRatings } from '../db/schema.js';
+import { messages, participants, referrerRatings } from '../db/schema.js';
 
 /**
  * Records (or changes) the rating answering one thank-you message: one row per message, so a
@@ -44,22 +44,29 @@ export async function ratingOf(db: Executor, workspaceId: string, messageId: str
   return row;
 }
 
-/** The participant's latest thank-you text that went out since `since`: what a digit answers. */
-export async function latestThankYouText(db: Executor, workspaceId: string, participantId: string, since: Date) {
+/**
+ * The one thank-you text a digit from `phone` answers: the latest that went out since `since` to
+ * anyone with that number, in any workspace (a reply answers the last text its sender got; one
+ * sender number serves every workspace, so the reply does not say which).
+ */
+export async function latestThankYouTextTo(db: Executor, phone: string, since: Date) {
   const [row] = await db
-    .select({ id: messages.id })
+    .select({ workspaceId: messages.workspaceId, id: messages.id, participantId: participants.id })
     .from(messages)
+    .innerJoin(
+      participants,
+      and(eq(participants.workspaceId, messages.workspaceId), eq(participants.id, messages.participantId)),
+    )
     .where(
       and(
-        eq(messages.workspaceId, workspaceId),
-        eq(messages.participantId, participantId),
+        eq(participants.phone, phone),
         eq(messages.kind, 'thank_you'),
         eq(messages.channel, 'sms'),
         inArray(messages.status, ['sent', 'delivered']),
         gt(messages.sentAt, since),
       ),
     )
-    .orderBy(desc(messages.sentAt))
+    .orderBy(desc(messages.sentAt), desc(messages.id))
     .limit(1);
   return row;
 }

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { systemActor } from '../shared/actor.js';
 import { readUnsubscribeToken, verifyUnsubscribeToken } from './outbox.service.js';
 import { SMS_RATING_WINDOW_MS } from './rating.core.js';
-import { latestThankYouText, recordRating } from './rating.repo.js';
+import { latestThankYouTextTo, recordRating } from './rating.repo.js';
 import {
   consentEventsOf,
   findMessageByProviderId,
@@ -59,8 +59,9 @@ export async function applySmsKeyword(
 }
 
 /**
- * A digit texted back after a thank-you is its rating (1-5), in each workspace whose thank-you
- * text this number got in the last 30 days; a later digit changes it.
+ * A digit texted back after a thank-you is its rating (1-5) of exactly one text: the latest
+ * thank-you this number got in the last 30 days, whichever workspace sent it (never every
+ * workspace's: B's answer must not land on A's report); a later digit changes it.
  */
 export async function applySmsRating(
   deps: Deps,
@@ -68,29 +69,27 @@ export async function applySmsRating(
 ) {
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
-    for (const person of await participantsWithPhone(tx, input.from)) {
-      const message = await latestThankYouText(
-        tx,
-        person.workspaceId,
-        person.id,
-        new Date(at.getTime() - SMS_RATING_WINDOW_MS),
-      );
-      if (!message) continue;
-      const rating = await recordRating(tx, {
-        workspaceId: person.workspaceId,
-        messageId: message.id,
+    const message = await latestThankYouTextTo(tx, input.from, new Date(at.getTime() - SMS_RATING_WINDOW_MS));
+    if (!message) return;
+    const rating = await recordRating(tx, {
+      workspaceId: message.workspaceId,
+      messageId: message.id,
+      score: input.score,
+      via: 'sms_reply',
+      at,
+    });
+    if (!rating) return;
+    await recordAudit(tx, systemActor(message.workspaceId, 'Inbound SMS'), at, {
+      action: 'referrer.rated',
+      objectType: 'message',
+      objectId: message.id,
+      after: {
         score: input.score,
         via: 'sms_reply',
-        at,
-      });
-      if (!rating) continue;
-      await recordAudit(tx, systemActor(person.workspaceId, 'Inbound SMS'), at, {
-        action: 'referrer.rated',
-        objectType: 'message',
-        objectId: message.id,
-        after: { score: input.score, via: 'sms_reply', participantId: person.id, messageSid: input.messageSid ?? null },
-      });
-    }
+        participantId: message.participantId,
+        messageSid: input.messageSid ?? null,
+      },
+    });
   });
 }
 
