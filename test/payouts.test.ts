@@ -236,48 +236,89 @@ describe('a reward held by an open batch', () => {
     expect(json(await t.owner.post(`/v1/rewards/${reward.id}/mark-sent`, {}), 200).status).toBe('sent');
   });
 
-  it('is taken out when its sale is refunded before payment, and clawed back as today after', async () => {
+  it('is taken out of a draft when its sale is refunded; kept in an approved file, paid with it and recovered', async () => {
+    const refund = (sale: { referred: { id: string }; conversion: { externalId: string } }) =>
+      t.owner.post('/v1/conversions', {
+        externalId: `refund-${sale.referred.id}`,
+        type: 'refund',
+        originalExternalId: sale.conversion.externalId,
+        amount: 100_000,
+        currency: 'USD',
+      });
+    // A draft is not frozen: the refunded reward leaves it.
+    const early = await approvedReward(t, finance);
+    const draft = json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 201);
+    json(await refund(early), 201);
+    const shrunk = json(await finance.get(`/v1/payout-batches/${draft.id}`), 200);
+    expect(shrunk.removed).toEqual([expect.objectContaining({ rewardId: early.reward.id, amount: 5000 })]);
+    const audit = json(await t.owner.get('/v1/audit-events?limit=100'), 200).items;
+    expect(audit.map((e: { action: string }) => e.action)).toContain('payout_batch.reward_removed');
+    json(await checker.post(`/v1/payout-batches/${draft.id}/cancel`, { reason: 'tidy' }), 200);
+
     const kept = await approvedReward(t, finance);
     const refunded = await approvedReward(t, finance);
     const batch = json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 201);
     expect(batch.rewards).toBe(2);
     json(await checker.post(`/v1/payout-batches/${batch.id}/approve`, {}), 200);
-    json(
-      await t.owner.post('/v1/conversions', {
-        externalId: `refund-${refunded.referred.id}`,
-        type: 'refund',
-        originalExternalId: refunded.conversion.externalId,
-        amount: 100_000,
-        currency: 'USD',
-      }),
-      201,
-    );
+    json(await refund(refunded), 201);
+    // Approved is frozen (its file may be at the bank already): the line stays, nothing is lost.
     const after = json(await finance.get(`/v1/payout-batches/${batch.id}`), 200);
-    expect(after.rewards).toBe(1);
-    expect(after.total).toBe(5000);
-    expect(after.removed).toEqual([expect.objectContaining({ rewardId: refunded.reward.id, amount: 5000 })]);
-    // The approval stays good for what is left: a refund is not a tampering.
-    expect(after.checksumMatches).toBe(true);
-    const audit = json(await t.owner.get('/v1/audit-events?limit=100'), 200).items;
-    expect(audit.map((e: { action: string }) => e.action)).toContain('payout_batch.reward_removed');
+    expect(after).toMatchObject({ rewards: 2, total: 10_000, removed: [], checksumMatches: true });
+    expect(json(await t.owner.get(`/v1/rewards/${refunded.reward.id}`), 200).status).toBe('reversed');
     const csv = parseCsv((await finance.get(`/v1/payout-batches/${batch.id}/export.csv`)).body);
-    expect(csv.slice(1).map((row) => row[5])).toEqual([kept.reward.id]);
+    expect(csv.slice(1).map((row) => row[5])).toEqual([kept.reward.id, refunded.reward.id].sort());
 
     json(await finance.post(`/v1/payout-batches/${batch.id}/mark-paid`, { reference: 'WIRE-1' }), 200);
     expect(json(await t.owner.get(`/v1/rewards/${refunded.reward.id}`), 200).status).toBe('reversed');
     expect(json(await t.owner.get(`/v1/rewards/${kept.reward.id}`), 200).status).toBe('sent');
-    json(
-      await t.owner.post('/v1/conversions', {
-        externalId: `refund-${kept.referred.id}`,
-        type: 'refund',
-        originalExternalId: kept.conversion.externalId,
-        amount: 100_000,
-        currency: 'USD',
-      }),
-      201,
+    // It was paid with the file: the money is recovered as for a refund after payment.
+    let tasks = json(await t.owner.get('/v1/recovery-tasks'), 200).items;
+    expect(tasks).toContainEqual(
+      expect.objectContaining({ rewardId: refunded.reward.id, kind: 'recovery', amount: 5000 }),
     );
-    const tasks = json(await t.owner.get('/v1/recovery-tasks'), 200).items;
+    json(await refund(kept), 201);
+    tasks = json(await t.owner.get('/v1/recovery-tasks'), 200).items;
     expect(tasks.map((task: { rewardId: string }) => task.rewardId)).toContain(kept.reward.id);
+    // Neither is ever drafted again.
+    expect(json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 422).code).toBe('unprocessable');
+  });
+
+  it('attacker: staff cannot pull a reward out of an approved batch (mark failed, retry) to have it paid twice', async () => {
+    const staff = await t.as('staff', 'Sam Staff');
+    const { reward } = await approvedReward(t, finance);
+    const batch = json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 201);
+    json(await checker.post(`/v1/payout-batches/${batch.id}/approve`, {}), 200);
+    expect((await finance.get(`/v1/payout-batches/${batch.id}/export.csv`)).statusCode).toBe(200);
+    for (const [who, path, body] of [
+      [staff, 'mark-failed', { reason: 'bounced' }],
+      [staff, 'decline', { reason: 'no' }],
+      [finance, 'adjust', { amount: 4000, reason: 'less' }],
+    ] as const) {
+      const refused = json(await who.post(`/v1/rewards/${reward.id}/${path}`, body), 409);
+      expect(refused).toMatchObject({ code: 'invalid_transition', payoutBatchId: batch.id });
+      expect(refused.detail).toContain(batch.id);
+      expect(refused.detail).toContain('Mark the batch paid');
+    }
+    expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('pending');
+    expect(json(await checker.post('/v1/payout-batches', { currency: 'USD' }), 422).code).toBe('unprocessable');
+    const paid = json(await finance.post(`/v1/payout-batches/${batch.id}/mark-paid`, { reference: 'WIRE-2' }), 200);
+    expect(paid).toMatchObject({ status: 'paid', rewards: 1, removed: [] });
+    expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('sent');
+  });
+
+  it('attacker: an exported batch cannot be cancelled and its rewards drafted again', async () => {
+    const { reward } = await approvedReward(t, finance);
+    const batch = json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 201);
+    json(await checker.post(`/v1/payout-batches/${batch.id}/approve`, {}), 200);
+    expect((await finance.get(`/v1/payout-batches/${batch.id}/export.csv?format=paypal`)).statusCode).toBe(200);
+    const refused = json(await finance.post(`/v1/payout-batches/${batch.id}/cancel`, { reason: 'oops' }), 409);
+    expect(refused.code).toBe('invalid_transition');
+    expect(refused.detail).toMatch(/exported on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC by Fran Finance/);
+    expect(refused.detail).toContain('Mark it paid');
+    expect(json(await finance.get(`/v1/payout-batches/${batch.id}`), 200).status).toBe('approved');
+    expect(json(await checker.post('/v1/payout-batches', { currency: 'USD' }), 422).code).toBe('unprocessable');
+    json(await finance.post(`/v1/payout-batches/${batch.id}/mark-paid`, { reference: 'PP-1' }), 200);
+    expect(json(await t.owner.get(`/v1/rewards/${reward.id}`), 200).status).toBe('sent');
   });
 
   it('is left out while a provider fulfils it', async () => {
@@ -360,6 +401,52 @@ describe('approving a batch above the two-person amount', () => {
         ),
       ),
     ).toMatch(/payout batch/);
+  });
+});
+
+describe('the two-person amount over several small batches', () => {
+  let t: TestApp;
+  let maker: Api;
+  let checker: Api;
+  beforeAll(async () => {
+    t = await startTestApp();
+    maker = await t.as('finance', 'Mia Maker');
+    checker = await t.as('finance', 'Carl Checker');
+    await setup(t, {}, { twoApproversAbove: 8000 });
+  });
+  afterAll(() => t.close());
+
+  it('attacker: drafting batches under the amount with `through` does not let one checker approve them all', async () => {
+    const times: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await approvedReward(t, maker);
+      times.push(t.clock.now().toISOString());
+      t.clock.advance(60_000);
+    }
+    const first = json(await maker.post('/v1/payout-batches', { currency: 'USD', through: times[0] }), 201);
+    expect(first.approval.required).toBe(1);
+    expect(json(await checker.post(`/v1/payout-batches/${first.id}/approve`, {}), 200).status).toBe('approved');
+    // 5,000 more from the same checker today is 10,000: above 8,000, a second person.
+    const second = json(await maker.post('/v1/payout-batches', { currency: 'USD', through: times[1] }), 201);
+    expect(second.total).toBe(5000);
+    expect(second.approval.required).toBe(2);
+    const once = json(await checker.post(`/v1/payout-batches/${second.id}/approve`, {}), 200);
+    expect(once).toMatchObject({ status: 'draft', approval: { remaining: 1 } });
+    // A draft awaiting approval counts too: the third sees the first (approved) and the second.
+    const third = json(await maker.post('/v1/payout-batches', { currency: 'USD', through: times[2] }), 201);
+    expect(third.approval.required).toBe(2);
+    // Cancelled batches do not count, the approved first one still does.
+    json(await checker.post(`/v1/payout-batches/${second.id}/cancel`, { reason: 'split' }), 200);
+    json(await checker.post(`/v1/payout-batches/${third.id}/cancel`, { reason: 'split' }), 200);
+    const a = json(await maker.post('/v1/payout-batches', { currency: 'USD', through: times[1] }), 201);
+    const b = json(await maker.post('/v1/payout-batches', { currency: 'USD', through: times[2] }), 201);
+    expect(json(await checker.post(`/v1/payout-batches/${a.id}/approve`, {}), 200).status).toBe('draft');
+    expect(json(await checker.post(`/v1/payout-batches/${b.id}/approve`, {}), 200).status).toBe('draft');
+    // A day later the window has moved on: one batch alone under the amount takes one checker.
+    for (const id of [a.id, b.id]) json(await checker.post(`/v1/payout-batches/${id}/cancel`, { reason: 'x' }), 200);
+    t.clock.advance(25 * 3_600_000);
+    const later = json(await maker.post('/v1/payout-batches', { currency: 'USD', through: times[1] }), 201);
+    expect(later).toMatchObject({ total: 5000, approval: { required: 1 } });
   });
 });
 

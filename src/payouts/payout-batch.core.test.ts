@@ -100,6 +100,22 @@ describe('who may approve a batch', () => {
     expect(approvalsRequired(total, 'USD', { twoApproversAbove: threshold, currency: 'USD' })).toBe(required);
   });
 
+  it.each([
+    // this batch, the other batches of the last 24 hours, threshold → approvals
+    [5_000, [], 8_000, 1], // alone, under the amount
+    [5_000, [5_000], 8_000, 2], // a second small batch: one checker would let out 10,000
+    [5_000, [5_000, 5_000], 8_000, 2], // the third of three split batches
+    [3_000, [5_000], 8_000, 1], // 8,000 together: at the amount, one
+    [3_001, [5_000], 8_000, 2], // a cent above together: two
+    [1, [2_000, 3_000, 3_000], 8_000, 2], // many small ones add up
+    [5_000, [5_000], null, 1], // no two-person amount
+  ] as const)(
+    'counts the money one checker lets out: %i with %j in the window, threshold %s',
+    (total, others, threshold, required) => {
+      expect(approvalsRequired(total, 'USD', { twoApproversAbove: threshold, currency: 'USD' }, others)).toBe(required);
+    },
+  );
+
   it('counts another currency as above the threshold (it cannot be compared)', () => {
     expect(approvalsRequired(100, 'EUR', { twoApproversAbove: 500_000, currency: 'USD' })).toBe(2);
   });

@@ -97,13 +97,24 @@ export function checksumBody(batch: { id: string; currency: string }, lines: rea
   });
 }
 
-/** Above the program's two-person amount (in its currency; another currency counts as above), two approvers. */
+/** The two-person rule counts the money one checker lets out over this window, not one batch at a time. */
+export const TWO_PERSON_WINDOW_MS = 24 * 3_600_000;
+
+/**
+ * Above the program's two-person amount (in its currency; another currency counts as above), two
+ * approvers. What is compared is the money one checker would let out: this batch's total plus the
+ * totals of the other batches of the same currency approved or awaiting approval in the last 24
+ * hours (not cancelled; the service loads them), so drafting several small batches (`through`)
+ * each under the amount does not dodge the second person.
+ */
 export function approvalsRequired(
   total: number,
   currency: string,
   rules: { twoApproversAbove: number | null; currency: string },
+  recentOtherTotals: readonly number[] = [],
 ): 1 | 2 {
-  return amountAbove(total, currency, rules.twoApproversAbove, rules.currency) ? 2 : 1;
+  const exposure = recentOtherTotals.reduce((sum, amount) => sum + amount, total);
+  return amountAbove(exposure, currency, rules.twoApproversAbove, rules.currency) ? 2 : 1;
 }
 
 export interface ApprovalBlocker {

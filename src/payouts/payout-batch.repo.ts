@@ -198,3 +198,47 @@ export async function currenciesToPay(db: Executor, workspaceId: string, day: st
   );
   return rows.map((row) => row.currency);
 }
+
+/**
+ * The totals of the other batches of a currency one checker could be letting out alongside this
+ * one: every draft still awaiting approval, and every batch approved since `since` (paid or not),
+ * never a cancelled one. The two-person rule adds them up (payout-batch.core.ts).
+ */
+export async function recentBatchTotals(
+  db: Executor,
+  input: { workspaceId: string; currency: string; since: Date; excludeId: string | null },
+): Promise<number[]> {
+  const rows = rowsOf<{ draft_total: string | number }>(
+    await db.execute(sql`
+      select b.draft_total from payout_batches b
+      where b.workspace_id = ${input.workspaceId} and b.currency = ${input.currency}
+        and b.status <> 'cancelled' and b.id <> ${input.excludeId ?? ''}
+        and (b.status = 'draft' or b.approved_at >= ${input.since.toISOString()}::timestamptz)`),
+  );
+  return rows.map((row) => Number(row.draft_total));
+}
+
+/** The first export of a batch (its audit event): who downloaded the file, and when. */
+export async function firstExportOf(db: Executor, workspaceId: string, batchId: string) {
+  const [row] = rowsOf<{ actor_name: string; created_at: string | Date; format: string | null }>(
+    await db.execute(sql`
+      select actor_name, created_at, after->>'format' as format from audit_events
+      where workspace_id = ${workspaceId} and object_type = 'payout_batch' and object_id = ${batchId}
+        and action = 'payout_batch.exported'
+      order by created_at, id limit 1`),
+  );
+  return row ? { by: row.actor_name, at: new Date(row.created_at), format: row.format } : null;
+}
+
+/** The open batch holding a reward, with its status (the effect refuses or keeps by it). */
+export async function openItemOf(db: Executor, workspaceId: string, rewardId: string) {
+  const [row] = rowsOf<{ batch_id: string; status: PayoutBatchRow['status'] }>(
+    await db.execute(sql`
+      select i.batch_id, b.status from payout_batch_items i
+      join payout_batches b on b.workspace_id = i.workspace_id and b.id = i.batch_id
+      where i.workspace_id = ${workspaceId} and i.reward_id = ${rewardId}
+        and i.removed_at is null and i.released_at is null and b.status in (${list(OPEN_BATCH_STATUSES)})
+      for update of i`),
+  );
+  return row ? { batchId: row.batch_id, status: row.status } : null;
+}

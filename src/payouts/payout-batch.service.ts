@@ -17,7 +17,7 @@ import type { Deps } from '../deps.js';
 import { neutraliseCell } from '../exports/index.js';
 import { queueStaffNotice } from '../messaging/index.js';
 import { currentRules, getDefaultProgram, rulesTerms } from '../policy/index.js';
-import { lockReward, sendLockedReward } from '../rewards/index.js';
+import { createRecoveryTask, lockReward, sendLockedReward } from '../rewards/index.js';
 import { type Actor, personOf, systemActor } from '../shared/actor.js';
 import { formatMoney } from '../shared/currency.js';
 import { AppError, notFound } from '../shared/errors.js';
@@ -36,17 +36,20 @@ import {
   linesTotal,
   type PayoutBatchStatus,
   payeesWithoutEmail,
+  TWO_PERSON_WINDOW_MS,
 } from './payout-batch.core.js';
 import {
   approvalsOf,
   currenciesToPay,
   findBatch,
+  firstExportOf,
   itemsOf,
   listBatchRows,
   lockDraftCandidates,
   type PayoutBatchApprovalRow,
   type PayoutBatchItemRow,
   type PayoutBatchRow,
+  recentBatchTotals,
   releaseItems,
   updateBatchFrom,
 } from './payout-batch.repo.js';
@@ -203,6 +206,13 @@ async function draftInTx(
   });
   if (candidates.length === 0) return null;
   const total = candidates.reduce((sum, row) => sum + row.amount, 0);
+  // The drafts of this currency take turns (the lock above), so every other batch is seen here.
+  const others = await recentBatchTotals(tx, {
+    workspaceId: actor.workspaceId,
+    currency: input.currency,
+    since: new Date(at.getTime() - TWO_PERSON_WINDOW_MS),
+    excludeId: null,
+  });
   const id = newId('payoutBatch', at.getTime());
   const [batch] = await tx
     .insert(payoutBatches)
@@ -215,7 +225,7 @@ async function draftInTx(
       through: input.through,
       note: input.note,
       draftTotal: total,
-      approvalsRequired: approvalsRequired(total, input.currency, rules),
+      approvalsRequired: approvalsRequired(total, input.currency, rules, others),
       createdBy: personOf(actor),
       createdByName: actor.name,
       scheduledFor: input.scheduledFor,
@@ -294,6 +304,7 @@ export async function approveBatch(deps: Deps, actor: Actor, id: string, input: 
     const items = await itemsOf(tx, actor.workspaceId, [id]);
     const lines = linesOf(items);
     const person = personOf(actor);
+    const required = await approvalsRequiredNow(tx, batch, linesTotal(lines), at);
     const blocker = approvalBlocker({
       status: batch.status,
       createdBy: batch.createdBy,
@@ -311,13 +322,26 @@ export async function approveBatch(deps: Deps, actor: Actor, id: string, input: 
       note: input.note ?? null,
       createdAt: at,
     });
+    if (required > batch.approvalsRequired) {
+      await updateBatchFrom(tx, batch, 'draft', { approvalsRequired: required, updatedAt: at });
+      await recordAudit(tx, actor, at, {
+        action: 'payout_batch.approvals_raised',
+        objectType: 'payout_batch',
+        objectId: id,
+        before: { approvalsRequired: batch.approvalsRequired },
+        after: {
+          approvalsRequired: required,
+          why: 'with the other batches of this currency approved or awaiting approval in the last 24 hours, it is above the two-person amount',
+        },
+      });
+    }
     const count = approvals.length + 1;
-    if (count < batch.approvalsRequired) {
+    if (count < required) {
       await recordAudit(tx, actor, at, {
         action: 'payout_batch.approval_recorded',
         objectType: 'payout_batch',
         objectId: id,
-        after: { approvals: count, required: batch.approvalsRequired, note: input.note ?? null },
+        after: { approvals: count, required, note: input.note ?? null },
       });
       return;
     }
@@ -347,16 +371,40 @@ export async function approveBatch(deps: Deps, actor: Actor, id: string, input: 
 }
 
 /**
+ * The approvals a draft needs now: never fewer than when drafted, and two when its total with the
+ * other batches of its currency approved or awaiting approval in the last 24 hours is above the
+ * two-person amount (payout-batch.core.ts decides; this loads the facts). Drafts always count, so
+ * one checker approving several small drafts at once sees each of the others.
+ */
+async function approvalsRequiredNow(tx: Tx, batch: PayoutBatchRow, total: number, at: Date): Promise<number> {
+  const rules = rulesTerms(await currentRules(tx, batch.workspaceId, batch.programId));
+  const others = await recentBatchTotals(tx, {
+    workspaceId: batch.workspaceId,
+    currency: batch.currency,
+    since: new Date(at.getTime() - TWO_PERSON_WINDOW_MS),
+    excludeId: batch.id,
+  });
+  return Math.max(batch.approvalsRequired, approvalsRequired(total, batch.currency, rules, others));
+}
+
+/**
  * The approved lines as CSV. A draft is not exported: nothing is paid before it is approved.
- * Rewards taken out after approval (refunded) are left out of the file.
+ * The file is the frozen batch: a reward refunded after approval keeps its line (it is recovered
+ * once the batch is paid). The export is recorded (its audit event), and from then on the batch
+ * cannot be cancelled: the file may already be with the bank.
  */
 export async function exportBatch(deps: Deps, actor: Actor, id: string, format: ExportFormat) {
-  const batch = await findBatch(deps.db, actor.workspaceId, id);
-  if (!batch) throw notFound('Payout batch');
+  // The batch row is held while the file is made and its export recorded, so a cancel at the same
+  // moment either comes first (no file) or sees the export (and is refused).
+  return inTransaction(deps.db, (tx) => exportInTx(tx, deps, actor, id, format));
+}
+
+async function exportInTx(tx: Tx, deps: Deps, actor: Actor, id: string, format: ExportFormat) {
+  const batch = await lockBatchOrThrow(tx, actor, id);
   if (batch.status !== 'approved' && batch.status !== 'paid') {
     throw new AppError('invalid_transition', `This batch is ${batch.status}; only an approved batch is exported.`);
   }
-  const items = await itemsOf(deps.db, actor.workspaceId, [id]);
+  const items = await itemsOf(tx, actor.workspaceId, [id]);
   verifyApproved(batch, items);
   const lines = linesOf(items);
   if (format === 'paypal') {
@@ -369,13 +417,13 @@ export async function exportBatch(deps: Deps, actor: Actor, id: string, format: 
       );
     }
   }
-  const [workspace] = await deps.db.select().from(workspaces).where(eq(workspaces.id, actor.workspaceId));
+  const [workspace] = await tx.select().from(workspaces).where(eq(workspaces.id, actor.workspaceId));
   const rows = exportRows(format, batch, lines, workspace?.companyName ?? workspace?.name ?? 'Rewardloop');
   const csv = stringify(
     rows.map((row) => row.map((cell) => (typeof cell === 'string' ? neutraliseCell(cell) : cell))),
     { record_delimiter: 'windows' },
   );
-  await recordAudit(deps.db, actor, deps.clock.now(), {
+  await recordAudit(tx, actor, deps.clock.now(), {
     action: 'payout_batch.exported',
     objectType: 'payout_batch',
     objectId: id,
@@ -438,10 +486,27 @@ export async function markBatchPaid(deps: Deps, actor: Actor, id: string, input:
     if (!row) throw new AppError('invalid_transition', 'This batch was marked paid by someone else just now.');
     const env = { actor, at, publicUrl: deps.publicUrl };
     const held = items.filter((item) => !item.removedAt && !item.releasedAt);
+    const recovered: string[] = [];
     for (const item of held) {
       const reward = await lockReward(tx, actor.workspaceId, item.rewardId);
       if (!reward) throw new AppError('internal', `Reward ${item.rewardId} of batch ${id} is missing.`);
-      await sendLockedReward(tx, env, reward, { reference: input.reference, note: `Paid in payout batch ${id}.` });
+      if (reward.status === 'pending' || reward.status === 'failed') {
+        await sendLockedReward(tx, env, reward, { reference: input.reference, note: `Paid in payout batch ${id}.` });
+        continue;
+      }
+      // Refunded (or sent back by the system) after the batch was approved: its line stayed in the
+      // frozen file and was paid with it, so the money is recovered as for a refund after payment.
+      await createRecoveryTask(
+        tx,
+        env,
+        reward,
+        reward.conversionId,
+        // As rewards/ decides for a refund after payment: cash-like is clawed back, the rest recovered.
+        reward.status !== 'reversed' ? 'review' : reward.rewardType === 'commission_share' ? 'clawback' : 'recovery',
+        item.amount,
+        `paid in payout batch ${id} (${input.reference}) after the reward was ${reward.status.replace('_', ' ')}${reward.closedReason ? `: ${reward.closedReason}` : ''}`,
+      );
+      recovered.push(reward.id);
     }
     await recordAudit(tx, actor, at, {
       action: 'payout_batch.paid',
@@ -453,6 +518,7 @@ export async function markBatchPaid(deps: Deps, actor: Actor, id: string, input:
         reference: input.reference,
         rewards: held.length,
         total: held.reduce((sum, item) => sum + item.amount, 0),
+        recoveryTasksFor: recovered,
       },
     });
     await enqueueWebhookEvent(tx, { workspaceId: actor.workspaceId, type: 'payout_batch.paid', objectId: id, at });
@@ -460,7 +526,10 @@ export async function markBatchPaid(deps: Deps, actor: Actor, id: string, input:
   return load(deps.db, actor, id);
 }
 
-/** Cancelling (not after payment) frees the rewards for another batch. */
+/**
+ * Cancelling a draft, or an approved batch never exported, frees the rewards for another batch.
+ * Once its file was downloaded it is refused (the file may be paid: a new batch would pay twice).
+ */
 export async function cancelBatch(deps: Deps, actor: Actor, id: string, input: { reason: string }) {
   const at = deps.clock.now();
   await inTransaction(deps.db, async (tx) => {
@@ -469,6 +538,15 @@ export async function cancelBatch(deps: Deps, actor: Actor, id: string, input: {
       throw new AppError(
         'invalid_transition',
         `This batch is ${batch.status}; only a draft or approved batch can be cancelled.`,
+      );
+    }
+    const exported = await firstExportOf(tx, actor.workspaceId, id);
+    if (exported) {
+      // The file may already be with the bank or PayPal: freeing its rewards would pay them twice.
+      throw new AppError(
+        'invalid_transition',
+        `This batch was exported on ${exported.at.toISOString().slice(0, 16).replace('T', ' ')} UTC by ${exported.by}: its file may already be paid, so it cannot be cancelled. Mark it paid once the payment has gone out; if the file was never used, delete it and ask a developer to correct the batch, never draft its rewards again.`,
+        { details: { exportedAt: exported.at.toISOString(), exportedBy: exported.by } },
       );
     }
     const row = await updateBatchFrom(tx, batch, batch.status, {
