@@ -14,6 +14,7 @@ import { SingleBar } from 'cli-progress';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { createApiKey } from './access/index.js';
+import { benchBackfill } from './backfill-bench.js';
 import { openDatabase } from './db/client.js';
 import { benchExport } from './export-bench.js';
 import { benchImports } from './import-bench.js';
@@ -571,7 +572,26 @@ async function runImportBench() {
   }
 }
 
-export async function runBench(options: BenchOptions & { queue?: boolean; imports?: boolean }) {
+export async function runBench(options: BenchOptions & { queue?: boolean; imports?: boolean; backfill?: boolean }) {
+  if (options.backfill) {
+    const events = Number(process.env.BENCH_BACKFILL_EVENTS ?? 100_000);
+    console.log(
+      `Backfill: ${events.toLocaleString('en')} billing events in batches of 1,000, then one by one (BENCH_BACKFILL_EVENTS)`,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'rewardloop-bench-'));
+    try {
+      await benchBackfill('PGlite', { dataDir: join(dir, 'data') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const adminUrl = process.env.DATABASE_URL;
+    if (adminUrl) {
+      await withScratchDatabase(adminUrl, 'rl_bench_backfill', (url) =>
+        benchBackfill('PostgreSQL', { databaseUrl: url }),
+      );
+    }
+    return;
+  }
   if (options.imports) {
     await runImportBench();
     return;

@@ -226,10 +226,16 @@ program
   .option('--seconds <n>', 'seconds per measured run', (v) => Number.parseInt(v, 10), 10)
   .option('--queue', 'instead: time the web app’s queries at 10k and 1M rewards (BENCH_QUEUE_SCALES)')
   .option('--imports', 'instead: only the CSV imports of 100,000 rows (BENCH_IMPORT_ROWS)')
-  .action(async (options: { clients: number; seconds: number; queue?: boolean; imports?: boolean }) => {
-    const { runBench } = await import('./bench.js');
-    await runBench(options);
-  });
+  .option(
+    '--backfill',
+    'instead: a 100,000-event billing history in batches and one by one, compared (BENCH_BACKFILL_EVENTS)',
+  )
+  .action(
+    async (options: { clients: number; seconds: number; queue?: boolean; imports?: boolean; backfill?: boolean }) => {
+      const { runBench } = await import('./bench.js');
+      await runBench(options);
+    },
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isAppError(error)) {
