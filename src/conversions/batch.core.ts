@@ -10,9 +10,20 @@
  * that event through the one-event path in the same transaction, refreshes the facts it touched,
  * and goes on: one path decides each kind of event, so batches and single events agree.
  */
+
+import type { rewardFlags, rewards } from '../db/schema.js';
+import { evaluateEligibility } from '../eligibility/eligibility.core.js';
+import type { FlagType } from '../eligibility/eligibility.types.js';
 import type { PolicyTerms } from '../policy/policy.core.js';
 import type { ProgramRulesTerms } from '../policy/rules.core.js';
-import { type ClaimDecision, chooseReferral, decideClaim, needsDispute, whyNoClaim } from '../rewards/claim.core.js';
+import {
+  type ClaimDecision,
+  chooseReferral,
+  decideClaim,
+  exceptionMakersInForce,
+  needsDispute,
+  whyNoClaim,
+} from '../rewards/claim.core.js';
 import type {
   ClickRow,
   ConversionRow,
@@ -24,9 +35,10 @@ import type {
   ReferrerFacts,
   SignalRow,
 } from '../rewards/claim-context.core.js';
-import { clickKeys, taxFactsWithClaim } from '../rewards/claim-context.core.js';
+import { buildEligibilityContext, clickKeys, monthStart, taxFactsWithClaim } from '../rewards/claim-context.core.js';
 import { isOpen, type RewardStatus } from '../rewards/lifecycle.core.js';
 import type { Actor } from '../shared/actor.js';
+import { canonicalJson } from '../shared/canonical.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { isReversal } from '../shared/vocabulary.js';
 import type { ConversionInput, ConversionOutcome } from './conversion.schema.js';
@@ -51,6 +63,30 @@ export interface CustomerState {
   dispute: DisputeRow | null;
   /** The customer's qualifying conversions (for possible twins and "bought before"). */
   conversions: CustomerFacts['earlier'];
+  /** The open claim, whole, when there is one (a new sale re-checks it). */
+  openClaim?: OpenClaimState | undefined;
+}
+
+export interface OpenClaimState {
+  row: typeof rewards.$inferSelect;
+  conversion: ConversionRow;
+  flags: (typeof rewardFlags.$inferSelect)[];
+  /** Refunds applied to its sale already. */
+  reversals: number;
+}
+
+/** A re-check decided in memory: what it adds and what the claim becomes. */
+export interface RecheckPlan {
+  claim: typeof rewards.$inferSelect;
+  flags: { type: FlagType; reason: string; evidence: Record<string, unknown> }[];
+  makers: { makerId: string; makerName: string; reason: 'partner_exception'; round: number; detail: string }[];
+  audit: {
+    action: string;
+    objectType: string;
+    objectId: string;
+    before: Record<string, unknown>;
+    after: Record<string, unknown>;
+  };
 }
 
 export interface ReferrerState {
@@ -79,6 +115,8 @@ export interface BatchFacts {
   clicksByIp: Map<string, number>;
   clicksByDevice: Map<string, number>;
   disposableDomains: ReadonlySet<string>;
+  /** Claims re-checked by plans not yet written (a second re-check of one waits for them). */
+  pendingRechecks: Set<string>;
 }
 
 export interface ClaimPlan {
@@ -100,6 +138,7 @@ export type EventPlan =
       outcome: ConversionOutcome;
       rewardIds: string[];
       claim?: ClaimPlan;
+      recheck?: RecheckPlan;
       signal?: { participantId: string; value: string; source: string };
     };
 
@@ -189,13 +228,19 @@ export function applyEvents(
         : undefined;
     if (signal) addSignal(facts, signal, now);
 
-    const record = (outcome: ConversionOutcome, rewardIds: string[] = [], claim?: ClaimPlan): EventPlan => ({
+    const record = (
+      outcome: ConversionOutcome,
+      rewardIds: string[] = [],
+      claim?: ClaimPlan,
+      recheck?: RecheckPlan,
+    ): EventPlan => ({
       kind: 'record',
       event,
       conversion: { ...conversion, outcome },
       outcome,
       rewardIds,
       ...(claim ? { claim } : {}),
+      ...(recheck ? { recheck } : {}),
       ...(signal ? { signal } : {}),
     });
 
@@ -210,7 +255,7 @@ export function applyEvents(
       if (signal) removeSignal(facts, signal);
       return { plans, stoppedAt: position };
     }
-    plans.push(record(decided.outcome, decided.rewardIds, decided.claim));
+    plans.push(record(decided.outcome, decided.rewardIds, decided.claim, decided.recheck));
     seen.set(key, { hash: event.hash, index: event.index });
     // What later events of this batch must see: this sale, and its claim.
     const customer = facts.customers.get(referred.id);
@@ -248,15 +293,15 @@ function decide(
   conversion: ConversionRow,
   referred: ParticipantRow,
   now: Date,
-): 'one_by_one' | { outcome: ConversionOutcome; rewardIds: string[]; claim?: ClaimPlan } {
+): 'one_by_one' | { outcome: ConversionOutcome; rewardIds: string[]; claim?: ClaimPlan; recheck?: RecheckPlan } {
   const { policy, rules } = facts;
   const refusal = whyNoClaim({ policy, rules, conversion });
   if (refusal) return { outcome: refusal, rewardIds: [] };
   const customer = facts.customers.get(referred.id);
   if (!customer) return 'one_by_one';
   if (customer.liveReward) {
-    // An open claim is judged again with this sale among its facts: the one-event path does that.
-    if (isOpen(customer.liveReward.status)) return 'one_by_one';
+    // An open claim is judged again with this sale among its facts.
+    if (isOpen(customer.liveReward.status)) return recheck(facts, conversion, referred, customer, now);
     return { outcome: 'already_rewarded', rewardIds: [customer.liveReward.id] };
   }
   const chosen = chooseReferral(customer.referrals, customer.dispute);
@@ -306,6 +351,155 @@ function decide(
     outcome: 'reward_created',
     rewardIds: [event.rewardId],
     claim: { decision, chosen, referrer, exceptions: referrerState.exceptions },
+  };
+}
+
+/**
+ * A new sale of a customer whose claim is open: the claim is judged again with the sale among its
+ * facts, exactly as rewards/recheck.service.ts does it, from the batch's state. New flags are
+ * added (an unresolved one of the same type, or a resolved one with the same evidence, is not
+ * raised again); the outcome says whether it looks like a duplicate. What the state cannot answer
+ * exactly goes the one-event way: a claim judged under other rules or in another month, an
+ * approved claim a new flag would send back to review, a sale already refunded, a second
+ * re-check of one claim before the first is written.
+ */
+function recheck(
+  facts: BatchFacts,
+  conversion: ConversionRow,
+  referred: ParticipantRow,
+  customer: CustomerState,
+  now: Date,
+): 'one_by_one' | { outcome: ConversionOutcome; rewardIds: string[]; recheck: RecheckPlan } {
+  const open = customer.openClaim;
+  if (!open || open.row.id !== customer.liveReward?.id || facts.pendingRechecks.has(open.row.id)) return 'one_by_one';
+  const claim = open.row;
+  const { rules } = facts;
+  if (claim.rulesVersion !== rules.version || claim.programId !== facts.programId) return 'one_by_one';
+  if (monthStart(claim.createdAt).getTime() !== monthStart(now).getTime()) return 'one_by_one';
+  if (open.reversals > 0 || claim.status !== 'in_review') return 'one_by_one';
+  const chosen = customer.referrals.find((row) => row.referral.id === claim.referralId);
+  const referrer = facts.participants.get(claim.referrerId);
+  const referrerState = facts.referrers.get(claim.referrerId);
+  if (!chosen || !referrer || !referrerState) return 'one_by_one';
+
+  // The customer's sales as the one-event path reads them: this one is recorded first.
+  const sales = rules.qualifyingTypes.includes(conversion.type)
+    ? [
+        ...customer.conversions,
+        {
+          id: conversion.id,
+          externalId: conversion.externalId,
+          source: conversion.source,
+          type: conversion.type,
+          amount: conversion.amount,
+          currency: conversion.currency,
+          occurredAt: conversion.occurredAt,
+        },
+      ]
+    : customer.conversions;
+  const others = sales.filter((row) => row.id !== open.conversion.id);
+  const customerFacts: CustomerFacts = {
+    liveReward: customer.liveReward,
+    referrals: customer.referrals,
+    clicks: customer.clicks,
+    dispute: customer.dispute,
+    signals: facts.signals.get(referred.id) ?? [],
+    reversals: [],
+    twins: others.filter((row) => row.amount === open.conversion.amount && row.currency === open.conversion.currency),
+    earlier: [...others].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()).slice(0, 5),
+  };
+  const windowStart = new Date(now.getTime() - rules.velocityWindowHours * 3_600_000);
+  const keys = clickKeys(customerFacts, referrer.id);
+  // The referrer's facts without this claim (the one-event path excludes it by id).
+  const referrerFacts: ReferrerFacts = {
+    lifetime: referrerState.lifetime - 1,
+    sameMonth: referrerState.sameMonth - 1,
+    claimsInWindow: referrerState.claimsInWindow - (claim.createdAt >= windowStart ? 1 : 0),
+    referralsInWindow: referrerState.referralsInWindow,
+    clicksFromSameIp: Math.max(0, ...keys.ips.map((ip) => facts.clicksByIp.get(ip) ?? 0)),
+    clicksFromSameDevice: Math.max(0, ...keys.devices.map((id) => facts.clicksByDevice.get(id) ?? 0)),
+    exceptions: referrerState.exceptions,
+    signals: facts.signals.get(referrer.id) ?? [],
+    tax: referrerState.tax ? taxFactsWithoutClaim(referrerState.tax, claim) : undefined,
+  };
+  const result = evaluateEligibility(
+    buildEligibilityContext({
+      now,
+      rules,
+      chosen,
+      referrer,
+      referred,
+      conversion: open.conversion,
+      customer: customerFacts,
+      referrerFacts,
+      disposableDomains: facts.disposableDomains,
+      claim: { amount: claim.amount, currency: claim.currency, rewardType: claim.rewardType },
+    }),
+  );
+  const fresh = result.flags.filter((flag) => {
+    const sameType = open.flags.filter((row) => row.type === flag.type);
+    if (sameType.some((row) => row.resolvedAt === null)) return false;
+    return !sameType.some((row) => canonicalJson(row.evidence) === canonicalJson(flag.evidence));
+  });
+  const raised = fresh.map((flag) => flag.type);
+  const why = `conversion ${conversion.source}/${conversion.externalId} arrived`;
+  const after = {
+    ...claim,
+    checks: result.checks,
+    recommendation: result.recommendation,
+    fraudScore: result.fraudScore,
+    updatedAt: now,
+  };
+  const plan: RecheckPlan = {
+    claim: after,
+    flags: fresh,
+    makers: exceptionMakersInForce(referrerFacts.exceptions, claim.reviewRound, now),
+    audit: {
+      action: 'reward.rechecked',
+      objectType: 'reward',
+      objectId: claim.id,
+      before: { recommendation: claim.recommendation, fraudScore: claim.fraudScore },
+      after: { recommendation: result.recommendation, fraudScore: result.fraudScore, newFlags: raised, why },
+    },
+  };
+  // What later events of the batch see of this claim.
+  open.row = after;
+  open.flags = [
+    ...open.flags,
+    ...fresh.map((flag) => ({
+      workspaceId: claim.workspaceId,
+      id: '',
+      rewardId: claim.id,
+      type: flag.type,
+      reason: flag.reason,
+      evidence: flag.evidence,
+      createdAt: now,
+      resolvedAt: null,
+      resolvedBy: null,
+      resolvedByName: null,
+      resolution: null,
+    })),
+  ];
+  facts.pendingRechecks.add(claim.id);
+  return {
+    outcome: raised.includes('duplicate_claim') ? 'duplicate_flagged' : 'already_rewarded',
+    rewardIds: [claim.id],
+    recheck: plan,
+  };
+}
+
+/** The payee's tax year without one of their open claims (a re-check leaves the claim judged out). */
+function taxFactsWithoutClaim(
+  tax: NonNullable<ReferrerFacts['tax']>,
+  claim: { amount: number; currency: string; rewardType: string },
+): NonNullable<ReferrerFacts['tax']> {
+  return {
+    ...tax,
+    totals: tax.totals.map((row) =>
+      row.rewardType === claim.rewardType && row.currency === claim.currency
+        ? { ...row, claimed: row.claimed - claim.amount }
+        : row,
+    ),
   };
 }
 

@@ -27,7 +27,9 @@ import {
   claimRow,
   clickCounts,
   insertNewClaims,
+  isOpen,
   loadCustomersFacts,
+  loadOpenClaims,
   loadProgramTerms,
   loadReferrersFacts,
   type NewClaim,
@@ -36,6 +38,7 @@ import {
   presentRewardsByIds,
   type RewardRow,
   referralsOfCustomers,
+  writeRechecks,
 } from '../rewards/index.js';
 import { type Actor, personOf } from '../shared/actor.js';
 import { AppError, isAppError } from '../shared/errors.js';
@@ -151,6 +154,7 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
       }
     }
     unwritten = [];
+    facts.pendingRechecks.clear();
   };
   let pending = events;
   while (pending.length > 0) {
@@ -240,6 +244,7 @@ async function loadFacts(tx: Tx, workspaceId: string, events: BatchEvent[], at: 
     clicksByIp: new Map(),
     clicksByDevice: new Map(),
     disposableDomains: DISPOSABLE_DOMAINS,
+    pendingRechecks: new Set(),
   };
   await loadPeople(
     tx,
@@ -282,7 +287,16 @@ async function loadPeople(tx: Tx, facts: BatchFacts, workspaceId: string, custom
     facts.participants.set(row.id, row);
     if (row.externalId) facts.byExternalId.set(row.externalId, row.id);
   }
-  for (const [id, row] of settled) facts.customers.set(id, row);
+  const open = await loadOpenClaims(
+    tx,
+    workspaceId,
+    [...settled.values()].flatMap((row) =>
+      row.liveReward && isOpen(row.liveReward.status) ? [row.liveReward.id] : [],
+    ),
+  );
+  for (const [id, row] of settled) {
+    facts.customers.set(id, { ...row, openClaim: row.liveReward ? open.get(row.liveReward.id) : undefined });
+  }
   const referrers = await loadReferrersFacts(tx, {
     workspaceId,
     programId: facts.programId,
@@ -399,7 +413,7 @@ async function writePlans(
     facts.rules,
   );
   // Claims that existed before the batch (an event that finds its customer's claim closed).
-  const older = recorded.flatMap((plan) => (plan.claim ? [] : plan.rewardIds));
+  const older = recorded.flatMap((plan) => (plan.claim || plan.recheck ? [] : plan.rewardIds));
   const presented = [...newClaims, ...(await presentRewardsByIds(tx, workspaceId, [...new Set(older)]))];
   const byId = new Map(presented.map((reward) => [reward.id, reward]));
   const bodies = new Map<number, ConversionResult>();
@@ -428,6 +442,54 @@ async function writePlans(
     at,
   );
   await insertNewClaims(tx, workspaceId, claims, at);
+  const rechecks = recorded.flatMap((plan) => (plan.recheck ? [{ plan, recheck: plan.recheck }] : []));
+  await writeRechecks(
+    tx,
+    workspaceId,
+    rechecks.map(({ plan, recheck }) => ({
+      actor: plan.event.actor,
+      claim: recheck.claim,
+      flags: recheck.flags.map((flag) => ({
+        workspaceId,
+        id: newId('flag', at.getTime()),
+        rewardId: recheck.claim.id,
+        type: flag.type,
+        reason: flag.reason,
+        evidence: flag.evidence,
+        createdAt: at,
+        resolvedAt: null,
+        resolvedBy: null,
+        resolvedByName: null,
+        resolution: null,
+      })),
+      makers: recheck.makers,
+      audit: recheck.audit,
+    })),
+    at,
+  );
+  if (rechecks.length > 0) {
+    // A re-checked claim is answered as it now is (its approvals, messages and all), read back.
+    const now = new Map(
+      (
+        await presentRewardsByIds(
+          tx,
+          workspaceId,
+          rechecks.map(({ recheck }) => recheck.claim.id),
+        )
+      ).map((reward) => [reward.id, reward]),
+    );
+    const answered: { id: string; result: unknown }[] = [];
+    for (const { plan } of rechecks) {
+      const body = bodies.get(plan.event.index);
+      if (!body) continue;
+      body.rewards = plan.rewardIds.flatMap((id) => {
+        const reward = now.get(id);
+        return reward ? [reward] : [];
+      });
+      answered.push({ id: plan.conversion.id, result: body });
+    }
+    await setConversionResults(tx, workspaceId, answered);
+  }
   const approved = await autoApproveNewClaims(
     tx,
     claims.map((claim) => ({
@@ -520,45 +582,6 @@ async function refreshAfter(tx: Tx, facts: BatchFacts, event: BatchEvent, result
     facts.earlyReversals.add(eventKey(event.source, event.input.originalExternalId));
   }
   const workspaceId = event.actor.workspaceId;
-  const body = result.body;
-  const customer = body?.conversion.referredId ? facts.customers.get(body.conversion.referredId) : undefined;
-  if (
-    body &&
-    customer?.liveReward &&
-    !isReversal(event.input.type) &&
-    (body.outcome === 'already_rewarded' || body.outcome === 'duplicate_flagged')
-  ) {
-    // A sale judged against the customer's open claim changed only that claim (its checks, flags,
-    // maybe its status) and added itself and its card: the batch's state follows in memory.
-    const claim = body.rewards.find((reward) => reward.id === customer.liveReward?.id);
-    if (claim) customer.liveReward = { ...customer.liveReward, status: claim.status };
-    if (facts.rules.qualifyingTypes.includes(body.conversion.type)) {
-      customer.conversions.push({
-        id: body.conversion.id,
-        externalId: body.conversion.externalId,
-        source: body.conversion.source,
-        type: body.conversion.type,
-        amount: body.conversion.amount,
-        currency: body.conversion.currency,
-        occurredAt: new Date(body.conversion.occurredAt),
-      });
-    }
-    const card = event.input.paymentFingerprint;
-    const referredId = body.conversion.referredId as string;
-    const signals = facts.signals.get(referredId) ?? [];
-    if (card && !signals.some((row) => row.kind === 'payment_fingerprint' && row.value === card)) {
-      signals.push({
-        workspaceId,
-        participantId: referredId,
-        kind: 'payment_fingerprint',
-        value: card,
-        source: `conversion ${event.source}/${event.input.externalId}`,
-        firstSeenAt: at,
-      });
-      facts.signals.set(referredId, signals);
-    }
-    return;
-  }
   const customers = new Set<string>();
   const referredId = result.body?.conversion.referredId;
   if (referredId) customers.add(referredId);

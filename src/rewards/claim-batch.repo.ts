@@ -9,7 +9,7 @@ import { recordAuditMany } from '../audit/index.js';
 import { insertRows } from '../db/bulk.js';
 import type { Executor, Tx } from '../db/client.js';
 import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
-import { linkClicks, participants, referrals, rewardFlags, rewardMakers, rewards } from '../db/schema.js';
+import { conversions, linkClicks, participants, referrals, rewardFlags, rewardMakers, rewards } from '../db/schema.js';
 import type { Actor } from '../shared/actor.js';
 import { enqueueWebhookEvents } from '../webhooks/index.js';
 import type { MakerReason } from './approval.core.js';
@@ -246,5 +246,111 @@ export async function insertNewClaims(tx: Tx, workspaceId: string, claims: NewCl
     tx,
     workspaceId,
     rows.map((row) => ({ type: 'reward.created' as const, objectId: row.id, at })),
+  );
+}
+
+/** An open claim as a re-check reads it: its row, its sale, its flags. */
+export interface OpenClaimFacts {
+  row: RewardRow;
+  conversion: typeof conversions.$inferSelect;
+  flags: FlagRow[];
+  /** Refunds already applied to its sale (a re-check with any goes the one-event way). */
+  reversals: number;
+}
+
+/** The open claims of these customers, whole (the batch engine re-checks them in memory). */
+export async function loadOpenClaims(db: Executor, workspaceId: string, rewardIds: string[]) {
+  const out = new Map<string, OpenClaimFacts>();
+  if (rewardIds.length === 0) return out;
+  const rows = await db
+    .select({ row: rewards, conversion: conversions })
+    .from(rewards)
+    .innerJoin(
+      conversions,
+      and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)),
+    )
+    .where(and(eq(rewards.workspaceId, workspaceId), inArray(rewards.id, rewardIds)));
+  const flags = await db
+    .select()
+    .from(rewardFlags)
+    .where(and(eq(rewardFlags.workspaceId, workspaceId), inArray(rewardFlags.rewardId, rewardIds)))
+    .orderBy(rewardFlags.createdAt, rewardFlags.id);
+  const reversals = await db
+    .select({ of: conversions.reversesConversionId, n: sql<number>`count(*)::int` })
+    .from(conversions)
+    .where(
+      and(
+        eq(conversions.workspaceId, workspaceId),
+        inArray(
+          conversions.reversesConversionId,
+          rows.map((item) => item.conversion.id),
+        ),
+      ),
+    )
+    .groupBy(conversions.reversesConversionId);
+  const reversalsOf = new Map(reversals.map((item) => [item.of, Number(item.n)]));
+  for (const { row, conversion } of rows) {
+    out.set(row.id, {
+      row,
+      conversion,
+      flags: flags.filter((flag) => flag.rewardId === row.id),
+      reversals: reversalsOf.get(conversion.id) ?? 0,
+    });
+  }
+  return out;
+}
+
+/** What re-checks decided for open claims, written a statement per table. */
+export async function writeRechecks(
+  tx: Tx,
+  workspaceId: string,
+  rechecks: {
+    actor: Actor;
+    claim: RewardRow;
+    flags: FlagRow[];
+    makers: NewClaim['makers'];
+    audit: NewClaim['audit'] & { before: Record<string, unknown> };
+  }[],
+  at: Date,
+) {
+  if (rechecks.length === 0) return;
+  await insertRows(
+    tx,
+    rewardFlags,
+    rechecks.flatMap((item) => item.flags),
+  );
+  await insertRows(
+    tx,
+    rewardMakers,
+    rechecks.flatMap((item) =>
+      item.makers.map((maker) => ({
+        workspaceId,
+        rewardId: item.claim.id,
+        detail: null,
+        ...maker,
+        createdAt: at,
+      })),
+    ),
+    { onConflictDoNothing: true },
+  );
+  // The last state of each claim (a claim re-checked twice in one batch is written once, as it ended).
+  const last = new Map(rechecks.map((item) => [item.claim.id, item.claim]));
+  await tx.execute(sql`
+    update rewards r set checks = v.checks, recommendation = v.recommendation::recommendation,
+      fraud_score = v.fraud_score, updated_at = v.updated_at
+    from jsonb_to_recordset(${JSON.stringify(
+      [...last.values()].map((claim) => ({
+        id: claim.id,
+        checks: claim.checks,
+        recommendation: claim.recommendation,
+        fraud_score: claim.fraudScore,
+        updated_at: claim.updatedAt.toISOString(),
+      })),
+    )}::jsonb) as v(id text, checks jsonb, recommendation text, fraud_score integer, updated_at timestamptz)
+    where r.workspace_id = ${workspaceId} and r.id = v.id`);
+  await recordAuditMany(
+    tx,
+    at,
+    rechecks.map((item) => ({ actor: item.actor, entry: item.audit })),
   );
 }

@@ -15,8 +15,11 @@ export {
   insertNewClaims,
   loadCustomersFacts,
   loadReferrersFacts,
+  loadOpenClaims,
   type NewClaim,
+  type OpenClaimFacts,
   referralsOfCustomers,
+  writeRechecks,
 } from './claim-batch.repo.js';
 export { latestDispute, loadProgramTerms, referralsOfCustomer } from './claim-context.repo.js';
 export { canRevise, isOpen, isPaid } from './lifecycle.core.js';
