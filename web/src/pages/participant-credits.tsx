@@ -10,6 +10,8 @@ const CODE_BADGE: Record<DiscountCode['status'], string> = {
   available: 'badge',
   issued: 'badge ok',
   redeemed: 'badge',
+  // Its reward was reversed or declined: the code can no longer be used.
+  void: 'badge warn',
 };
 
 const ENTRY_WORDS: Record<Credits['entries'][number]['kind'], string> = {
