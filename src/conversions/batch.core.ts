@@ -14,6 +14,7 @@
 import type { rewardFlags, rewards } from '../db/schema.js';
 import { evaluateEligibility } from '../eligibility/eligibility.core.js';
 import type { FlagType } from '../eligibility/eligibility.types.js';
+import { freshFlags } from '../eligibility/flag.core.js';
 import type { PolicyTerms } from '../policy/policy.core.js';
 import type { ProgramRulesTerms } from '../policy/rules.core.js';
 import {
@@ -35,10 +36,15 @@ import type {
   ReferrerFacts,
   SignalRow,
 } from '../rewards/claim-context.core.js';
-import { buildEligibilityContext, clickKeys, monthStart, taxFactsWithClaim } from '../rewards/claim-context.core.js';
+import {
+  buildEligibilityContext,
+  clickKeys,
+  monthStart,
+  taxFactsWithClaim,
+  taxFactsWithoutClaim,
+} from '../rewards/claim-context.core.js';
 import { isOpen, type RewardStatus } from '../rewards/lifecycle.core.js';
 import type { Actor } from '../shared/actor.js';
-import { canonicalJson } from '../shared/canonical.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { isReversal } from '../shared/vocabulary.js';
 import type { ConversionInput, ConversionOutcome } from './conversion.schema.js';
@@ -312,7 +318,6 @@ function decide(
   const referrerState = facts.referrers.get(chosen.referral.referrerId);
   if (!referrer || !referrerState) return 'one_by_one';
 
-  const others = customer.conversions.filter((row) => row.id !== conversion.id);
   const customerFacts: CustomerFacts = {
     liveReward: null,
     referrals: customer.referrals,
@@ -320,8 +325,7 @@ function decide(
     dispute: customer.dispute,
     signals: facts.signals.get(referred.id) ?? [],
     reversals: [],
-    twins: others.filter((row) => row.amount === conversion.amount && row.currency === conversion.currency),
-    earlier: [...others].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()).slice(0, 5),
+    ...salesBeside(customer.conversions, conversion),
   };
   const keys = clickKeys(customerFacts, referrer.id);
   const referrerFacts: ReferrerFacts = {
@@ -397,7 +401,6 @@ function recheck(
         },
       ]
     : customer.conversions;
-  const others = sales.filter((row) => row.id !== open.conversion.id);
   const customerFacts: CustomerFacts = {
     liveReward: customer.liveReward,
     referrals: customer.referrals,
@@ -405,8 +408,7 @@ function recheck(
     dispute: customer.dispute,
     signals: facts.signals.get(referred.id) ?? [],
     reversals: [],
-    twins: others.filter((row) => row.amount === open.conversion.amount && row.currency === open.conversion.currency),
-    earlier: [...others].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()).slice(0, 5),
+    ...salesBeside(sales, open.conversion),
   };
   const windowStart = new Date(now.getTime() - rules.velocityWindowHours * 3_600_000);
   const keys = clickKeys(customerFacts, referrer.id);
@@ -436,11 +438,7 @@ function recheck(
       claim: { amount: claim.amount, currency: claim.currency, rewardType: claim.rewardType },
     }),
   );
-  const fresh = result.flags.filter((flag) => {
-    const sameType = open.flags.filter((row) => row.type === flag.type);
-    if (sameType.some((row) => row.resolvedAt === null)) return false;
-    return !sameType.some((row) => canonicalJson(row.evidence) === canonicalJson(flag.evidence));
-  });
+  const fresh = freshFlags(result.flags, open.flags);
   const raised = fresh.map((flag) => flag.type);
   const why = `conversion ${conversion.source}/${conversion.externalId} arrived`;
   const after = {
@@ -488,18 +486,26 @@ function recheck(
   };
 }
 
-/** The payee's tax year without one of their open claims (a re-check leaves the claim judged out). */
-function taxFactsWithoutClaim(
-  tax: NonNullable<ReferrerFacts['tax']>,
-  claim: { amount: number; currency: string; rewardType: string },
-): NonNullable<ReferrerFacts['tax']> {
+/**
+ * The customer's other sales as the one-event loader reads them beside a claim's sale: possible
+ * twins (same amount and currency) and the five earliest ("bought before").
+ */
+function salesBeside(
+  sales: CustomerFacts['earlier'],
+  sale: Pick<ConversionRow, 'id' | 'amount' | 'currency'>,
+): Pick<CustomerFacts, 'twins' | 'earlier'> {
+  // In the order the loader reads them (sale time, then the event's id byte by byte: collate "C"),
+  // so evidence lists match.
+  const others = sales
+    .filter((row) => row.id !== sale.id)
+    .sort(
+      (a, b) =>
+        a.occurredAt.getTime() - b.occurredAt.getTime() ||
+        (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0),
+    );
   return {
-    ...tax,
-    totals: tax.totals.map((row) =>
-      row.rewardType === claim.rewardType && row.currency === claim.currency
-        ? { ...row, claimed: row.claimed - claim.amount }
-        : row,
-    ),
+    twins: others.filter((row) => row.amount === sale.amount && row.currency === sale.currency),
+    earlier: others.slice(0, 5),
   };
 }
 

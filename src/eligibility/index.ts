@@ -15,3 +15,4 @@ export {
   type ReferralFacts,
   type TaxFacts,
 } from './eligibility.types.js';
+export { freshFlags } from './flag.core.js';

@@ -252,3 +252,18 @@ export function taxFactsWithClaim(
     : [...tax.totals, { rewardType: claim.rewardType, currency: claim.currency, paid: 0, claimed: claim.amount }];
   return { ...tax, totals };
 }
+
+/** The payee's tax year without one of their open claims (a re-check leaves the claim judged out). */
+export function taxFactsWithoutClaim(
+  tax: Omit<TaxFacts, 'claim'>,
+  claim: { amount: number; currency: string; rewardType: string },
+): Omit<TaxFacts, 'claim'> {
+  return {
+    ...tax,
+    totals: tax.totals.map((row) =>
+      row.rewardType === claim.rewardType && row.currency === claim.currency
+        ? { ...row, claimed: row.claimed - claim.amount }
+        : row,
+    ),
+  };
+}

@@ -8,6 +8,7 @@ import type { Executor } from '../db/client.js';
 import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
 import { conversions as conversionsTable, disputes as disputesTable } from '../db/schema.js';
 import type { ParticipantRow } from '../participants/index.js';
+import { referralsOfCustomers } from './claim-batch.repo.js';
 import type {
   ClickRow,
   ConversionRow,
@@ -95,7 +96,8 @@ export async function loadCustomerFacts(
                   'amount', v.amount, 'occurred_at', v.occurred_at) order by v.occurred_at), '[]'::jsonb)
           from conversions v where v.workspace_id = ${ws} and v.reverses_conversion_id = ${conversion.id}) as reversals,
         (select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'external_id', t.external_id, 'type', t.type,
-                  'amount', t.amount, 'currency', t.currency, 'occurred_at', t.occurred_at)), '[]'::jsonb)
+                  'amount', t.amount, 'currency', t.currency, 'occurred_at', t.occurred_at)
+                  order by t.occurred_at, t.external_id collate "C"), '[]'::jsonb)
           from conversions t where t.workspace_id = ${ws} and t.referred_id = ${referredId} and t.id <> ${conversion.id}
             and t.amount = ${conversion.amount} and t.currency = ${conversion.currency}
             and t.type::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))) as twins,
@@ -103,7 +105,7 @@ export async function loadCustomerFacts(
           select w.id, w.external_id, w.source, w.type, w.amount, w.currency, w.occurred_at from conversions w
           where w.workspace_id = ${ws} and w.referred_id = ${referredId} and w.id <> ${conversion.id}
             and w.type::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))
-          order by w.occurred_at limit 5) e) as earlier`),
+          order by w.occurred_at, w.external_id collate "C" limit 5) e) as earlier`),
   );
   const referralsJson = (row?.referrals ?? []) as {
     referral: unknown;
@@ -192,18 +194,7 @@ export async function referralsOfCustomer(
   workspaceId: string,
   referredId: string,
 ): Promise<ReferralWithReferrer[]> {
-  const rows = rowsOf<{ referral: unknown; referrer_name: string; referrer_kind: ParticipantRow['kind'] }>(
-    await db.execute(sql`
-      select to_jsonb(f) as referral, p.name as referrer_name, p.kind as referrer_kind
-      from referrals f join participants p on p.workspace_id = f.workspace_id and p.id = f.referrer_id
-      where f.workspace_id = ${workspaceId} and f.referred_id = ${referredId} and f.voided_at is null
-      order by f.referred_at, f.created_at, f.id`),
-  );
-  return rows.map((row) => ({
-    referral: fromJsonRow<ReferralRow>(row.referral),
-    referrerName: row.referrer_name,
-    referrerKind: row.referrer_kind,
-  }));
+  return (await referralsOfCustomers(db, workspaceId, [referredId])).get(referredId) ?? [];
 }
 
 export async function latestDispute(db: Executor, workspaceId: string, referredId: string) {

@@ -7,11 +7,10 @@ import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
 import { messages, rewardFlags } from '../db/schema.js';
-import { DISPOSABLE_DOMAINS, evaluateEligibility, type FlagType } from '../eligibility/index.js';
+import { DISPOSABLE_DOMAINS, evaluateEligibility, type FlagType, freshFlags } from '../eligibility/index.js';
 import { findParticipant } from '../participants/index.js';
 import { rulesTerms, rulesVersion } from '../policy/index.js';
 import { personOf } from '../shared/actor.js';
-import { canonicalJson } from '../shared/canonical.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { ClaimEnv } from './claim.types.js';
@@ -93,11 +92,7 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
   );
   await recordExceptionMakers(tx, env, reward, referrerFacts.exceptions);
   const existing = await flagsFor(tx, workspaceId, [reward.id]);
-  const fresh = result.flags.filter((flag) => {
-    const sameType = existing.filter((row) => row.type === flag.type);
-    if (sameType.some((row) => row.resolvedAt === null)) return false;
-    return !sameType.some((row) => canonicalJson(row.evidence) === canonicalJson(flag.evidence));
-  });
+  const fresh = freshFlags(result.flags, existing);
   await insertFlags(tx, workspaceId, reward.id, fresh, env.at);
   const raised = fresh.map((flag) => flag.type);
   await updateReward(tx, workspaceId, reward.id, {
