@@ -8,6 +8,7 @@
 import { sql } from 'drizzle-orm';
 import { recordAuditMany } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
+import { keepStatistics, noteWrites } from '../db/statistics.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { DISPOSABLE_DOMAINS } from '../eligibility/index.js';
@@ -95,9 +96,17 @@ export async function runConversionBatch(deps: Deps, requests: EventRequest[]): 
       }
     }
   }
+  let conversions = 0;
+  let rewards = 0;
   for (const result of results) {
     if (result.body) countConversion(result.body.outcome, result.status === 200);
+    if (result.status === 201 && result.body) {
+      conversions += 1;
+      rewards += result.body.rewards.length;
+    }
   }
+  noteWrites(deps.db, { conversions, rewards, reward_flags: rewards });
+  await keepStatistics(deps.db);
   return results;
 }
 

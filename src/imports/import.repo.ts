@@ -137,15 +137,3 @@ export async function externalIdsAwaited(
   }
   return awaited;
 }
-
-/**
- * After a large import the planner's statistics still describe the tables before it: on PGlite
- * (no autovacuum) the next batch would be planned as if the imported rows were not there (a
- * nested loop over every participant). Refreshed at once, as autovacuum would soon on PostgreSQL.
- */
-export async function refreshStatistics(
-  db: Executor,
-  tables: ('participants' | 'referrals' | 'conversions' | 'rewards')[],
-) {
-  for (const table of tables) await db.execute(sql.raw(`analyze ${table}`));
-}

@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/index.js';
 import { recordConversions } from '../conversions/index.js';
 import { lockName } from '../db/advisory-lock.js';
 import type { Executor } from '../db/client.js';
+import { keepStatistics, noteWrites } from '../db/statistics.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { findParticipant, insertParticipants, normalizeEmail, type ParticipantHooks } from '../participants/index.js';
@@ -30,19 +31,12 @@ import {
   sortErrors,
   withoutRecorded,
 } from './import.core.js';
-import {
-  externalIdsAwaited,
-  participantsNamed,
-  recordedConversions,
-  recordedPairs,
-  refreshStatistics,
-} from './import.repo.js';
+import { externalIdsAwaited, participantsNamed, recordedConversions, recordedPairs } from './import.repo.js';
 import type { ImportResult } from './import.schema.js';
 
 /** What a conversion without a `source` is recorded under: the API's default, so a CSV row and a JSON post of one event are one event. */
 const DEFAULT_CONVERSION_SOURCE = 'api';
 /** From this many rows written, the planner's statistics are refreshed after the import. */
-const LARGE_IMPORT = 1000;
 /** Events per call of the claim engine: big enough for its set-based reads, small enough to show progress. */
 const CONVERSION_CHUNK = 1000;
 
@@ -336,7 +330,8 @@ export async function importCsv(
     await auditImport(tx, actor, at, kind, result, options);
     return result;
   });
-  if (result.imported >= LARGE_IMPORT) await refreshStatistics(deps.db, [kind]);
+  noteWrites(deps.db, { [kind]: result.imported });
+  await keepStatistics(deps.db);
   return result;
 }
 
@@ -374,11 +369,8 @@ async function importConversions(
       }
     }
     options.onProgress?.('writing', Math.min(start + chunk.length, write.length), write.length);
-    // A long import grows the tables it reads: refreshed every ten batches, as autovacuum would.
-    if ((start / CONVERSION_CHUNK) % 10 === 9) await refreshStatistics(deps.db, ['conversions', 'rewards']);
   }
   const result = summary(rows, decided, imported, options, { errors: refused, existing: replayed });
   await auditImport(deps.db, actor, deps.clock.now(), 'conversions', result, options);
-  if (result.imported >= LARGE_IMPORT) await refreshStatistics(deps.db, ['conversions', 'rewards']);
   return result;
 }

@@ -50,13 +50,20 @@ export async function taxFactsFor(
           and r.referrer_id in (select jsonb_array_elements_text(${payees}::jsonb))
           and r.status in (${statusList('paid')}, ${statusList('open')})
           and r.id not in (select jsonb_array_elements_text(${exclude}::jsonb))
+          -- A long-standing partner's earlier years are not read: a reward counts in the year it was
+          -- paid (sent_at) or, while open, made (created_at): both before the first year asked, it counts in none.
+          and greatest(r.sent_at, r.created_at) >= make_timestamptz(${Math.min(...years)}, 1, 1, 0, 0, 0, 'UTC')
+      ),
+      totals as (
+        select t.payee_id, t.year, jsonb_agg(jsonb_build_object('rewardType', t.reward_type, 'currency', t.currency,
+                  'paid', t.paid, 'claimed', t.claimed)) as totals
+        from (select c.payee_id, c.year, c.reward_type, c.currency, sum(c.paid) as paid, sum(c.claimed) as claimed
+              from counted c group by c.payee_id, c.year, c.reward_type, c.currency) t
+        group by t.payee_id, t.year
       )
-      select a.payee_id, a.year, a.tax_form_type as form_type, a.tax_form_received_at as form_received_at,
-        (select jsonb_agg(jsonb_build_object('rewardType', t.reward_type, 'currency', t.currency,
-                  'paid', t.paid, 'claimed', t.claimed))
-          from (select c.reward_type, c.currency, sum(c.paid) as paid, sum(c.claimed) as claimed from counted c
-                where c.payee_id = a.payee_id and c.year = a.year group by c.reward_type, c.currency) t) as totals
-      from asked a`),
+      -- Aggregated once and joined: a correlated subquery per payee re-read every payee's rewards.
+      select a.payee_id, a.year, a.tax_form_type as form_type, a.tax_form_received_at as form_received_at, t.totals
+      from asked a left join totals t on t.payee_id = a.payee_id and t.year = a.year`),
   );
   for (const row of rows) {
     facts.set(`${row.payee_id}:${row.year}`, {
