@@ -248,6 +248,8 @@ describe('the contractor’s growth loop', () => {
     }
     // Her own page shows her reward, and nothing of Ned.
     const { pageUrl } = json(await staff.get(`/v1/participants/${maria.id}/page`), 200);
+    // The thank-you text links her page too (an SMS is where a technician's customer reads it).
+    expect(thankYouText).toContain(`Your page: ${pageUrl}`);
     const own = await t.app.inject({ method: 'GET', url: path(pageUrl) });
     expect(own.body).toContain('Sent to you');
     expect(own.body).not.toContain('Ned');

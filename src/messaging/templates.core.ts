@@ -50,7 +50,7 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, { email: Template; sms: Temp
     sms: {
       subject: null,
       bodyText:
-        'Hi {{referrerFirstName}}, thank you for your referral! Your reward ({{rewardSummary}}) is on its way. How did we do? Reply 1-5. – {{signature}}. Reply STOP to opt out.',
+        'Hi {{referrerFirstName}}, thank you for your referral! Your reward ({{rewardSummary}}) is on its way. How did we do? Reply 1-5. Your page: {{pageUrl}} – {{signature}}. Reply STOP to opt out.',
       bodyHtml: null,
     },
   },
