@@ -56,4 +56,29 @@ describe('rewardloop import', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('KIND must be one of participants, referrals, conversions');
   });
+  it('imports conversions all or nothing: one bad row imports none, --skip-invalid the others, and only once', async () => {
+    const file = join(dir, 'sales.csv');
+    writeFileSync(
+      file,
+      [
+        'externalId,source,type,referredExternalId,amount,currency',
+        'cli-sale-1,crm,deal_won,cli-1,120.00,USD',
+        'cli-sale-2,crm,deal_won,cli-later,80.00,USD',
+        'cli-sale-3,crm,deal_won,cli-2,12.345,USD',
+        '',
+      ].join('\n'),
+    );
+    const dry = await runCli(['import', 'conversions', file, '--dry-run'], env);
+    expect(dry.code, dry.stderr).toBe(1);
+    expect(dry.stdout).toContain('line 4, amount: USD has 2 decimals; "12.345" has 3.');
+    expect(dry.stdout).toContain('3 conversions rows: 2 valid, 1 invalid. Dry run: nothing was written.');
+    const refused = await runCli(['import', 'conversions', file], env);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stdout).toContain('Nothing was imported');
+    const skipped = await runCli(['import', 'conversions', file, '--skip-invalid'], env);
+    expect(skipped.code, skipped.stderr).toBe(1);
+    expect(skipped.stdout).toContain('Imported 2.');
+    const again = await runCli(['import', 'conversions', file, '--skip-invalid'], env);
+    expect(again.stdout).toContain('Imported 0 (2 were already there).');
+  });
 });

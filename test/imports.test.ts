@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPORT_BODY_LIMIT } from '../src/imports/index.js';
 import { type Api, json, newParticipant, startTestApp, type TestApp } from './support/app.js';
-import { tableCounts } from './support/counts.js';
+import { grew, tableCounts } from './support/counts.js';
 
 const csv = (...lines: string[]) => `${lines.join('\r\n')}\r\n`;
 
@@ -396,5 +396,108 @@ describe('importing the same file twice at once', () => {
     const counts = await tableCounts(t.database);
     expect(counts.conversions).toBe(39);
     expect(counts.rewards).toBe(39);
+  });
+});
+
+describe('importing conversions the claim engine refuses', () => {
+  // The service's clock is a month behind the wall clock: an event ten days after the service's
+  // "now" passes the file's check (the schema: not more than a day after the wall clock) and is
+  // refused by the claim engine (not more than a day after the service's clock).
+  const start = new Date(Date.now() - 30 * 86_400_000);
+  const tooLate = new Date(start.getTime() + 10 * 86_400_000).toISOString();
+  const earlier = new Date(start.getTime() - 86_400_000).toISOString();
+  const header = 'externalId,source,type,referredExternalId,amount,currency,occurredAt';
+  const waiting = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `${prefix}-${i},crm,deal_won,${prefix}-cust-${i},10.00,USD,${earlier}`);
+  // Two sales of referred customers (claims), 900 sales waiting for their customer, and between
+  // them a sale the engine refuses.
+  const many = waiting('wait', 900);
+  const file = csv(
+    header,
+    `sale-1,crm,deal_won,eng-cust-1,480.00,USD,${earlier}`,
+    ...many,
+    `sale-late,crm,deal_won,eng-cust-2,99.00,USD,${tooLate}`,
+    `sale-2,crm,deal_won,eng-cust-2,120.00,USD,${earlier}`,
+  );
+  const lateLine = 2 + 1 + many.length;
+  let t: TestApp;
+  let customers: { id: string }[];
+  beforeAll(async () => {
+    t = await startTestApp({ start });
+    const referrer = await newParticipant(t.owner);
+    customers = [];
+    for (const externalId of ['eng-cust-1', 'eng-cust-2']) {
+      const customer = await newParticipant(t.owner, { externalId });
+      customers.push(customer);
+      json(
+        await t.owner.post('/v1/referrals', { referrerId: referrer.id, referredId: customer.id, source: 'manual' }),
+        201,
+      );
+    }
+  });
+  afterAll(() => t.close());
+
+  it('imports nothing without skipInvalid when one row is refused by the engine, naming its line and field', async () => {
+    const before = await tableCounts(t.database);
+    const dry = json(await upload(t.owner, 'conversions', file, 'dryRun=true'), 200);
+    expect(dry).toMatchObject({ rows: 903, valid: 902, invalid: 1, imported: 0, dryRun: true });
+    expect(dry.errors).toEqual([
+      { line: lateLine, field: 'occurredAt', message: expect.stringContaining('more than a day in the future') },
+    ]);
+    expect(await tableCounts(t.database)).toEqual(before);
+    const refused = json(await upload(t.owner, 'conversions', file), 200);
+    expect(refused).toMatchObject({ rows: 903, valid: 902, invalid: 1, imported: 0, existing: 0, dryRun: false });
+    expect(refused.errors).toEqual(dry.errors);
+    // Nothing at all: no conversion, claim, audit event, webhook delivery or message of the import.
+    expect(await tableCounts(t.database)).toEqual(before);
+    expect(json(await t.owner.get('/v1/conversions?limit=100'), 200).items).toEqual([]);
+    expect(json(await t.owner.get('/v1/rewards?limit=100'), 200).items).toEqual([]);
+    for (const action of ['reward.created', 'conversion.recorded', 'import.completed']) {
+      expect(json(await t.owner.get(`/v1/audit-events?action=${action}&limit=100`), 200).items).toEqual([]);
+    }
+  });
+
+  it('with skipInvalid imports every other row, and the same file again imports nothing new', async () => {
+    const first = json(await upload(t.owner, 'conversions', file, 'skipInvalid=true'), 200);
+    expect(first).toMatchObject({ rows: 903, valid: 902, invalid: 1, imported: 902, existing: 0 });
+    expect(first.errors).toEqual([expect.objectContaining({ line: lateLine, field: 'occurredAt' })]);
+    const rewards = json(await t.owner.get('/v1/rewards?limit=100'), 200).items;
+    expect(rewards.map((r: { referred: { id: string } }) => r.referred.id).sort()).toEqual(
+      customers.map((c) => c.id).sort(),
+    );
+    expect(json(await t.owner.get('/v1/audit-events?action=reward.created&limit=100'), 200).items).toHaveLength(2);
+    for (const [customer, sale] of [
+      [customers[0], 'sale-1'],
+      [customers[1], 'sale-2'],
+    ] as const) {
+      const theirs = json(await t.owner.get(`/v1/conversions?referredId=${customer?.id}`), 200).items;
+      expect(theirs.map((c: { externalId: string }) => c.externalId)).toEqual([sale]);
+    }
+    const imports = json(await t.owner.get('/v1/audit-events?action=import.completed&limit=100'), 200).items;
+    expect(imports).toEqual([
+      expect.objectContaining({ after: expect.objectContaining({ kind: 'conversions', imported: 902, invalid: 1 }) }),
+    ]);
+    const before = await tableCounts(t.database);
+    expect(before.conversions).toBe(902);
+    const again = json(await upload(t.owner, 'conversions', file, 'skipInvalid=true'), 200);
+    expect(again).toMatchObject({ rows: 903, valid: 902, invalid: 1, imported: 0, existing: 902 });
+    const after = await tableCounts(t.database);
+    expect({ ...after, audit_events: 0 }).toEqual({ ...before, audit_events: 0 });
+  });
+
+  it('in a file of more than a thousand, keeps the thousands before the refused row and stops there', async () => {
+    // One transaction per thousand events: the engine's locks of a whole file do not fit the
+    // database's lock table. The thousand with the refused row and everything after it are not imported.
+    const long = csv(
+      header,
+      ...waiting('long', 1000),
+      `long-late,crm,deal_won,x,1.00,USD,${tooLate}`,
+      ...waiting('after', 5),
+    );
+    const before = await tableCounts(t.database);
+    const result = json(await upload(t.owner, 'conversions', long), 200);
+    expect(result).toMatchObject({ rows: 1006, valid: 1005, invalid: 1, imported: 1000 });
+    expect(result.errors).toEqual([expect.objectContaining({ line: 1002, field: 'occurredAt' })]);
+    expect(grew(await tableCounts(t.database), before, 'conversions')).toBe(1000);
   });
 });

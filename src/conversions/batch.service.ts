@@ -7,7 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { recordAuditMany } from '../audit/index.js';
-import type { Tx } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { keepStatistics, noteWrites } from '../db/statistics.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
@@ -73,29 +73,7 @@ const WINDOW_MONTH = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.get
  */
 export async function runConversionBatch(deps: Deps, requests: EventRequest[]): Promise<BatchEventResult[]> {
   if (requests.length === 0) return [];
-  const workspaceId = requests[0]?.actor.workspaceId;
-  if (requests.some((request) => request.actor.workspaceId !== workspaceId)) {
-    throw new Error('a conversion batch spans workspaces');
-  }
-  let results: BatchEventResult[];
-  try {
-    results = await inTransaction(deps.db, (tx) => applyBatchInTx(tx, deps, requests));
-  } catch (error) {
-    if (requests.length === 1) throw error;
-    results = [];
-    for (const [index, request] of requests.entries()) {
-      try {
-        const [alone] = await runConversionBatch(deps, [request]);
-        results.push({ ...(alone as BatchEventResult), index });
-      } catch (failure) {
-        results.push({
-          index,
-          status: 500,
-          error: new AppError('internal', 'This event could not be recorded.', { cause: failure }),
-        });
-      }
-    }
-  }
+  const results = await applyBatch(deps, deps.db, requests);
   let conversions = 0;
   let rewards = 0;
   for (const result of results) {
@@ -110,16 +88,51 @@ export async function runConversionBatch(deps: Deps, requests: EventRequest[]): 
   return results;
 }
 
-/** Records many events of one actor, in order, in batches of up to 1,000 (imports, integrations). */
+/** The batch in a transaction of `db` (a savepoint when `db` is a transaction); after a failure, each event alone. */
+async function applyBatch(deps: Deps, db: Db | Tx, requests: EventRequest[]): Promise<BatchEventResult[]> {
+  if (requests.length === 0) return [];
+  const workspaceId = requests[0]?.actor.workspaceId;
+  if (requests.some((request) => request.actor.workspaceId !== workspaceId)) {
+    throw new Error('a conversion batch spans workspaces');
+  }
+  try {
+    return await inTransaction(db, (tx) => applyBatchInTx(tx, deps, requests));
+  } catch (error) {
+    if (requests.length === 1) throw error;
+    const results: BatchEventResult[] = [];
+    for (const [index, request] of requests.entries()) {
+      try {
+        const [alone] = await applyBatch(deps, db, [request]);
+        results.push({ ...(alone as BatchEventResult), index });
+      } catch (failure) {
+        results.push({
+          index,
+          status: 500,
+          error: new AppError('internal', 'This event could not be recorded.', { cause: failure }),
+        });
+      }
+    }
+    return results;
+  }
+}
+
+/**
+ * Records many events of one actor, in order, in batches of up to 1,000 (imports, integrations).
+ * `within`: in that open transaction, each batch a savepoint of it, so the caller's work and the
+ * events commit or roll back together; nothing is counted (metrics, statistics): the caller
+ * counts what committed.
+ */
 export async function recordConversions(
   deps: Deps,
   actor: Actor,
   inputs: ConversionInput[],
+  options: { within?: Tx } = {},
 ): Promise<BatchEventResult[]> {
   const results: BatchEventResult[] = [];
   for (let from = 0; from < inputs.length; from += 1000) {
     const part = inputs.slice(from, from + 1000).map((input) => ({ actor, input }));
-    for (const result of await runConversionBatch(deps, part)) results.push({ ...result, index: from + result.index });
+    const done = options.within ? await applyBatch(deps, options.within, part) : await runConversionBatch(deps, part);
+    for (const result of done) results.push({ ...result, index: from + result.index });
   }
   return results;
 }

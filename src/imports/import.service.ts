@@ -7,6 +7,7 @@ import type { Executor } from '../db/client.js';
 import { keepStatistics, noteWrites } from '../db/statistics.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
+import { countConversion } from '../ops/index.js';
 import { findParticipant, insertParticipants, normalizeEmail, type ParticipantHooks } from '../participants/index.js';
 import { insertReferrals } from '../referrals/index.js';
 import type { Actor } from '../shared/actor.js';
@@ -14,6 +15,7 @@ import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { getWorkspaceOrThrow } from '../workspaces/index.js';
 import {
+  type ConversionInput,
   type CsvRecord,
   type Header,
   type ImportKind,
@@ -259,8 +261,9 @@ async function auditImport(
  * new rows are written: participants and referrals in one transaction, a thousand rows per
  * statement, with one `import.completed` audit event beside the per-row `participant.created` /
  * `referral.created` the single path writes; conversions through the claim engine
- * (recordConversions), a thousand events per call, each event recorded once by source and
- * externalId, so importing the same file again records nothing new.
+ * (recordConversions), a thousand events per transaction, each event recorded once by source
+ * and externalId, so importing the same file again records nothing new; a row the engine
+ * refuses is an invalid row too (see importConversions).
  */
 export async function importCsv(
   deps: Deps,
@@ -335,6 +338,74 @@ export async function importCsv(
   return result;
 }
 
+/** Thrown to roll back a transaction of an import: a dry run, or a row the engine refused without skipInvalid. */
+class Undo extends Error {}
+
+interface ChunkOutcome {
+  committed: boolean;
+  imported: number;
+  replayed: number;
+  rewards: number;
+  refused: RowError[];
+  /** The answered events' outcomes, `outcome replay`, for the metrics once committed. */
+  outcomes: string[];
+}
+
+/**
+ * A chunk of conversions through the claim engine in one transaction (its own; the engine's
+ * batch a savepoint of it): committed unless it is a dry run or the engine refused a row
+ * without skipInvalid, then rolled back whole.
+ */
+async function recordChunk(
+  deps: Deps,
+  actor: Actor,
+  chunk: ImportPlan<ConversionInput>['write'],
+  options: ImportOptions,
+): Promise<ChunkOutcome> {
+  let outcome: ChunkOutcome = { committed: false, imported: 0, replayed: 0, rewards: 0, refused: [], outcomes: [] };
+  try {
+    await inTransaction(deps.db, async (tx) => {
+      outcome = { committed: false, imported: 0, replayed: 0, rewards: 0, refused: [], outcomes: [] };
+      const results = await recordConversions(
+        deps,
+        actor,
+        chunk.map((row) => row.input),
+        { within: tx },
+      );
+      for (const result of results) {
+        const row = chunk[result.index];
+        if (!row) continue;
+        if (result.body) outcome.outcomes.push(`${result.body.outcome} ${result.status === 200}`);
+        if (result.error) {
+          outcome.refused.push({ line: row.line, field: result.error.field ?? 'row', message: result.error.message });
+        } else if (result.status === 201) {
+          outcome.imported++;
+          outcome.rewards += result.body?.rewards.length ?? 0;
+        } else {
+          outcome.replayed++; // recorded meanwhile by someone else: the same event, nothing new
+        }
+      }
+      if (options.dryRun || (outcome.refused.length > 0 && options.skipInvalid !== true)) throw new Undo();
+    });
+    outcome.committed = true;
+  } catch (error) {
+    if (!(error instanceof Undo)) throw error;
+  }
+  return outcome;
+}
+
+/**
+ * Conversions: checked first (as the other kinds), then recorded through the claim engine a
+ * thousand events per transaction. A row the engine refuses (what the check cannot see: the
+ * service's clock, an event recorded meanwhile with other data, a participant gone since) is an
+ * error like the check's: without skipInvalid its transaction rolls back and the import stops,
+ * so a file of up to a thousand conversions imports nothing; with it, only that row is left out.
+ * A longer file keeps the thousands written before the refused one (the answer counts them):
+ * one transaction for the whole file would hold the engine's locks (two per event) to its end,
+ * more than PostgreSQL's lock table holds (max_locks_per_transaction × max_connections, 6,400
+ * by default; PGlite ran out after 9,000 events). A dry run runs the engine too, every
+ * transaction rolled back, to report its refusals. Metrics and statistics count what committed.
+ */
 async function importConversions(
   deps: Deps,
   actor: Actor,
@@ -345,32 +416,33 @@ async function importConversions(
   const rows = records.length;
   const decided = await decideConversions(deps.db, actor, header, records);
   options.onProgress?.('checking', rows, rows);
-  if (!mayWrite(decided, options)) return summary(rows, decided, 0, options);
+  if (!options.dryRun && !mayWrite(decided, options)) return summary(rows, decided, 0, options);
   const write = decided.plan.write;
   let imported = 0;
   let replayed = 0;
+  let stopped = false;
   const refused: RowError[] = [];
-  for (let start = 0; start < write.length; start += CONVERSION_CHUNK) {
+  for (let start = 0; start < write.length && !stopped; start += CONVERSION_CHUNK) {
     const chunk = write.slice(start, start + CONVERSION_CHUNK);
-    const results = await recordConversions(
-      deps,
-      actor,
-      chunk.map((row) => row.input),
-    );
-    for (const result of results) {
-      const row = chunk[result.index];
-      if (!row) continue;
-      if (result.error) {
-        refused.push({ line: row.line, field: result.error.field ?? 'row', message: result.error.message });
-      } else if (result.status === 201) {
-        imported++;
-      } else {
-        replayed++; // recorded meanwhile by someone else: the same event, nothing new
+    const outcome = await recordChunk(deps, actor, chunk, options);
+    refused.push(...outcome.refused);
+    replayed += outcome.replayed;
+    if (outcome.committed) {
+      imported += outcome.imported;
+      for (const key of outcome.outcomes) {
+        const [name, replay] = key.split(' ') as [string, string];
+        countConversion(name, replay === 'true');
       }
+      noteWrites(deps.db, { conversions: outcome.imported, rewards: outcome.rewards, reward_flags: outcome.rewards });
+      await keepStatistics(deps.db);
+    } else if (!options.dryRun) {
+      stopped = true;
     }
     options.onProgress?.('writing', Math.min(start + chunk.length, write.length), write.length);
   }
   const result = summary(rows, decided, imported, options, { errors: refused, existing: replayed });
-  await auditImport(deps.db, actor, deps.clock.now(), 'conversions', result, options);
+  if (!options.dryRun && !(stopped && imported === 0)) {
+    await auditImport(deps.db, actor, deps.clock.now(), 'conversions', result, options);
+  }
   return result;
 }
