@@ -148,15 +148,34 @@ describe('the database itself', () => {
 
   it('allows one live reward per referred customer, whatever the code does', async () => {
     const { reward } = await newClaim(t.owner);
-    expect(
-      await refusal(
-        t.database.db.execute(sql`
-        insert into rewards select workspace_id, 'rwd_copy', program_id, policy_version, rules_version, terms_version,
-          referral_id, referrer_id, referred_id, conversion_id, ordinal, reward_type, amount, currency, summary, calculation,
-          'in_review', recommendation, fraud_score, checks, attribution, notes, created_by, created_by_name, null, null,
-          hold_until, 1, null, null, null, null, null, null, null, null, null, created_at, updated_at
-        from rewards where id = ${reward.id}`),
-      ),
-    ).toMatch(/rewards_one_per_referred_uq|duplicate key/);
+    expect(await refusal(copyReward(t, reward.id, {}))).toMatch(/rewards_one_per_referred_uq|duplicate key/);
+  });
+
+  it('holds what a reward is for and whom it pays, whatever the code does', async () => {
+    const { reward } = await newClaim(t.owner);
+    // A referrer's claim paying someone else, or a "referred" reward paying the referrer.
+    expect(await refusal(copyReward(t, reward.id, { kind: 'referred' }))).toMatch(/rewards_kind_ck/);
+    const [row] = (await t.database.db.execute(sql`select referred_id from rewards where id = ${reward.id}`)).rows as {
+      referred_id: string;
+    }[];
+    expect(await refusal(copyReward(t, reward.id, { payee_id: row?.referred_id }))).toMatch(/rewards_kind_ck/);
+    // A milestone bonus twice for one referrer and milestone.
+    const bonus = { kind: 'milestone', milestone: 5, source_reward_id: reward.id };
+    await copyReward(t, reward.id, { ...bonus, id: 'rwd_bonus1' });
+    expect(await refusal(copyReward(t, reward.id, { ...bonus, id: 'rwd_bonus2' }))).toMatch(
+      /rewards_one_per_milestone_uq|duplicate key/,
+    );
+    // What it is for never changes.
+    expect(await refusal(t.database.db.execute(sql`update rewards set milestone = 6 where id = 'rwd_bonus1'`))).toMatch(
+      /never changes/,
+    );
   });
 });
+
+/** A copy of a reward row with some columns changed, inserted straight into the table. */
+function copyReward(t: TestApp, id: string, changes: Record<string, unknown>) {
+  const patch = JSON.stringify({ id: 'rwd_copy', status: 'in_review', ...changes });
+  return t.database.db.execute(sql`
+    insert into rewards
+    select (jsonb_populate_record(null::rewards, to_jsonb(r) || ${patch}::jsonb)).* from rewards r where r.id = ${id}`);
+}

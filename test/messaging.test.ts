@@ -133,8 +133,9 @@ describe('thank-yous over SMTP and Twilio', () => {
       From: '+15005550006',
       StatusCallback: `${PUBLIC_URL}/webhooks/twilio/status`,
     });
-    expect(sms.Body).toBe(
-      'Hi Jessica, thank you for your referral! Your reward (Gift card, 50.00 USD via Tremendous) is on its way. How did we do? Reply 1-5. – Jane Agent, Acme Realty. Reply STOP to opt out.',
+    // Her own page (link, QR code, rewards) is linked from the text too.
+    expect(sms.Body).toMatch(
+      /^Hi Jessica, thank you for your referral! Your reward \(Gift card, 50\.00 USD via Tremendous\) is on its way\. How did we do\? Reply 1-5\. Your page: http:\/\/rewardloop\.test\/p\/[0-9a-f]{32} – Jane Agent, Acme Realty\. Reply STOP to opt out\.$/,
     );
 
     const after = json(await t.owner.get(`/v1/rewards/${reward.id}`), 200);

@@ -43,6 +43,7 @@ import {
   taxFactsWithClaim,
   taxFactsWithoutClaim,
 } from '../rewards/claim-context.core.js';
+import { bringsDerivedClaims } from '../rewards/derived-claim.core.js';
 import { isOpen, type RewardStatus } from '../rewards/lifecycle.core.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError, notFound } from '../shared/errors.js';
@@ -317,6 +318,9 @@ function decide(
   const referrer = facts.participants.get(chosen.referral.referrerId);
   const referrerState = facts.referrers.get(chosen.referral.referrerId);
   if (!referrer || !referrerState) return 'one_by_one';
+  // A referred person's reward or a milestone bonus beside the claim: made by the one-event path,
+  // which judges them on the claim's facts (their counts and tax years are not in the batch's state).
+  if (bringsDerivedClaims(policy)) return 'one_by_one';
 
   const customerFacts: CustomerFacts = {
     liveReward: null,

@@ -101,7 +101,7 @@ async function afterMove(tx: Tx, env: Env, move: RewardMove) {
   const entry = await appendEntry(tx, {
     workspaceId: reward.workspaceId,
     id: newId('creditEntry', env.at.getTime()),
-    participantId: reward.referrerId,
+    participantId: reward.payeeId,
     kind: 'issued',
     amount: reward.amount,
     currency: reward.currency,
@@ -115,7 +115,7 @@ async function afterMove(tx: Tx, env: Env, move: RewardMove) {
     await recordAudit(tx, env.actor, env.at, {
       action: 'credit.issued',
       objectType: 'participant',
-      objectId: reward.referrerId,
+      objectId: reward.payeeId,
       after: { rewardId: reward.id, amount: reward.amount, currency: reward.currency },
     });
   }

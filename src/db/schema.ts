@@ -43,11 +43,17 @@ import {
   TAX_FORM_TYPES,
   type TaxFormType,
 } from '../payouts/tax.core.js';
-import { REWARD_TYPES, THANK_CHANNELS } from '../policy/policy.core.js';
+import { REWARD_TYPES, type RewardType, THANK_CHANNELS } from '../policy/policy.core.js';
 import type { MakerReason } from '../rewards/approval.core.js';
 import { REWARD_STATUSES } from '../rewards/lifecycle.core.js';
 import { ACTOR_TYPES } from '../shared/actor.js';
-import { CONVERSION_TYPES, PARTICIPANT_KINDS, ROLES } from '../shared/vocabulary.js';
+import {
+  CONVERSION_TYPES,
+  PARTICIPANT_KINDS,
+  type REFERRED_REWARD_WHEN,
+  REWARD_KINDS,
+  ROLES,
+} from '../shared/vocabulary.js';
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-event.core.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -61,6 +67,7 @@ export const conversionTypeEnum = pgEnum('conversion_type', CONVERSION_TYPES);
 export const rewardTypeEnum = pgEnum('reward_type', REWARD_TYPES);
 export const thankChannelEnum = pgEnum('thank_channel', THANK_CHANNELS);
 export const rewardStatusEnum = pgEnum('reward_status', REWARD_STATUSES);
+export const rewardKindEnum = pgEnum('reward_kind', REWARD_KINDS);
 export const recommendationEnum = pgEnum('recommendation', RECOMMENDATIONS);
 export const flagTypeEnum = pgEnum('flag_type', FLAG_TYPES);
 export const actorTypeEnum = pgEnum('actor_type', ACTOR_TYPES);
@@ -203,6 +210,21 @@ export interface TierRow {
   commissionRateBps?: number | undefined;
 }
 
+export interface ReferredRewardRow {
+  rewardType: RewardType;
+  amount: number;
+  when: (typeof REFERRED_REWARD_WHEN)[number];
+  description?: string | null | undefined;
+}
+
+export interface MilestoneRow {
+  atReferral: number;
+  amount: number;
+  /** The bonus's type; the policy's own when not given (a commission program must name one). */
+  rewardType?: RewardType | undefined;
+  description?: string | null | undefined;
+}
+
 /** Versioned: an update inserts version n+1; a claim keeps the version it was computed with. */
 export const rewardPolicies = pgTable(
   'reward_policies',
@@ -227,6 +249,10 @@ export const rewardPolicies = pgTable(
     codePrefix: text('code_prefix'),
     /** Discount codes: how long a code is valid once given (null: no expiry unless the pool's line says). */
     codeValidDays: integer('code_valid_days'),
+    /** Double-sided programs: what the referred person gets, and when (policy.core ReferredRewardTerms). */
+    referredReward: jsonb('referred_reward').$type<ReferredRewardRow>(),
+    /** Bonuses when a referrer's converted referrals reach a number (policy.core MilestoneTerms). */
+    milestones: jsonb('milestones').$type<MilestoneRow[]>().notNull().default([]),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
@@ -625,6 +651,18 @@ export const rewards = pgTable(
     referrerId: text('referrer_id').notNull(),
     referredId: text('referred_id').notNull(),
     conversionId: text('conversion_id').notNull(),
+    /**
+     * `referral`: the referrer's reward for a converted referral (counts toward tiers, caps and the
+     * leaderboard). `referred`: the referred person's own reward (double-sided programs).
+     * `milestone`: a referrer's bonus when their converted referrals reached `milestone`.
+     */
+    kind: rewardKindEnum('kind').notNull().default('referral'),
+    /** Who is paid: the referrer, or the referred person for a `referred` reward. */
+    payeeId: text('payee_id').notNull(),
+    /** A milestone bonus: the number of converted referrals it rewards. */
+    milestone: integer('milestone'),
+    /** A `referred` or `milestone` reward: the referrer's claim it came with (and shares a sale with). */
+    sourceRewardId: text('source_reward_id'),
     ordinal: integer('ordinal').notNull(),
     rewardType: rewardTypeEnum('reward_type').notNull(),
     amount: money('amount').notNull(),
@@ -677,6 +715,18 @@ export const rewards = pgTable(
       foreignColumns: [participants.workspaceId, participants.id],
     }),
     foreignKey({
+      columns: [t.workspaceId, t.payeeId],
+      foreignColumns: [participants.workspaceId, participants.id],
+    }),
+    // Who a kind of reward pays is not a choice: the referrer, or for `referred` the referred person.
+    check(
+      'rewards_kind_ck',
+      sql`(${t.kind} = 'referred') = (${t.payeeId} = ${t.referredId} and ${t.payeeId} <> ${t.referrerId})
+        and (${t.kind} = 'referred' or ${t.payeeId} = ${t.referrerId})
+        and (${t.kind} = 'milestone') = (${t.milestone} is not null)
+        and (${t.kind} = 'referral') = (${t.sourceRewardId} is null)`,
+    ),
+    foreignKey({
       columns: [t.workspaceId, t.programId, t.policyVersion],
       foreignColumns: [rewardPolicies.workspaceId, rewardPolicies.programId, rewardPolicies.version],
     }),
@@ -702,19 +752,26 @@ export const rewards = pgTable(
     ),
     // One reward per referred customer per program, whoever referred them. A reversed claim
     // (refunded before it was paid) frees the place for a later purchase.
+    // The referred person's own reward: once per person and program too.
     uniqueIndex('rewards_one_per_referred_uq')
-      .on(t.workspaceId, t.programId, t.referredId)
-      .where(sql`${t.status} <> 'reversed'`),
-    // The same conversion never pays twice.
+      .on(t.workspaceId, t.programId, t.kind, t.referredId)
+      .where(sql`${t.status} <> 'reversed' and ${t.kind} <> 'milestone'`),
+    // The same conversion never pays twice (a milestone bonus rides on the claim that reached it).
     uniqueIndex('rewards_one_per_conversion_uq')
-      .on(t.workspaceId, t.programId, t.conversionId)
-      .where(sql`${t.status} <> 'reversed'`),
+      .on(t.workspaceId, t.programId, t.kind, t.conversionId)
+      .where(sql`${t.status} <> 'reversed' and ${t.kind} <> 'milestone'`),
+    // Each milestone pays a referrer once (again only if the bonus was voided with its claim).
+    uniqueIndex('rewards_one_per_milestone_uq')
+      .on(t.workspaceId, t.programId, t.referrerId, t.milestone)
+      .where(sql`${t.status} <> 'reversed' and ${t.kind} = 'milestone'`),
     // Serves the queue tabs: status filter, newest first.
     index('rewards_status_idx').on(t.workspaceId, t.status, t.createdAt, t.id),
     // Serves the queue without a filter, newest first.
     index('rewards_created_idx').on(t.workspaceId, t.createdAt, t.id),
     // Serves tier ordinals and caps (a referrer's claims) and the participant page.
     index('rewards_referrer_idx').on(t.workspaceId, t.referrerId, t.createdAt),
+    // Serves payouts, tax totals and a payee's page when the payee is the referred person.
+    index('rewards_payee_idx').on(t.workspaceId, t.payeeId, t.createdAt),
     // Serves the eligibility-accuracy report's rows: the part of a day a period's bound cuts, and
     // the days the rollups say hold a reward lacking evidence (reports/report.repo.ts).
     index('rewards_sent_idx').on(t.workspaceId, t.sentAt).where(sql`${t.sentAt} is not null`),

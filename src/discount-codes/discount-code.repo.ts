@@ -68,7 +68,7 @@ export async function setRewardCode(db: Executor, workspaceId: string, rewardId:
 /** Approved discount-code rewards still without a code (the pool was empty), oldest approval first, locked. */
 export async function rewardsWaitingForCodes(db: Executor, workspaceId: string, limit: number) {
   return db
-    .select({ id: rewards.id, referrerId: rewards.referrerId, programId: rewards.programId })
+    .select({ id: rewards.id, payeeId: rewards.payeeId, programId: rewards.programId })
     .from(rewards)
     .where(
       and(

@@ -57,7 +57,7 @@ export function presentCode(row: DiscountCodeRow, rewardStatus: string | null = 
 }
 
 /** Gives a reward its code; false when the pool is empty (the reward waits). */
-async function giveCode(tx: Tx, env: Env, reward: Pick<RewardRow, 'workspaceId' | 'id' | 'referrerId' | 'programId'>) {
+async function giveCode(tx: Tx, env: Env, reward: Pick<RewardRow, 'workspaceId' | 'id' | 'payeeId' | 'programId'>) {
   const policy = await currentPolicy(tx, reward.workspaceId, reward.programId);
   // Valid for the policy's days from when it is given; a pool line's own expiry wins.
   const expiresAt = policy.codeValidDays ? new Date(env.at.getTime() + policy.codeValidDays * 86_400_000) : null;
@@ -66,7 +66,7 @@ async function giveCode(tx: Tx, env: Env, reward: Pick<RewardRow, 'workspaceId' 
     code = await takePoolCode(tx, {
       workspaceId: reward.workspaceId,
       rewardId: reward.id,
-      participantId: reward.referrerId,
+      participantId: reward.payeeId,
       at: env.at,
       expiresAt,
     });
@@ -79,7 +79,7 @@ async function giveCode(tx: Tx, env: Env, reward: Pick<RewardRow, 'workspaceId' 
         source: 'generated',
         status: 'issued',
         rewardId: reward.id,
-        participantId: reward.referrerId,
+        participantId: reward.payeeId,
         issuedAt: env.at,
         expiresAt,
         createdBy: env.actor.id,

@@ -94,7 +94,7 @@ export function createFulfilmentJob(options: FulfilmentJobOptions) {
       }
       return getTremendousOrder(connection, orderId);
     }
-    const referrer = await findParticipant(db, order.workspaceId, reward.referrerId);
+    const referrer = await findParticipant(db, order.workspaceId, reward.payeeId);
     if (!referrer?.email) {
       return {
         kind: 'refused',

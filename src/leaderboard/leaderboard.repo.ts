@@ -20,11 +20,14 @@ export async function leaderRows(db: Executor, workspaceId: string, from: Date |
   }>(
     await db.execute(sql`
       select r.referrer_id as participant_id, p.name, p.leaderboard_opt_in as opted_in, r.currency,
-        count(distinct r.referred_id)::int as closed, max(r.created_at) as reached_at,
+        count(distinct r.referred_id) filter (where r.kind = 'referral')::int as closed,
+        coalesce(max(r.created_at) filter (where r.kind = 'referral'), max(r.created_at)) as reached_at,
         coalesce(sum(r.amount) filter (where r.status in ('sent', 'thanked')), 0)::bigint as earned
       from rewards r
       join participants p on p.workspace_id = r.workspace_id and p.id = r.referrer_id
-      where r.workspace_id = ${workspaceId} and r.status not in ('reversed', 'rejected')
+      -- A referrer's board: their converted referrals and what referring earned them (bonuses
+      -- included); a referred person's own reward is theirs, not their referrer's.
+      where r.workspace_id = ${workspaceId} and r.status not in ('reversed', 'rejected') and r.kind <> 'referred'
         ${from ? sql`and r.created_at >= ${from.toISOString()}::timestamptz` : sql``}
       group by r.referrer_id, p.name, p.leaderboard_opt_in, r.currency`),
   );

@@ -200,7 +200,12 @@ export function createDispatcher(options: DispatcherOptions) {
         finishedAt: at,
       });
       const system = systemActor(message.workspaceId, 'Dispatcher');
-      if (result.outcome === 'accepted' && message.kind === 'thank_you' && message.rewardId) {
+      // A referred person's welcome is their reward's thank-you: delivered, the reward is thanked.
+      if (
+        result.outcome === 'accepted' &&
+        (message.kind === 'thank_you' || message.kind === 'welcome') &&
+        message.rewardId
+      ) {
         await options.onThankYouAccepted(tx, {
           workspaceId: message.workspaceId,
           rewardId: message.rewardId,

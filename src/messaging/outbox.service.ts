@@ -97,6 +97,7 @@ export function templateValues(input: {
   workspace: WorkspaceRow;
   referrer: { id: string; name: string; referralCode?: string | undefined; pageToken?: string | undefined };
   referredName?: string | undefined;
+  referrerName?: string | undefined;
   rewardSummary: string;
   rewardId: string;
   publicUrl: string;
@@ -105,8 +106,8 @@ export function templateValues(input: {
 }): TemplateValues {
   const business = input.workspace.companyName || input.workspace.name;
   return {
-    referrerFirstName: firstName(input.referrer.name),
-    referrerName: input.referrer.name,
+    referrerFirstName: firstName(input.referrerName ?? input.referrer.name),
+    referrerName: input.referrerName ?? input.referrer.name,
     referredFirstName: input.referredName ? firstName(input.referredName) : '',
     rewardSummary: input.rewardSummary,
     businessName: business,
@@ -138,13 +139,16 @@ export interface QueuedOutcome {
 export async function queueReferrerMessages(
   tx: Executor,
   input: {
-    kind: 'thank_you' | 'reward_issued' | 'invitation';
+    kind: 'thank_you' | 'reward_issued' | 'invitation' | 'welcome';
     workspace: WorkspaceRow;
     /** Null for messages about no reward (invitations). */
     rewardId: string | null;
     rewardSummary: string;
+    /** Who the message is to (consent, address, their link and page): the reward's payee. */
     referrer: PersonForMessage;
     referredName?: string | undefined;
+    /** A welcome is to the referred person: {{referrerName}} is who referred them, not the recipient. */
+    referrerName?: string | undefined;
     thankChannel: 'email' | 'sms' | 'email_and_sms';
     publicUrl: string;
     actor: Actor;
@@ -164,6 +168,7 @@ export async function queueReferrerMessages(
       workspace: input.workspace,
       referrer: input.referrer,
       referredName: input.referredName,
+      referrerName: input.referrerName,
       rewardSummary: input.rewardSummary,
       rewardId: input.rewardId ?? '',
       publicUrl: input.publicUrl,

@@ -3,7 +3,8 @@
  * unknown variable is refused when a template is saved, so a typo never reaches a referrer.
  */
 import { escapeHtml } from '../shared/html.js';
-export const MESSAGE_KINDS = ['thank_you', 'reward_ready', 'reward_issued', 'invitation'] as const;
+/** `welcome`: a double-sided program's message to the referred person when their own reward is sent. */
+export const MESSAGE_KINDS = ['thank_you', 'reward_ready', 'reward_issued', 'invitation', 'welcome'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 export const TEMPLATE_VARIABLES = [
@@ -66,6 +67,21 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, { email: Template; sms: Temp
       subject: null,
       bodyText:
         'Hi {{referrerFirstName}}, your referral reward has been issued: {{rewardSummary}}. – {{businessName}}. Reply STOP to opt out.',
+      bodyHtml: null,
+    },
+  },
+  welcome: {
+    email: {
+      subject: 'Welcome to {{businessName}}, {{referredFirstName}}!',
+      bodyText:
+        'Hi {{referredFirstName}},\n\nWelcome to {{businessName}}! {{referrerName}} referred you, so here is a reward of your own: {{rewardSummary}}.\n\nKnow someone else who could use us? Share your own link: {{referralUrl}}\nYour page: {{pageUrl}}\n\n{{signature}}\n\nDon’t want these emails? {{unsubscribeUrl}}',
+      bodyHtml:
+        '<p>Hi {{referredFirstName}},</p><p>Welcome to {{businessName}}! {{referrerName}} referred you, so here is a reward of your own: <strong>{{rewardSummary}}</strong>.</p><p>Know someone else who could use us? Share your own link: <a href="{{referralUrl}}">{{referralUrl}}</a> · <a href="{{pageUrl}}">Your page</a></p><p>{{signature}}</p><p style="font-size:12px;color:#666">Don’t want these emails? <a href="{{unsubscribeUrl}}">Unsubscribe</a>.</p>',
+    },
+    sms: {
+      subject: null,
+      bodyText:
+        'Hi {{referredFirstName}}, welcome to {{businessName}}! {{referrerName}} referred you, so here is your reward: {{rewardSummary}}. Your page: {{pageUrl}} – {{signature}}. Reply STOP to opt out.',
       bodyHtml: null,
     },
   },

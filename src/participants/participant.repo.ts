@@ -126,6 +126,7 @@ export async function statsFor(db: Executor, workspaceId: string, ids: string[])
       and(
         eq(rewards.workspaceId, workspaceId),
         inArray(rewards.referrerId, ids),
+        eq(rewards.kind, 'referral'),
         inArray(rewards.status, [...STATUS_SETS.countsTowardTier]),
       ),
     )
@@ -136,7 +137,7 @@ export async function statsFor(db: Executor, workspaceId: string, ids: string[])
   }
   const earned = await db
     .select({
-      id: rewards.referrerId,
+      id: rewards.payeeId,
       currency: rewards.currency,
       amount: sql<string>`sum(${rewards.amount})::text`,
     })
@@ -144,11 +145,11 @@ export async function statsFor(db: Executor, workspaceId: string, ids: string[])
     .where(
       and(
         eq(rewards.workspaceId, workspaceId),
-        inArray(rewards.referrerId, ids),
+        inArray(rewards.payeeId, ids),
         inArray(rewards.status, [...STATUS_SETS.paid]),
       ),
     )
-    .groupBy(rewards.referrerId, rewards.currency);
+    .groupBy(rewards.payeeId, rewards.currency);
   for (const row of earned) {
     stats.get(row.id)?.rewardsEarned.push({ currency: row.currency, amount: Number(row.amount) });
   }

@@ -35,11 +35,11 @@ export async function lockDraftCandidates(
   input: { workspaceId: string; programId: string; currency: string; through: Date },
 ): Promise<DraftCandidate[]> {
   const { workspaceId: ws } = input;
-  const rows = rowsOf<{ id: string; referrer_id: string; name: string; email: string | null; amount: string | number }>(
+  const rows = rowsOf<{ id: string; payee_id: string; name: string; email: string | null; amount: string | number }>(
     await tx.execute(sql`
-      select r.id, r.referrer_id, p.name, p.email, r.amount
+      select r.id, r.payee_id, p.name, p.email, r.amount
       from rewards r
-      join participants p on p.workspace_id = r.workspace_id and p.id = r.referrer_id
+      join participants p on p.workspace_id = r.workspace_id and p.id = r.payee_id
       where r.workspace_id = ${ws} and r.program_id = ${input.programId} and r.status = 'pending'
         and r.currency = ${input.currency} and r.amount > 0
         and r.reward_type::text in (${list(PAID_OUT_REWARD_TYPES)})
@@ -55,7 +55,7 @@ export async function lockDraftCandidates(
   );
   return rows.map((row) => ({
     rewardId: row.id,
-    participantId: row.referrer_id,
+    participantId: row.payee_id,
     name: row.name,
     email: row.email,
     amount: Number(row.amount),

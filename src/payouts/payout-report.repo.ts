@@ -29,7 +29,7 @@ export async function paidByPayee(
     await db.execute(sql`
       select p.id as participant_id, p.name, p.email, p.tax_form_type, p.tax_form_received_at,
         sum(r.amount) as paid_total, count(*) as paid_count
-      from rewards r join participants p on p.workspace_id = r.workspace_id and p.id = r.referrer_id
+      from rewards r join participants p on p.workspace_id = r.workspace_id and p.id = r.payee_id
       where r.workspace_id = ${input.workspaceId} and r.status in (${statusList('paid')})
         and r.sent_at >= ${input.start.toISOString()}::timestamptz and r.sent_at < ${input.end.toISOString()}::timestamptz
         and r.currency = ${input.currency} and r.reward_type::text in (${list(input.rewardTypes)})
@@ -99,8 +99,8 @@ export async function costByRewardType(db: Executor, workspaceId: string, since:
 
 /**
  * A referrer's lifetime value per currency: the sales of the customers they referred (their
- * referrals not voided), net of those sales' refunds and chargebacks, minus the rewards paid to
- * them.
+ * referrals not voided), net of those sales' refunds and chargebacks, minus the rewards their
+ * referrals cost: paid to them, and to the people they referred (a double-sided program's own).
  */
 export async function referrerValue(db: Executor, workspaceId: string, referrerId: string) {
   const rows = rowsOf<{

@@ -19,6 +19,22 @@ export interface Tier {
   commissionRateBps?: number | undefined;
 }
 
+/** A double-sided program: what the referred person gets, at the lead or with the referrer's claim. */
+export interface ReferredRewardTerms {
+  rewardType: RewardType;
+  amount: number;
+  when: 'lead' | 'conversion';
+  description?: string | null | undefined;
+}
+
+/** A bonus once a referrer's converted referrals reach `atReferral`. */
+export interface MilestoneTerms {
+  atReferral: number;
+  amount: number;
+  rewardType?: RewardType | undefined;
+  description?: string | null | undefined;
+}
+
 /** What the reward maths needs of a policy version. */
 export interface PolicyTerms {
   version: number;
@@ -30,6 +46,8 @@ export interface PolicyTerms {
   description: string | null;
   provider: string | null;
   tiers: Tier[];
+  referredReward?: ReferredRewardTerms | null | undefined;
+  milestones?: MilestoneTerms[] | undefined;
 }
 
 export const REWARD_TYPE_LABEL: Record<RewardType, string> = {
@@ -84,7 +102,32 @@ export function describePolicy(policy: PolicyTerms): string {
           : '',
     )
     .filter(Boolean);
-  return `${base}${provider}${tiers.length ? `; ${tiers.join(', ')}` : ''}`;
+  const extras = [
+    ...(policy.milestones ?? []).map(
+      (m) => `a ${formatMoney(m.amount, policy.currency)} bonus at the ${ordinal(m.atReferral)} referral`,
+    ),
+    ...(policy.referredReward
+      ? [
+          `the referred person gets ${describeFixed(policy.referredReward, policy.currency)} ${policy.referredReward.when === 'lead' ? 'when they sign up' : 'when they buy'}`,
+        ]
+      : []),
+  ];
+  return `${base}${provider}${tiers.length ? `; ${tiers.join(', ')}` : ''}${extras.length ? `; ${extras.join('; ')}` : ''}`;
+}
+
+/** A fixed reward for people: "a 20.00 USD account credit", "a custom reward: Free inspection". */
+export function describeFixed(
+  reward: { rewardType: RewardType; amount: number; description?: string | null | undefined },
+  currency: string,
+): string {
+  if (reward.rewardType === 'custom') return `a custom reward: ${reward.description ?? ''}`.trim();
+  const label = REWARD_TYPE_LABEL[reward.rewardType].toLowerCase();
+  return `a ${formatMoney(reward.amount, currency)} ${label}`;
+}
+
+/** A milestone bonus's reward type: its own, else the policy's. */
+export function milestoneRewardType(policy: Pick<PolicyTerms, 'rewardType'>, milestone: MilestoneTerms): RewardType {
+  return milestone.rewardType ?? policy.rewardType;
 }
 
 /** A new workspace can take conversions at once: a 25.00 USD gift card, thanked by email. */

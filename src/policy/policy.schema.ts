@@ -2,13 +2,58 @@ import { z } from 'zod';
 import { DISCOUNT_CODE_SOURCES } from '../discount-codes/discount-code.core.js';
 import { DEFAULT_TAX_THRESHOLD, DEFAULT_TAXABLE_REWARD_TYPES } from '../payouts/tax.core.js';
 import { AmountSchema, CurrencySchema, DateTimeSchema, TimestampSchema, text } from '../shared/schemas.js';
-import { PARTICIPANT_KINDS, QUALIFYING_CANDIDATES } from '../shared/vocabulary.js';
+import { PARTICIPANT_KINDS, QUALIFYING_CANDIDATES, REFERRED_REWARD_WHEN } from '../shared/vocabulary.js';
 import { REWARD_TYPES, THANK_CHANNELS } from './policy.core.js';
 
 const TierSchema = z.strictObject({
   fromReferral: z.int('Must be a whole number.').min(1, 'Tiers start from the 1st referral or later.').max(10_000),
   amount: AmountSchema.optional(),
   commissionRateBps: z.int().min(0).max(10_000).optional(),
+});
+
+/** The fixed-amount reward types a bonus or a referred person's reward can be. */
+const FIXED_TYPES = ['gift_card', 'account_credit', 'discount_code', 'custom'] as const;
+
+const ReferredRewardSchema = z
+  .strictObject({
+    rewardType: z.enum(FIXED_TYPES),
+    amount: AmountSchema.default(0),
+    when: z.enum(REFERRED_REWARD_WHEN).meta({
+      description:
+        '`lead`: when the referral is recorded (a welcome offer); `conversion`: beside the referrer’s claim, when the referred person buys.',
+    }),
+    description: text(500).nullable().optional(),
+  })
+  .superRefine((reward, ctx) => {
+    if (reward.when === 'lead') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['when'],
+        message: 'Rewarding at the lead is not available yet: use conversion.',
+      });
+    }
+    if (reward.rewardType === 'custom' ? !reward.description : reward.amount < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: reward.rewardType === 'custom' ? ['description'] : ['amount'],
+        message:
+          reward.rewardType === 'custom'
+            ? 'Describe the custom reward (e.g. "Free first inspection").'
+            : 'Needs an amount above 0 (minor units).',
+      });
+    }
+  })
+  .meta({
+    description: 'Double-sided programs: the referred person’s own reward, through the same checks and approvals.',
+  });
+
+const MilestoneSchema = z.strictObject({
+  atReferral: z.int('Must be a whole number.').min(1, 'From the 1st referral or later.').max(10_000),
+  amount: AmountSchema,
+  rewardType: z.enum(FIXED_TYPES).optional().meta({
+    description: 'The bonus’s type; the policy’s own when not given (required for commission programs).',
+  }),
+  description: text(500).nullable().optional(),
 });
 
 export const RewardPolicyInputSchema = z
@@ -28,6 +73,11 @@ export const RewardPolicyInputSchema = z
     autoThank: z.boolean().default(true),
     thankChannel: z.enum(THANK_CHANNELS).default('email'),
     tiers: z.array(TierSchema).max(20, 'At most 20 tiers.').default([]),
+    referredReward: ReferredRewardSchema.nullable().optional(),
+    milestones: z.array(MilestoneSchema).max(20, 'At most 20 milestones.').default([]).meta({
+      description:
+        'A bonus claim once per milestone per referrer, when their converted referrals reach `atReferral`; reviewed like any claim.',
+    }),
     autoFulfil: z.boolean().default(false).meta({
       description:
         'Gift cards: order each approved reward from the connected provider (Tremendous) instead of by hand.',
@@ -76,6 +126,26 @@ export const RewardPolicyInputSchema = z
     if (policy.rewardType === 'custom' && !policy.description) {
       issue(['description'], 'Describe the custom reward (e.g. "Dinner for two").');
     }
+    policy.milestones.forEach((milestone, index) => {
+      const previous = policy.milestones[index - 1];
+      if (previous && milestone.atReferral <= previous.atReferral) {
+        issue(['milestones', index, 'atReferral'], 'Milestones must be in increasing order of atReferral.');
+      }
+      const type = milestone.rewardType ?? policy.rewardType;
+      if (type === 'commission_share' || type === 'none') {
+        issue(
+          ['milestones', index, 'rewardType'],
+          'Name the bonus’s type (gift_card, account_credit, discount_code, custom).',
+        );
+      } else if (type === 'custom' && !milestone.description && !milestone.rewardType && !policy.description) {
+        issue(['milestones', index, 'description'], 'Describe the custom bonus.');
+      } else if (type !== 'custom' && milestone.amount < 1) {
+        issue(['milestones', index, 'amount'], 'A bonus needs an amount above 0 (minor units).');
+      }
+    });
+    if (policy.rewardType === 'none' && (policy.referredReward || policy.milestones.length > 0)) {
+      issue(['rewardType'], 'A program without rewards has no referred rewards or bonuses either.');
+    }
     policy.tiers.forEach((tier, index) => {
       const previous = policy.tiers[index - 1];
       if (previous && tier.fromReferral <= previous.fromReferral) {
@@ -110,6 +180,22 @@ export const RewardPolicySchema = z
     codeSource: z.enum(DISCOUNT_CODE_SOURCES),
     codePrefix: z.string().nullable(),
     codeValidDays: z.number().nullable(),
+    referredReward: z
+      .object({
+        rewardType: z.enum(REWARD_TYPES),
+        amount: z.number(),
+        when: z.enum(REFERRED_REWARD_WHEN),
+        description: z.string().nullable().optional(),
+      })
+      .nullable(),
+    milestones: z.array(
+      z.object({
+        atReferral: z.number(),
+        amount: z.number(),
+        rewardType: z.enum(REWARD_TYPES).optional(),
+        description: z.string().nullable().optional(),
+      }),
+    ),
     summary: z.string(),
     createdBy: z.string(),
     createdAt: TimestampSchema,

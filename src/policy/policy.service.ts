@@ -19,6 +19,8 @@ export function policyTerms(row: PolicyRow): PolicyTerms {
     description: row.description,
     provider: row.provider,
     tiers: row.tiers,
+    referredReward: row.referredReward ?? null,
+    milestones: row.milestones ?? [],
   };
 }
 
@@ -72,6 +74,8 @@ export function presentPolicy(row: PolicyRow): RewardPolicy {
     codeSource: row.codeSource as RewardPolicy['codeSource'],
     codePrefix: row.codePrefix,
     codeValidDays: row.codeValidDays,
+    referredReward: row.referredReward ?? null,
+    milestones: row.milestones ?? [],
     summary: describePolicy(policyTerms(row)),
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
@@ -141,6 +145,8 @@ const POLICY_FIELDS = [
   'codeSource',
   'codePrefix',
   'codeValidDays',
+  'referredReward',
+  'milestones',
 ] as const;
 
 /** Saving the policy creates a new version (unless nothing changed); claims keep theirs. */
@@ -165,6 +171,20 @@ export async function updatePolicy(deps: Deps, actor: Actor, input: RewardPolicy
       codeSource: input.codeSource,
       codePrefix: input.codePrefix ?? null,
       codeValidDays: input.codeValidDays ?? null,
+      referredReward: input.referredReward
+        ? {
+            rewardType: input.referredReward.rewardType,
+            amount: input.referredReward.amount,
+            when: input.referredReward.when,
+            description: input.referredReward.description ?? null,
+          }
+        : null,
+      milestones: input.milestones.map((m) => ({
+        atReferral: m.atReferral,
+        amount: m.amount,
+        ...(m.rewardType ? { rewardType: m.rewardType } : {}),
+        description: m.description ?? null,
+      })),
     };
     const before = Object.fromEntries(POLICY_FIELDS.map((field) => [field, previous[field]]));
     if (JSON.stringify(before) === JSON.stringify(next)) return presentPolicy(previous);

@@ -30,7 +30,8 @@ export async function referrerFacts(db: Executor, workspaceId: string, participa
       createdAt: rewards.createdAt,
     })
     .from(rewards)
-    .where(and(eq(rewards.workspaceId, workspaceId), eq(rewards.referrerId, participantId)))
+    // Everything paid to them: for referring, their bonuses, and their own reward as someone referred.
+    .where(and(eq(rewards.workspaceId, workspaceId), eq(rewards.payeeId, participantId)))
     .orderBy(asc(rewards.createdAt))
     .limit(200);
   return { referralsMade: Number(made?.n ?? 0), rewards: own };

@@ -85,7 +85,7 @@ export async function loadCustomersFacts(
           where f.workspace_id = ${ws} and f.referred_id = c.id and f.voided_at is null) as referrals,
         (select jsonb_build_object('id', r.id, 'status', r.status, 'conversion_id', r.conversion_id) from rewards r
           where r.workspace_id = ${ws} and r.program_id = ${programId} and r.referred_id = c.id
-            and r.status in (${statusList('live')}) limit 1) as live_reward,
+            and r.status in (${statusList('live')}) and r.kind = 'referral' limit 1) as live_reward,
         (select coalesce(jsonb_agg(to_jsonb(k)), '[]'::jsonb) from link_clicks k
           where k.workspace_id = ${ws} and k.referred_id = c.id) as clicks,
         (select to_jsonb(d) from disputes d where d.workspace_id = ${ws} and d.referred_id = c.id
@@ -146,11 +146,11 @@ export async function loadReferrersFacts(
     await db.execute(sql`
       select p.id,
         (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
-          and r.referrer_id = p.id and r.status in (${statusList('countsTowardTier')}))::int as lifetime,
+          and r.referrer_id = p.id and r.kind = 'referral' and r.status in (${statusList('countsTowardTier')}))::int as lifetime,
         (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
-          and r.referrer_id = p.id and r.status in (${statusList('countsTowardTier')})
+          and r.referrer_id = p.id and r.kind = 'referral' and r.status in (${statusList('countsTowardTier')})
           and r.created_at >= ${input.monthStart.toISOString()}::timestamptz)::int as same_month,
-        (select count(*) from rewards r where r.workspace_id = ${ws} and r.referrer_id = p.id
+        (select count(*) from rewards r where r.workspace_id = ${ws} and r.referrer_id = p.id and r.kind = 'referral'
           and r.created_at >= ${input.windowStart.toISOString()}::timestamptz)::int as in_window,
         (select count(*) from referrals f where f.workspace_id = ${ws} and f.referrer_id = p.id
           and f.created_at >= ${input.windowStart.toISOString()}::timestamptz)::int as referrals_in_window,

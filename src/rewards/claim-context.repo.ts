@@ -81,7 +81,7 @@ export async function loadCustomerFacts(
       select
         (select jsonb_build_object('id', r.id, 'status', r.status, 'conversion_id', r.conversion_id) from rewards r
           where r.workspace_id = ${ws} and r.program_id = ${programId} and r.referred_id = ${referredId}
-            and r.status in (${statusList('live')}) limit 1) as live_reward,
+            and r.status in (${statusList('live')}) and r.kind = 'referral' limit 1) as live_reward,
         (select coalesce(jsonb_agg(jsonb_build_object('referral', to_jsonb(f), 'referrerName', p.name, 'referrerKind', p.kind)
                   order by f.referred_at, f.created_at, f.id), '[]'::jsonb)
           from referrals f join participants p on p.workspace_id = f.workspace_id and p.id = f.referrer_id
@@ -154,11 +154,11 @@ export async function loadReferrerFacts(
     await db.execute(sql`
       select
         (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
-          and r.referrer_id = ${referrerId} and r.status in (${statusList('countsTowardTier')}) and r.id <> ${exclude})::int as lifetime,
+          and r.referrer_id = ${referrerId} and r.kind = 'referral' and r.status in (${statusList('countsTowardTier')}) and r.id <> ${exclude})::int as lifetime,
         (select count(*) from rewards r where r.workspace_id = ${ws} and r.program_id = ${programId}
-          and r.referrer_id = ${referrerId} and r.status in (${statusList('countsTowardTier')}) and r.id <> ${exclude}
+          and r.referrer_id = ${referrerId} and r.kind = 'referral' and r.status in (${statusList('countsTowardTier')}) and r.id <> ${exclude}
           and r.created_at >= ${month}::timestamptz)::int as same_month,
-        (select count(*) from rewards r where r.workspace_id = ${ws} and r.referrer_id = ${referrerId}
+        (select count(*) from rewards r where r.workspace_id = ${ws} and r.referrer_id = ${referrerId} and r.kind = 'referral'
           and r.created_at >= ${windowStart}::timestamptz and r.id <> ${exclude})::int as claims_in_window,
         (select count(*) from referrals f where f.workspace_id = ${ws} and f.referrer_id = ${referrerId}
           and f.created_at >= ${windowStart}::timestamptz)::int as referrals_in_window,

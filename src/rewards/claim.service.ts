@@ -35,10 +35,18 @@ import {
   type ReferrerFacts,
 } from './claim-context.core.js';
 import { findConversion, loadCustomerFacts, loadProgramTerms, loadReferrerFacts } from './claim-context.repo.js';
+import { bringsDerivedClaims, deriveClaims } from './derived-claim.core.js';
 import { isOpen } from './lifecycle.core.js';
 import { insertFlags, recheckReward } from './recheck.service.js';
 import { applyReversals } from './refund.service.js';
-import { findLiveRewardForReferred, insertRewardIfFree, type RewardRow, recordMakers } from './reward.repo.js';
+import {
+  findLiveRewardForReferred,
+  insertRewardIfFree,
+  milestonesPaidTo,
+  type RewardRow,
+  recordMakers,
+} from './reward.repo.js';
+import { taxFactsFor } from './tax-facts.repo.js';
 
 export type { ClaimCreationEnv, ClaimEnv, ClaimOutcome, OpenDispute };
 
@@ -107,39 +115,77 @@ export async function createClaimForConversion(
     referrerFacts,
     disposableDomains: DISPOSABLE_DOMAINS,
   });
-  const row = await insertRewardIfFree(
-    tx,
-    claimRow({
-      id: newId('reward', env.at.getTime()),
-      workspaceId,
-      programId: terms.programId,
-      policy,
-      rules,
-      chosen,
-      referrerId: referrer.id,
-      referredId: referred.id,
-      conversionId: conversion.id,
-      decision,
-      actor: env.actor,
-      at: env.at,
-    }),
-  );
+  const triggerRow = claimRow({
+    id: newId('reward', env.at.getTime()),
+    workspaceId,
+    programId: terms.programId,
+    policy,
+    rules,
+    chosen,
+    referrerId: referrer.id,
+    referredId: referred.id,
+    conversionId: conversion.id,
+    decision,
+    actor: env.actor,
+    at: env.at,
+  });
+  const row = await insertRewardIfFree(tx, triggerRow);
   if (!row) {
     // Lost a race to a concurrent claim for the same customer or conversion: that one stands.
     const winner = await findLiveRewardForReferred(tx, workspaceId, terms.programId, referred.id);
     return winner ? flagDuplicateAttempt(tx, env, winner, conversion) : none('already_rewarded');
   }
   await recordNewClaim(tx, env, row, { decision, chosen, referrerFacts, dispute: customer.dispute, conversion });
+  const made = [{ row, flagged: decision.result.flags.length > 0 }];
+  if (bringsDerivedClaims(policy)) {
+    const year = monthStart(env.at).getUTCFullYear();
+    const derived = deriveClaims({
+      policy,
+      trigger: triggerRow,
+      decision,
+      judge: {
+        now: env.at,
+        rules,
+        chosen,
+        referrer,
+        referred,
+        conversion,
+        customer,
+        referrerFacts,
+        disposableDomains: DISPOSABLE_DOMAINS,
+      },
+      milestonesPaid: policy.milestones?.length
+        ? await milestonesPaidTo(tx, workspaceId, terms.programId, referrer.id)
+        : new Set(),
+      referredTax: policy.referredReward
+        ? (await taxFactsFor(tx, workspaceId, [referred.id], [year])).get(`${referred.id}:${year}`)
+        : undefined,
+      newId: () => newId('reward', env.at.getTime()),
+    });
+    for (const claim of derived) {
+      // A bonus or referred reward already live (a race, a replay) stands; this one is not made.
+      const written = await insertRewardIfFree(tx, claim.row);
+      if (!written) continue;
+      await recordNewClaim(tx, env, written, {
+        decision: { ...decision, result: claim.result },
+        chosen,
+        referrerFacts,
+        dispute: null,
+        conversion,
+      });
+      made.push({ row: written, flagged: claim.result.flags.length > 0 });
+    }
+  }
   if (customer.reversals.length > 0) {
     // Refunds of this sale recorded before its claim existed apply now: the end state does not
     // depend on the order events arrived in.
     const last = customer.reversals[customer.reversals.length - 1];
     const trigger = last ? await findConversion(tx, workspaceId, last.id) : undefined;
     if (trigger) await applyReversals(tx, env, conversion, trigger);
-  } else if (decision.result.flags.length === 0) {
-    await tryAutoApprove(tx, env, row, rules);
+  } else {
+    for (const claim of made) if (!claim.flagged) await tryAutoApprove(tx, env, claim.row, rules);
   }
-  return { outcome: 'reward_created', rewardIds: [row.id] };
+  return { outcome: 'reward_created', rewardIds: made.map((claim) => claim.row.id) };
 }
 
 /**

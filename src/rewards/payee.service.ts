@@ -7,9 +7,10 @@ import { AppError } from '../shared/errors.js';
 import type { ClaimEnv } from './claim.types.js';
 import { exceptionFacts, monthStart } from './claim-context.core.js';
 import { findConversion, loadReferrerFacts, referralsOfCustomer } from './claim-context.repo.js';
+import { referredRewardsOf, withdrawBonusesOf } from './derived-claim.service.js';
 import { canRevise } from './lifecycle.core.js';
 import { recheckReward, recordExceptionMakers, reviseClaim } from './recheck.service.js';
-import { lockReward, openClaimsOfReferrer, type RewardRow, recordMakers } from './reward.repo.js';
+import { lockReward, openClaimsOfParticipant, type RewardRow, recordMakers } from './reward.repo.js';
 import { computeRewardAmount } from './reward-amount.core.js';
 
 /**
@@ -58,6 +59,7 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
     {
       referralId,
       referrerId: referrer.id,
+      payeeId: referrer.id,
       ordinal,
       amount: amount.amount,
       currency: amount.currency,
@@ -102,6 +104,20 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
     },
     after: { referralId, referrerId: referrer.id, amount: amount.amount, calculation: amount.calculation, why },
   });
+  // The bonus this claim reached was the previous referrer's; the referred person's own reward
+  // stays theirs and follows the referral now credited (a new round: who referred them changed).
+  await withdrawBonusesOf(tx, env, reward, `moved to another referrer: ${why}`);
+  for (const id of await referredRewardsOf(tx, reward)) {
+    const own = await lockReward(tx, workspaceId, id);
+    if (!own || !canRevise(own.status)) continue;
+    await reviseClaim(
+      tx,
+      env,
+      own,
+      { referralId, referrerId: referrer.id, attribution: updated.attribution },
+      { reason: 'payee_changed', why },
+    );
+  }
   return updated;
 }
 
@@ -109,8 +125,9 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
 export const PAYEE_DETAILS = ['name', 'email', 'phone', 'address', 'kind'] as const;
 
 /**
- * A referrer's payout details changed (an email a gift card goes to, an address, their kind):
- * each of their unpaid claims starts a new review round with the editor as a maker, and is
+ * A participant's payout details changed (an email a gift card goes to, an address, their kind):
+ * each unpaid claim paying them or made for their referrals starts a new review round with the
+ * editor as a maker, and is
  * checked again, so an approval given before the change never pays the changed details.
  * (A failed fulfilment keeps its approval for the manual fallback; it is not reopened here.)
  */
@@ -121,7 +138,7 @@ export async function reviewClaimsAfterPayeeEdit(
   changed: readonly string[],
 ) {
   if (changed.length === 0) return [];
-  const claims = await openClaimsOfReferrer(tx, env.actor.workspaceId, referrerId);
+  const claims = await openClaimsOfParticipant(tx, env.actor.workspaceId, referrerId);
   const failed = claims.find((claim) => claim.status === 'failed');
   if (failed) {
     // A failed fulfilment keeps its approval for the manual fallback: new details now would be

@@ -18,6 +18,7 @@ import { buildEligibilityContext, clickKeys, monthStart } from './claim-context.
 import { findConversion, loadCustomerFacts, loadReferrerFacts } from './claim-context.repo.js';
 import { isOpen } from './lifecycle.core.js';
 import { flagsFor, lockReward, type RewardInsert, type RewardRow, recordMakers, updateReward } from './reward.repo.js';
+import { taxFactsFor } from './tax-facts.repo.js';
 import { transitionReward } from './transition.service.js';
 
 export async function insertFlags(
@@ -76,6 +77,12 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
     excludeRewardId: reward.id,
     ...clickKeys(customer, reward.referrerId),
   });
+  if (reward.payeeId !== reward.referrerId) {
+    // The referred person's own reward: the tax check is about their year, not the referrer's.
+    const year = monthStart(reward.createdAt).getUTCFullYear();
+    const own = await taxFactsFor(tx, workspaceId, [reward.payeeId], [year], { excludeRewardIds: [reward.id] });
+    referrerFacts.tax = own.get(`${reward.payeeId}:${year}`);
+  }
   const result = evaluateEligibility(
     buildEligibilityContext({
       now: env.at,

@@ -162,6 +162,10 @@ function presentWith(rows: RewardListRow[], extras: Map<string, RewardExtras>): 
     return {
       id: reward.id,
       status: reward.status,
+      kind: reward.kind,
+      payeeId: reward.payeeId,
+      milestone: reward.milestone,
+      sourceRewardId: reward.sourceRewardId,
       referrer: person(referrer),
       referred: person(referred),
       referralId: reward.referralId,
@@ -203,7 +207,10 @@ function presentWith(rows: RewardListRow[], extras: Map<string, RewardExtras>): 
       thankedAt: iso(reward.thankedAt),
       closedAt: iso(reward.closedAt),
       closedReason: reward.closedReason,
-      thankYou: (extra?.messages ?? []).filter((message) => message.kind === 'thank_you').map(presentMessage),
+      // A referred person's own reward is welcomed rather than thanked: the same place on the claim.
+      thankYou: (extra?.messages ?? [])
+        .filter((message) => message.kind === 'thank_you' || message.kind === 'welcome')
+        .map(presentMessage),
       code: reward.discountCode,
       fulfilment: extra?.fulfilment
         ? {

@@ -58,7 +58,7 @@ export async function lockReward(db: Executor, workspaceId: string, id: string) 
   return rows[0];
 }
 
-/** The live (not reversed) claim for a referred customer in a program: there is at most one. */
+/** The live (not reversed) referrer's claim for a referred customer in a program: there is at most one. */
 export async function findLiveRewardForReferred(
   db: Executor,
   workspaceId: string,
@@ -73,6 +73,7 @@ export async function findLiveRewardForReferred(
         eq(rewards.workspaceId, workspaceId),
         eq(rewards.programId, programId),
         eq(rewards.referredId, referredId),
+        eq(rewards.kind, 'referral'),
         statusIn('live'),
       ),
     )
@@ -80,12 +81,38 @@ export async function findLiveRewardForReferred(
   return rows[0];
 }
 
-/** A referrer's claims not yet paid nor closed (in review, approved, failed). */
-export async function openClaimsOfReferrer(db: Executor, workspaceId: string, referrerId: string) {
+/** The milestones a referrer has a live bonus for (each pays once; a voided bonus can be earned again). */
+export async function milestonesPaidTo(db: Executor, workspaceId: string, programId: string, referrerId: string) {
+  const rows = await db
+    .select({ milestone: rewards.milestone })
+    .from(rewards)
+    .where(
+      and(
+        eq(rewards.workspaceId, workspaceId),
+        eq(rewards.programId, programId),
+        eq(rewards.referrerId, referrerId),
+        eq(rewards.kind, 'milestone'),
+        statusIn('live'),
+      ),
+    );
+  return new Set(rows.flatMap((row) => (row.milestone === null ? [] : [row.milestone])));
+}
+
+/**
+ * The claims not yet paid nor closed (in review, approved, failed) that a participant's details
+ * decide: those paying them, and those they are the referrer of (whether they may refer).
+ */
+export async function openClaimsOfParticipant(db: Executor, workspaceId: string, participantId: string) {
   return db
     .select({ id: rewards.id, status: rewards.status })
     .from(rewards)
-    .where(and(eq(rewards.workspaceId, workspaceId), eq(rewards.referrerId, referrerId), statusIn('open')))
+    .where(
+      and(
+        eq(rewards.workspaceId, workspaceId),
+        or(eq(rewards.payeeId, participantId), eq(rewards.referrerId, participantId)),
+        statusIn('open'),
+      ),
+    )
     .orderBy(rewards.createdAt, rewards.id);
 }
 

@@ -11,7 +11,7 @@ import {
   TimestampSchema,
   text,
 } from '../shared/schemas.js';
-import { PARTICIPANT_KINDS } from '../shared/vocabulary.js';
+import { PARTICIPANT_KINDS, REWARD_KINDS } from '../shared/vocabulary.js';
 import { MAKER_REASONS } from './approval.core.js';
 import { REWARD_STATUSES } from './lifecycle.core.js';
 
@@ -93,6 +93,15 @@ export const RewardSchema = z
   .object({
     id: z.string(),
     status: z.enum(REWARD_STATUSES),
+    kind: z.enum(REWARD_KINDS).meta({
+      description:
+        '`referral`: the referrer’s reward for this customer; `referred`: the referred person’s own (double-sided programs); `milestone`: the referrer’s bonus at `milestone` converted referrals.',
+    }),
+    /** Who is paid: the referrer, or the referred person for a `referred` reward. */
+    payeeId: z.string(),
+    milestone: z.number().nullable(),
+    /** A `referred` or `milestone` reward: the referrer’s claim it came with. */
+    sourceRewardId: z.string().nullable(),
     referrer: PersonRefSchema,
     referred: PersonRefSchema,
     referralId: z.string(),

@@ -15,6 +15,7 @@ import { decodeCursor, toPage } from '../shared/pagination.js';
 import { approvalBlockers, approvalComplete, approvalNeedsNote, makerConflict } from './approval.core.js';
 import { notifyRewardReady } from './auto-approval.service.js';
 import type { ClaimEnv } from './claim.types.js';
+import { withdrawBonusesOf } from './derived-claim.service.js';
 import {
   canRevise,
   nextStatus,
@@ -239,6 +240,11 @@ export async function closeReward(
       changes: CLOSINGS[action](reward, actor, at, input.reason),
       audit: { reason: input.reason },
     });
+    // A rejected claim no longer counts toward its referrer's milestones (a declined one does:
+    // the referral converted, the referrer only turned the reward down).
+    if (action === 'reject') {
+      await withdrawBonusesOf(tx, { actor, at, publicUrl: deps.publicUrl }, reward, `was rejected: ${input.reason}`);
+    }
   });
   return detail(deps, actor, id);
 }
@@ -331,15 +337,18 @@ async function queueAfterSent(tx: Tx, env: ClaimEnv, reward: RewardRow) {
   const [workspace] = await tx.select().from(workspaces).where(eq(workspaces.id, reward.workspaceId));
   const referrer = await findParticipant(tx, reward.workspaceId, reward.referrerId);
   const referred = await findParticipant(tx, reward.workspaceId, reward.referredId);
-  if (!workspace || !referrer) return;
+  if (!workspace || !referrer || !referred) return;
   const policy = await currentPolicy(tx, reward.workspaceId, reward.programId);
+  // The messages go to whoever is paid: a referred person's own reward is welcomed, not thanked.
+  const welcome = reward.kind === 'referred';
   const base = {
     workspace,
     rewardId: reward.id,
     rewardSummary: summaryWithCode(reward),
     code: reward.discountCode,
-    referrer,
-    referredName: referred?.name,
+    referrer: welcome ? referred : referrer,
+    referredName: referred.name,
+    referrerName: referrer.name,
     thankChannel: policy.thankChannel,
     publicUrl: env.publicUrl,
     actor: env.actor,
@@ -347,7 +356,7 @@ async function queueAfterSent(tx: Tx, env: ClaimEnv, reward: RewardRow) {
   };
   if (workspace.notifyRewardIssued) await queueReferrerMessages(tx, { ...base, kind: 'reward_issued' });
   if (!policy.autoThank) return;
-  const outcomes = await queueReferrerMessages(tx, { ...base, kind: 'thank_you' });
+  const outcomes = await queueReferrerMessages(tx, { ...base, kind: welcome ? 'welcome' : 'thank_you' });
   await recordAudit(tx, env.actor, env.at, {
     action: 'thank_you.queued',
     objectType: 'reward',

@@ -41,13 +41,13 @@ export async function taxFactsFor(
         where p.workspace_id = ${workspaceId} and p.id in (select jsonb_array_elements_text(${payees}::jsonb))
       ),
       counted as (
-        select r.referrer_id as payee_id, r.reward_type::text as reward_type, r.currency,
+        select r.payee_id, r.reward_type::text as reward_type, r.currency,
           extract(year from (case when r.status in (${statusList('paid')}) then r.sent_at else r.created_at end) at time zone 'UTC')::int as year,
           case when r.status in (${statusList('paid')}) then r.amount else 0 end as paid,
           case when r.status in (${statusList('open')}) then r.amount else 0 end as claimed
         from rewards r
         where r.workspace_id = ${workspaceId}
-          and r.referrer_id in (select jsonb_array_elements_text(${payees}::jsonb))
+          and r.payee_id in (select jsonb_array_elements_text(${payees}::jsonb))
           and r.status in (${statusList('paid')}, ${statusList('open')})
           and r.id not in (select jsonb_array_elements_text(${exclude}::jsonb))
           -- A long-standing partner's earlier years are not read: a reward counts in the year it was

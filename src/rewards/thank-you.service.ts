@@ -46,15 +46,19 @@ export async function thankByHand(
     }
     const workspace = await getWorkspaceOrThrow(tx, actor.workspaceId);
     const referrer = await findParticipant(tx, actor.workspaceId, reward.referrerId);
-    if (!referrer) throw notFound('Referrer');
+    const payee = await findParticipant(tx, actor.workspaceId, reward.payeeId);
+    if (!referrer || !payee) throw notFound('Referrer');
     const policy = await currentPolicy(tx, actor.workspaceId, reward.programId);
     const outcomes = await queueReferrerMessages(tx, {
-      kind: 'thank_you',
+      // A referred person's own reward is welcomed; the referrer's (and their bonus) thanked.
+      kind: reward.kind === 'referred' ? 'welcome' : 'thank_you',
       workspace,
       rewardId: id,
       rewardSummary: summaryWithCode(reward),
       code: reward.discountCode,
-      referrer,
+      referrer: payee,
+      referrerName: referrer.name,
+      referredName: (await findParticipant(tx, actor.workspaceId, reward.referredId))?.name,
       thankChannel: input.channel ?? policy.thankChannel,
       publicUrl: deps.publicUrl,
       actor,

@@ -24,3 +24,12 @@ export const REVERSAL_TYPES: readonly ConversionType[] = ['refund', 'chargeback'
 export function isReversal(type: ConversionType): boolean {
   return REVERSAL_TYPES.includes(type);
 }
+
+/**
+ * What a reward is for: a referrer's converted `referral`; the `referred` person's own reward
+ * (double-sided programs); a referrer's `milestone` bonus.
+ */
+export const REWARD_KINDS = ['referral', 'referred', 'milestone'] as const;
+export type RewardKind = (typeof REWARD_KINDS)[number];
+/** When a double-sided program rewards the referred person: at the lead, or with the referrer's claim. */
+export const REFERRED_REWARD_WHEN = ['lead', 'conversion'] as const;

@@ -65,6 +65,8 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 interface Scenario {
   referrals: number[][];
   lateCustomers: number[];
+  /** A double-sided program with a milestone bonus: claims beside the referrer's. */
+  extras: boolean;
   steps: Step[];
   cuts: number[];
 }
@@ -77,6 +79,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   }),
   /** Customers the CRM names before they are added here. */
   lateCustomers: fc.uniqueArray(fc.nat(CUSTOMERS - 1), { maxLength: 2 }),
+  extras: fc.boolean(),
   steps: fc.array(stepArb, { minLength: 1, maxLength: 30 }),
   /** Where the batches are cut (batch mode). */
   cuts: fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 30, maxLength: 30 }),
@@ -121,6 +124,12 @@ describe('the batch engine', () => {
           { fromReferral: 2, amount: 4000 },
           { fromReferral: 3, amount: 6000 },
         ],
+        ...(scenario.extras
+          ? {
+              referredReward: { rewardType: 'account_credit', amount: 1500, when: 'conversion' },
+              milestones: [{ atReferral: 2, amount: 10_000 }],
+            }
+          : {}),
       }),
     );
     const add = (input: Record<string, unknown>) =>
@@ -288,22 +297,24 @@ describe('the batch engine', () => {
         left join conversions o on o.workspace_id = c.workspace_id and o.id = c.reverses_conversion_id
         where c.workspace_id = ${workspaceId} order by c.external_id`),
       rewards: await q(sql`
-        select c.external_id as conversion, f.name as referrer, d.name as referred, r.ordinal, r.amount, r.status,
+        select c.external_id as conversion, r.kind, r.milestone, f.name as referrer, d.name as referred,
+          y.name as payee, r.ordinal, r.amount, r.status,
           r.recommendation, r.fraud_score, r.review_round, r.calculation, r.closed_reason, r.checks
         from rewards r join conversions c on c.workspace_id = r.workspace_id and c.id = r.conversion_id
         join participants f on f.workspace_id = r.workspace_id and f.id = r.referrer_id
         join participants d on d.workspace_id = r.workspace_id and d.id = r.referred_id
-        where r.workspace_id = ${workspaceId} order by c.external_id`),
+        join participants y on y.workspace_id = r.workspace_id and y.id = r.payee_id
+        where r.workspace_id = ${workspaceId} order by c.external_id, r.kind`),
       flags: await q(sql`
-        select c.external_id as conversion, g.type, g.reason, g.evidence, g.resolved_at is not null as resolved
+        select c.external_id as conversion, r.kind, g.type, g.reason, g.evidence, g.resolved_at is not null as resolved
         from reward_flags g join rewards r on r.workspace_id = g.workspace_id and r.id = g.reward_id
         join conversions c on c.workspace_id = r.workspace_id and c.id = r.conversion_id
-        where g.workspace_id = ${workspaceId} order by 1, 2, 3`),
+        where g.workspace_id = ${workspaceId} order by 1, 2, 3, 4`),
       makers: await q(sql`
-        select c.external_id as conversion, m.maker_id, m.reason, m.round
+        select c.external_id as conversion, r.kind, m.maker_id, m.reason, m.round
         from reward_makers m join rewards r on r.workspace_id = m.workspace_id and r.id = m.reward_id
         join conversions c on c.workspace_id = r.workspace_id and c.id = r.conversion_id
-        where m.workspace_id = ${workspaceId} order by 1, 2, 3, 4`),
+        where m.workspace_id = ${workspaceId} order by 1, 2, 3, 4, 5`),
       disputes: await q(sql`
         select p.name as referred, d.status, d.reason, c.external_id as conversion
         from disputes d join participants p on p.workspace_id = d.workspace_id and p.id = d.referred_id

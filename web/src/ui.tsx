@@ -21,6 +21,13 @@ export function StatusBadge({ status }: { status: RewardStatus }) {
   return <span className={`badge ${STATUS_TONE[status]}`}>{STATUS_LABEL[status]}</span>;
 }
 
+/** What a claim is for, when it is not the referrer's own: the referred person's reward, or a bonus. */
+export function KindBadge({ reward }: { reward: { kind: string; milestone: number | null } }) {
+  if (reward.kind === 'referred') return <span className="badge info">Referred person’s reward</span>;
+  if (reward.kind === 'milestone') return <span className="badge info">Milestone bonus · {reward.milestone}</span>;
+  return null;
+}
+
 export function RecommendationBadge({ value }: { value: string }) {
   const tone = value === 'eligible' ? 'good' : value === 'ineligible' ? 'bad' : 'warn';
   return <span className={`badge ${tone}`}>{humanize(value)}</span>;

@@ -1,9 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
+import { ordinal } from '../../../src/policy/policy.core.js';
 import { type RewardDetail as Detail, get } from '../api';
 import { useCan } from '../app';
 import { date, dateTime, humanize, MAKER_LABEL, money } from '../format';
 import { Link } from '../router';
-import { ChannelOutcome, Empty, ErrorBanner, Loading, RecommendationBadge, StatusBadge } from '../ui';
+import { ChannelOutcome, Empty, ErrorBanner, KindBadge, Loading, RecommendationBadge, StatusBadge } from '../ui';
 import { ApprovalActions, ChecksList, FlagList } from './review-parts';
 
 /** Where a gift card ordered from Tremendous stands, in words. */
@@ -29,12 +30,28 @@ export function RewardDetail({ id }: { id: string }) {
             <Link to="/">Rewards</Link> / {r.id}
           </div>
           <h1>
-            {r.summary} <StatusBadge status={r.status} />
+            {r.summary} <StatusBadge status={r.status} /> <KindBadge reward={r} />
           </h1>
-          <p>
-            For <Link to={`/participants/${r.referrer.id}`}>{r.referrer.name}</Link>, who referred{' '}
-            <Link to={`/participants/${r.referred.id}`}>{r.referred.name}</Link>
-          </p>
+          {r.kind === 'referred' ? (
+            <p>
+              For <Link to={`/participants/${r.referred.id}`}>{r.referred.name}</Link>, referred by{' '}
+              <Link to={`/participants/${r.referrer.id}`}>{r.referrer.name}</Link> (a reward of their own)
+            </p>
+          ) : (
+            <p>
+              For <Link to={`/participants/${r.referrer.id}`}>{r.referrer.name}</Link>, who referred{' '}
+              <Link to={`/participants/${r.referred.id}`}>{r.referred.name}</Link>
+              {r.kind === 'milestone' && r.milestone
+                ? ` — a bonus at their ${ordinal(r.milestone)} converted referral`
+                : null}
+            </p>
+          )}
+          {r.sourceRewardId ? (
+            <p className="small">
+              Came with the referrer’s claim <Link to={`/rewards/${r.sourceRewardId}`}>{r.sourceRewardId}</Link>: judged
+              on its facts, reversed with its sale.
+            </p>
+          ) : null}
         </div>
         <div className="right">
           <div style={{ fontSize: 24, fontWeight: 700 }}>{money(r.amount, r.currency)}</div>

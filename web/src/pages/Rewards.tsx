@@ -5,7 +5,7 @@ import { get, type Page, post, type Reward, type RewardCounts, type RewardDetail
 import { useCan } from '../app';
 import { date, humanize, money } from '../format';
 import { Link } from '../router';
-import { ChannelOutcome, Empty, ErrorBanner, FlagBadge, Loading, LoadMore, StatusBadge, toast } from '../ui';
+import { ChannelOutcome, Empty, ErrorBanner, FlagBadge, KindBadge, Loading, LoadMore, StatusBadge, toast } from '../ui';
 import { PolicyCard } from './policy/PolicyCard';
 
 function RewardCard({ reward }: { reward: Reward }) {
@@ -63,16 +63,26 @@ function RewardCard({ reward }: { reward: Reward }) {
     <article className="card reward-card" aria-label={`Reward for ${reward.referred.name}`}>
       <div>
         <div className="row">
-          <span className="who">{reward.referred.name}</span>
+          <span className="who">{reward.kind === 'milestone' ? reward.referrer.name : reward.referred.name}</span>
           <StatusBadge status={reward.status} />
+          <KindBadge reward={reward} />
           {reward.flags.map((flag) => (
             <FlagBadge key={flag.id} type={flag.type} resolved={flag.resolved} />
           ))}
         </div>
         <div className="muted">
-          referred by <Link to={`/participants/${reward.referrer.id}`}>{reward.referrer.name}</Link> ·{' '}
-          {humanize(reward.conversion.type).toLowerCase()} {money(reward.conversion.amount, reward.conversion.currency)}{' '}
-          on {date(reward.conversion.occurredAt)}
+          {reward.kind === 'milestone'
+            ? 'reached by referring '
+            : reward.kind === 'referred'
+              ? 'their own reward, referred by '
+              : 'referred by '}
+          {reward.kind === 'milestone' ? (
+            <Link to={`/participants/${reward.referred.id}`}>{reward.referred.name}</Link>
+          ) : (
+            <Link to={`/participants/${reward.referrer.id}`}>{reward.referrer.name}</Link>
+          )}{' '}
+          · {humanize(reward.conversion.type).toLowerCase()}{' '}
+          {money(reward.conversion.amount, reward.conversion.currency)} on {date(reward.conversion.occurredAt)}
         </div>
         <div className="summary" style={{ marginTop: 6 }}>
           {reward.summary}

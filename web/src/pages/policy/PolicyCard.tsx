@@ -5,6 +5,7 @@ import { useCan } from '../../app';
 import { THANK_CHANNEL_LABEL } from '../../format';
 import type { Issues } from '../../forms';
 import { ErrorBanner, IssueBanner, Loading, toast } from '../../ui';
+import { MilestoneEditor, ReferredRewardEditor } from './ExtrasEditor';
 import { PolicyFields } from './PolicyFields';
 import { type PolicyDraft, policyToDraft, readPolicyDraft } from './policy-draft';
 import { TierEditor } from './TierEditor';
@@ -18,6 +19,8 @@ const FIELDS = [
   'description',
   'provider',
   'tiers',
+  'milestones',
+  'referredReward',
   'autoFulfil',
   'codeSource',
   'codePrefix',
@@ -85,6 +88,18 @@ function PolicyEditor({ policy, onClose }: { policy: RewardPolicy; onClose: () =
         tiers={draft.tiers}
         onChange={(tiers) => set({ tiers })}
         commission={draft.rewardType === 'commission_share'}
+        currency={draft.currency}
+        issues={issues}
+      />
+      <MilestoneEditor
+        milestones={draft.milestones}
+        onChange={(milestones) => set({ milestones })}
+        currency={draft.currency}
+        issues={issues}
+      />
+      <ReferredRewardEditor
+        referred={draft.referred}
+        onChange={(referred) => set({ referred })}
         currency={draft.currency}
         issues={issues}
       />

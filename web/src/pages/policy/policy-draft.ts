@@ -7,6 +7,17 @@ import { FormReader } from '../../forms';
 /** One tier as typed: from which referral, and its amount (or rate, in %, for commission). */
 export type TierDraft = { fromReferral: string; value: string };
 
+/** A milestone bonus as typed. */
+export type MilestoneDraft = { atReferral: string; value: string; description: string };
+
+/** A double-sided program's reward for the referred person, as typed ('' type: none). */
+export type ReferredDraft = {
+  rewardType: '' | 'gift_card' | 'account_credit' | 'discount_code' | 'custom';
+  value: string;
+  when: 'lead' | 'conversion';
+  description: string;
+};
+
 /** The reward policy as the form holds it: text as typed. */
 export type PolicyDraft = {
   rewardType: RewardType;
@@ -19,6 +30,8 @@ export type PolicyDraft = {
   autoThank: boolean;
   thankChannel: ThankChannel;
   tiers: TierDraft[];
+  milestones: MilestoneDraft[];
+  referred: ReferredDraft;
   autoFulfil: boolean;
   codeSource: 'generated' | 'pool';
   codePrefix: string;
@@ -48,7 +61,26 @@ export function policyToDraft(policy: RewardPolicy): PolicyDraft {
       fromReferral: String(tier.fromReferral),
       value: commission ? percent(tier.commissionRateBps) : fromMinor(tier.amount ?? 0, policy.currency),
     })),
+    milestones: policy.milestones.map((m) => ({
+      atReferral: String(m.atReferral),
+      value: fromMinor(m.amount, policy.currency),
+      description: m.description ?? '',
+    })),
+    referred: policy.referredReward
+      ? {
+          rewardType: policy.referredReward.rewardType as ReferredDraft['rewardType'],
+          value: fromMinor(policy.referredReward.amount, policy.currency),
+          when: policy.referredReward.when,
+          description: policy.referredReward.description ?? '',
+        }
+      : { rewardType: '', value: '', when: 'conversion', description: '' },
   };
+}
+
+/** The next milestone a person most likely wants: five referrals after the last one. */
+export function nextMilestone(milestones: MilestoneDraft[]): MilestoneDraft {
+  const last = Number(milestones.at(-1)?.atReferral) || 0;
+  return { atReferral: String(last + 5), value: '', description: '' };
 }
 
 /** The next tier a person most likely wants: two referrals after the last one. */
@@ -72,6 +104,23 @@ export function readPolicyDraft(draft: PolicyDraft) {
       ? { fromReferral, commissionRateBps: bps(tier.value, `tiers.${index}.commissionRateBps`) ?? undefined }
       : { fromReferral, amount: form.amount(tier.value, currency, `tiers.${index}.amount`) ?? undefined };
   });
+  const milestones = draft.milestones.map((m, index) => ({
+    atReferral: form.whole(m.atReferral, `milestones.${index}.atReferral`),
+    amount: form.amount(m.value, currency, `milestones.${index}.amount`) ?? 0,
+    // A commission program pays its bonuses as gift cards (a bonus is a fixed amount).
+    ...(commission ? { rewardType: 'gift_card' as const } : {}),
+    description: m.description.trim() || null,
+  }));
+  const referred = draft.referred;
+  const referredReward = referred.rewardType
+    ? {
+        rewardType: referred.rewardType,
+        amount:
+          referred.rewardType === 'custom' ? 0 : (form.amount(referred.value, currency, 'referredReward.amount') ?? 0),
+        when: referred.when,
+        description: referred.description.trim() || null,
+      }
+    : null;
   const body = form.check(RewardPolicyInputSchema, {
     rewardType: draft.rewardType,
     amount: commission || draft.rewardType === 'none' ? 0 : (form.amount(draft.value, currency, 'amount') ?? 0),
@@ -83,6 +132,8 @@ export function readPolicyDraft(draft: PolicyDraft) {
     autoThank: draft.autoThank,
     thankChannel: draft.thankChannel,
     tiers,
+    milestones,
+    referredReward,
     // Kept as they are for other reward types, so saving never drops them.
     autoFulfil: draft.rewardType === 'gift_card' && draft.autoFulfil,
     codeSource: draft.codeSource,

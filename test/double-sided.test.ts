@@ -1,0 +1,292 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, json, newParticipant, newReferral, startTestApp, type TestApp } from './support/app.js';
+
+/**
+ * Richer policy (issue "growth loop"): a double-sided program rewards the referred person too,
+ * and milestone bonuses reward a referrer once their converted referrals reach a number. Each is
+ * a claim of its own, through the same checks, approvals, payouts and reversals.
+ */
+describe('double-sided rewards and milestone bonuses', () => {
+  let t: TestApp;
+  let finance: Api;
+  let sale = 0;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    finance = await t.as('finance', 'Fran Finance');
+    json(
+      await t.owner.put('/v1/program-rules', {
+        qualifyingTypes: ['deal_won', 'invoice_paid'],
+        allowedReferrerKinds: ['customer', 'partner'],
+        termsText: 'One reward per referred customer.',
+        termsVersion: '2026-03',
+        currency: 'USD',
+      }),
+      200,
+    );
+  });
+  afterAll(() => t.close());
+
+  const setPolicy = (extra: Record<string, unknown>) =>
+    t.owner.put('/v1/reward-policy', { rewardType: 'gift_card', amount: 5000, currency: 'USD', ...extra });
+
+  /** A new customer referred by `referrer` buys: the conversion's answer. */
+  async function referredSale(referrer: { id: string }, overrides: Record<string, unknown> = {}) {
+    const customer = await newParticipant(t.owner, { emailMarketingConsent: true });
+    await newReferral(t.owner, referrer.id, customer.id);
+    const result = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: `ds-sale-${++sale}`,
+        type: 'deal_won',
+        referredId: customer.id,
+        amount: 100_000,
+        currency: 'USD',
+        ...overrides,
+      }),
+      201,
+    );
+    return {
+      customer,
+      result,
+      byKind: (kind: string) => result.rewards.filter((r: { kind: string }) => r.kind === kind),
+    };
+  }
+
+  it('refuses a policy whose bonuses or referred reward cannot be paid, naming the field', async () => {
+    const before = json(await t.owner.get('/v1/reward-policy'), 200);
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        {
+          milestones: [
+            { atReferral: 5, amount: 1000 },
+            { atReferral: 3, amount: 1000 },
+          ],
+        },
+        'milestones.1.atReferral',
+      ],
+      [{ milestones: [{ atReferral: 5, amount: 0 }] }, 'milestones.0.amount'],
+      [
+        { rewardType: 'commission_share', commissionRateBps: 1000, milestones: [{ atReferral: 5, amount: 1000 }] },
+        'milestones.0.rewardType',
+      ],
+      [{ referredReward: { rewardType: 'custom', when: 'conversion' } }, 'referredReward.description'],
+      [{ referredReward: { rewardType: 'account_credit', amount: 0, when: 'conversion' } }, 'referredReward.amount'],
+      [
+        { referredReward: { rewardType: 'commission_share', amount: 100, when: 'conversion' } },
+        'referredReward.rewardType',
+      ],
+      [{ referredReward: { rewardType: 'gift_card', amount: 100, when: 'someday' } }, 'referredReward.when'],
+    ];
+    for (const [body, field] of cases) {
+      const response = await setPolicy(body);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(JSON.stringify(JSON.parse(response.body))).toContain(field);
+    }
+    // Nothing was written.
+    expect(json(await t.owner.get('/v1/reward-policy'), 200).version).toBe(before.version);
+  });
+
+  it('pays the referred person beside the referrer, and a bonus once at each milestone', async () => {
+    const policy = json(
+      await setPolicy({
+        referredReward: { rewardType: 'account_credit', amount: 2000, when: 'conversion' },
+        milestones: [
+          { atReferral: 2, amount: 10_000, description: 'Second friend' },
+          { atReferral: 3, amount: 20_000 },
+        ],
+      }),
+      200,
+    );
+    expect(policy.summary).toBe(
+      'Gift card, 50.00 USD; a 100.00 USD bonus at the 2nd referral; a 200.00 USD bonus at the 3rd referral; the referred person gets a 20.00 USD account credit when they buy',
+    );
+    const maria = await newParticipant(t.owner, { name: 'Maria Lopez', emailMarketingConsent: true });
+
+    const first = await referredSale(maria);
+    expect(first.result.outcome).toBe('reward_created');
+    const [claim] = first.byKind('referral');
+    const [own] = first.byKind('referred');
+    expect(first.byKind('milestone')).toEqual([]);
+    expect(claim).toMatchObject({ payeeId: maria.id, amount: 5000, ordinal: 1, sourceRewardId: null });
+    expect(own).toMatchObject({
+      kind: 'referred',
+      payeeId: first.customer.id,
+      referrer: { id: maria.id },
+      referred: { id: first.customer.id },
+      rewardType: 'account_credit',
+      amount: 2000,
+      summary: 'A 20.00 USD account credit',
+      sourceRewardId: claim.id,
+      status: 'in_review',
+      recommendation: claim.recommendation,
+    });
+    // Judged on the same facts: the same checks, with the tax check about the referred person.
+    const names = async (id: string) =>
+      json(await t.owner.get(`/v1/rewards/${id}`), 200).checks.map((c: { check: string }) => c.check);
+    expect(await names(own.id)).toEqual(await names(claim.id));
+
+    const second = await referredSale(maria);
+    const [claim2] = second.byKind('referral');
+    const [bonus2] = second.byKind('milestone');
+    // The referred reward and the bonus never count toward the referrer's tiers or milestones.
+    expect(claim2.ordinal).toBe(2);
+    expect(bonus2).toMatchObject({
+      kind: 'milestone',
+      milestone: 2,
+      payeeId: maria.id,
+      amount: 10_000,
+      rewardType: 'gift_card',
+      sourceRewardId: claim2.id,
+      summary: 'Milestone bonus: a 100.00 USD gift card (Second friend)',
+    });
+    expect(bonus2.calculation).toContain('milestone at the 2nd converted referral');
+
+    const third = await referredSale(maria);
+    expect(third.byKind('milestone').map((b: { milestone: number }) => b.milestone)).toEqual([3]);
+    const fourth = await referredSale(maria);
+    expect(fourth.byKind('milestone')).toEqual([]);
+    expect(fourth.byKind('referral')[0].ordinal).toBe(4);
+
+    // The leaderboard counts converted referrals, not bonuses nor the referred people's rewards.
+    const board = json(await t.owner.get('/v1/leaderboard?period=all'), 200);
+    const row = board.items.find((item: { participantId: string }) => item.participantId === maria.id);
+    expect(row.closedReferrals).toBe(4);
+    const customerRow = board.items.find((item: { participantId: string }) => item.participantId === first.customer.id);
+    expect(customerRow).toBeUndefined();
+    const page = json(await t.owner.get(`/v1/participants/${maria.id}`), 200);
+    expect(page.stats).toMatchObject({ referralsMade: 4, referralsSuccessful: 4 });
+  });
+
+  it('keeps maker-checker on the claims that come along, and pays each to its own payee', async () => {
+    const ana = await newParticipant(t.owner, { name: 'Ana Ruiz', email: 'ana@example.com' });
+    const { customer, byKind } = await referredSale(ana);
+    const [own] = byKind('referred');
+    // The owner key recorded the sale: a maker of every claim it made, the referred one too.
+    expect(json(await t.owner.post(`/v1/rewards/${own.id}/approve`, {}), 409).code).toBe('maker_checker');
+    json(await finance.post(`/v1/rewards/${own.id}/approve`, {}), 200);
+    json(await finance.post(`/v1/rewards/${byKind('referral')[0].id}/approve`, {}), 200);
+    // Account credits are not paid out in a batch: a gift card referred reward is.
+    json(
+      await setPolicy({
+        referredReward: { rewardType: 'gift_card', amount: 1500, when: 'conversion' },
+        milestones: [
+          { atReferral: 2, amount: 10_000 },
+          { atReferral: 3, amount: 20_000 },
+        ],
+      }),
+      200,
+    );
+    const later = await referredSale(ana);
+    const [gift] = later.byKind('referred');
+    json(await finance.post(`/v1/rewards/${gift.id}/approve`, {}), 200);
+    const batch = json(await finance.post('/v1/payout-batches', { currency: 'USD' }), 201);
+    const line = batch.lines.find((l: { rewardIds: string[] }) => l.rewardIds.includes(gift.id));
+    expect(line).toMatchObject({ participantId: later.customer.id, amount: 1500 });
+    expect(batch.lines.find((l: { participantId: string }) => l.participantId === ana.id)?.rewardIds).not.toContain(
+      gift.id,
+    );
+    json(await finance.post(`/v1/payout-batches/${batch.id}/cancel`, { reason: 'test' }), 200);
+
+    // Sent, the referred person gets their welcome (not the referrer's thank-you), by consent.
+    const sent = json(await t.owner.post(`/v1/rewards/${own.id}/mark-sent`, {}), 200);
+    expect(sent.thankYou).toEqual([
+      expect.objectContaining({ channel: 'email', status: 'queued', to: customer.email }),
+    ]);
+    const messages = json(await t.owner.get(`/v1/participants/${customer.id}/messages`), 200);
+    const welcome = messages.items.find((m: { kind: string }) => m.kind === 'welcome');
+    expect(welcome.subject).toMatch(/^Welcome to .+, Person!$/);
+    expect(welcome.bodyText).toContain('Ana Ruiz referred you');
+    expect(welcome.bodyText).toContain('A 20.00 USD account credit');
+  });
+
+  it('takes a bonus back with the sale or the claim that reached it, and lets it be earned again', async () => {
+    json(await setPolicy({ milestones: [{ atReferral: 2, amount: 10_000 }] }), 200);
+    const tom = await newParticipant(t.owner, { name: 'Tom Byrne' });
+    await referredSale(tom);
+    const second = await referredSale(tom, { externalId: 'ds-refunded' });
+    const [bonus] = second.byKind('milestone');
+    expect(bonus.milestone).toBe(2);
+    // The sale is refunded in full: its claim and the bonus it reached are voided together.
+    json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'ds-refund-1',
+        type: 'refund',
+        originalExternalId: 'ds-refunded',
+        referredId: second.customer.id,
+        amount: 100_000,
+        currency: 'USD',
+      }),
+      201,
+    );
+    expect(json(await t.owner.get(`/v1/rewards/${bonus.id}`), 200).status).toBe('reversed');
+    // The next converted referral is the 2nd again: the milestone is reached, and paid, again.
+    const again = await referredSale(tom);
+    expect(again.byKind('referral')[0].ordinal).toBe(2);
+    const [rebonus] = again.byKind('milestone');
+    expect(rebonus).toMatchObject({ milestone: 2, sourceRewardId: again.byKind('referral')[0].id });
+
+    // A reviewer rejects the claim that reached it: the bonus goes with it.
+    json(await finance.post(`/v1/rewards/${again.byKind('referral')[0].id}/reject`, { reason: 'Fake lead' }), 200);
+    const withdrawn = json(await t.owner.get(`/v1/rewards/${rebonus.id}`), 200);
+    expect(withdrawn.status).toBe('reversed');
+    expect(withdrawn.closedReason).toContain('was rejected: Fake lead');
+  });
+
+  it('never pays one milestone twice, however many sales arrive at once', async () => {
+    json(await setPolicy({ milestones: [{ atReferral: 2, amount: 10_000 }] }), 200);
+    const lee = await newParticipant(t.owner, { name: 'Lee Chan' });
+    await referredSale(lee);
+    const customers = await Promise.all([1, 2, 3, 4].map(() => newParticipant(t.owner)));
+    for (const customer of customers) await newReferral(t.owner, lee.id, customer.id);
+    const answers = await Promise.all(
+      customers.map((customer, i) =>
+        t.owner.post('/v1/conversions', {
+          externalId: `ds-race-${i}`,
+          type: 'deal_won',
+          referredId: customer.id,
+          amount: 100_000,
+          currency: 'USD',
+        }),
+      ),
+    );
+    const rewards = answers.flatMap((answer) => json(answer, 201).rewards);
+    expect(rewards.filter((r: { kind: string }) => r.kind === 'milestone')).toHaveLength(1);
+    expect(
+      rewards
+        .filter((r: { kind: string }) => r.kind === 'referral')
+        .map((r: { ordinal: number }) => r.ordinal)
+        .sort(),
+    ).toEqual([2, 3, 4, 5]);
+  });
+
+  it('makes the same claims through the batch API as one at a time', async () => {
+    json(
+      await setPolicy({
+        referredReward: { rewardType: 'account_credit', amount: 2000, when: 'conversion' },
+        milestones: [{ atReferral: 2, amount: 10_000 }],
+      }),
+      200,
+    );
+    const zoe = await newParticipant(t.owner, { name: 'Zoe Park' });
+    const customers = await Promise.all([1, 2].map(() => newParticipant(t.owner)));
+    for (const customer of customers) await newReferral(t.owner, zoe.id, customer.id);
+    const batch = json(
+      await t.owner.post('/v1/conversions/batch', {
+        events: customers.map((customer, i) => ({
+          externalId: `ds-batch-${i}`,
+          type: 'deal_won',
+          referredId: customer.id,
+          amount: 100_000,
+          currency: 'USD',
+        })),
+      }),
+      200,
+    );
+    const kinds = batch.results.map((r: { rewards: { kind: string }[] }) => r.rewards.map((w) => w.kind));
+    expect(kinds).toEqual([
+      ['referral', 'referred'],
+      ['referral', 'referred', 'milestone'],
+    ]);
+  });
+});
