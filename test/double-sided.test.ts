@@ -289,4 +289,90 @@ describe('double-sided rewards and milestone bonuses', () => {
       ['referral', 'referred', 'milestone'],
     ]);
   });
+
+  it('rewards the referred person at the lead, judged on the lead, once, and takes it back with the referral', async () => {
+    json(
+      await setPolicy({ referredReward: { rewardType: 'account_credit', amount: 2500, when: 'lead' }, milestones: [] }),
+      200,
+    );
+    const sara = await newParticipant(t.owner, { name: 'Sara Kim' });
+    const friend = await newParticipant(t.owner, { name: 'Fred Friend', emailMarketingConsent: true });
+    const referral = await newReferral(t.owner, sara.id, friend.id);
+    const leadRewards = async (id: string) =>
+      json(await t.owner.get(`/v1/rewards?referredId=${id}`), 200).items.filter(
+        (r: { kind: string }) => r.kind === 'referred',
+      );
+    const [own] = await leadRewards(friend.id);
+    expect(own).toMatchObject({
+      kind: 'referred',
+      payeeId: friend.id,
+      referrer: { id: sara.id },
+      conversion: null,
+      sourceRewardId: null,
+      rewardType: 'account_credit',
+      amount: 2500,
+      status: 'in_review',
+      recommendation: 'eligible',
+    });
+    const detail = json(await t.owner.get(`/v1/rewards/${own.id}`), 200);
+    const confirmed = detail.checks.find((c: { check: string }) => c.check === 'conversion_confirmed');
+    expect(confirmed).toMatchObject({ passed: true, evidence: { lead: { referralId: referral.id } } });
+    // The owner key recorded the referral: a maker; finance approves.
+    expect(json(await t.owner.post(`/v1/rewards/${own.id}/approve`, {}), 409).code).toBe('maker_checker');
+    json(await finance.post(`/v1/rewards/${own.id}/approve`, {}), 200);
+
+    // A second referrer of the same person gets them no second reward; their purchase pays only the referrer.
+    const other = await newParticipant(t.owner);
+    await newReferral(t.owner, other.id, friend.id);
+    expect(await leadRewards(friend.id)).toHaveLength(1);
+    const sale = json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'ds-lead-sale',
+        type: 'deal_won',
+        referredId: friend.id,
+        amount: 100_000,
+        currency: 'USD',
+      }),
+      201,
+    );
+    expect(sale.rewards.map((r: { kind: string }) => r.kind)).toEqual(['referral']);
+
+    // Someone already a customer is not welcomed blindly: the lead reward is flagged.
+    const known = await newParticipant(t.owner, { name: 'Old Customer' });
+    json(
+      await t.owner.post('/v1/conversions', {
+        externalId: 'ds-old-sale',
+        type: 'deal_won',
+        referredId: known.id,
+        amount: 50_000,
+        currency: 'USD',
+        occurredAt: new Date(t.clock.now().getTime() - 86_400_000).toISOString(),
+      }),
+      201,
+    );
+    await newReferral(t.owner, sara.id, known.id);
+    const [flagged] = await leadRewards(known.id);
+    expect(flagged.recommendation).not.toBe('eligible');
+    expect(flagged.flags.map((f: { type: string }) => f.type)).toContain('existing_customer');
+
+    // The referral was logged by mistake: deleting it takes the lead reward back.
+    const third = await newParticipant(t.owner);
+    const wrong = await newReferral(t.owner, sara.id, third.id);
+    const [doomed] = await leadRewards(third.id);
+    json(
+      await t.app.inject({
+        method: 'DELETE',
+        url: `/v1/referrals/${wrong.id}`,
+        headers: { authorization: `Bearer ${t.owner.key}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ reason: 'Logged against the wrong person' }),
+      }),
+      200,
+    );
+    expect(json(await t.owner.get(`/v1/rewards/${doomed.id}`), 200).status).toBe('reversed');
+    // Paid lead rewards still carry every piece of evidence: eligibility accuracy stays whole.
+    json(await t.owner.post(`/v1/rewards/${own.id}/mark-sent`, {}), 200);
+    const report = json(await t.owner.get('/v1/reports/eligibility-accuracy'), 200);
+    expect(report.accuracy ?? report.share ?? report).toBeDefined();
+    expect(JSON.stringify(report)).not.toContain('qualifying_event":1');
+  });
 });

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../src/db/json-rows.js';
 import { type Api, json, newClaim, startTestApp, type TestApp } from './support/app.js';
 
 /**
@@ -155,9 +156,9 @@ describe('the database itself', () => {
     const { reward } = await newClaim(t.owner);
     // A referrer's claim paying someone else, or a "referred" reward paying the referrer.
     expect(await refusal(copyReward(t, reward.id, { kind: 'referred' }))).toMatch(/rewards_kind_ck/);
-    const [row] = (await t.database.db.execute(sql`select referred_id from rewards where id = ${reward.id}`)).rows as {
-      referred_id: string;
-    }[];
+    const [row] = rowsOf<{ referred_id: string }>(
+      await t.database.db.execute(sql`select referred_id from rewards where id = ${reward.id}`),
+    );
     expect(await refusal(copyReward(t, reward.id, { payee_id: row?.referred_id }))).toMatch(/rewards_kind_ck/);
     // A milestone bonus twice for one referrer and milestone.
     const bonus = { kind: 'milestone', milestone: 5, source_reward_id: reward.id };

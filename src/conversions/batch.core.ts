@@ -64,7 +64,7 @@ export interface BatchEvent {
 }
 
 export interface CustomerState {
-  liveReward: { id: string; status: RewardStatus; conversionId: string } | null;
+  liveReward: { id: string; status: RewardStatus; conversionId: string | null } | null;
   referrals: ReferralWithReferrer[];
   clicks: ClickRow[];
   dispute: DisputeRow | null;

@@ -96,7 +96,7 @@ async function applyConversion(
     if (!original && !row.originalExternalId && row.referredId) {
       const program = await getDefaultProgram(tx, workspaceId);
       const claim = await findLiveRewardForReferred(tx, workspaceId, program.id, row.referredId);
-      if (claim) original = await findConversion(tx, workspaceId, claim.conversionId);
+      if (claim?.conversionId) original = await findConversion(tx, workspaceId, claim.conversionId);
     }
     if (!original) return { outcome: 'reversal_pending', rewardIds: [] };
     await tx

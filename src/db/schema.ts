@@ -650,7 +650,8 @@ export const rewards = pgTable(
     referralId: text('referral_id').notNull(),
     referrerId: text('referrer_id').notNull(),
     referredId: text('referred_id').notNull(),
-    conversionId: text('conversion_id').notNull(),
+    /** Null only for a referred person's reward given at the lead, before any sale. */
+    conversionId: text('conversion_id'),
     /**
      * `referral`: the referrer's reward for a converted referral (counts toward tiers, caps and the
      * leaderboard). `referred`: the referred person's own reward (double-sided programs).
@@ -661,7 +662,7 @@ export const rewards = pgTable(
     payeeId: text('payee_id').notNull(),
     /** A milestone bonus: the number of converted referrals it rewards. */
     milestone: integer('milestone'),
-    /** A `referred` or `milestone` reward: the referrer's claim it came with (and shares a sale with). */
+    /** A `referred` or `milestone` reward: the referrer's claim it came with (a lead reward: none). */
     sourceRewardId: text('source_reward_id'),
     ordinal: integer('ordinal').notNull(),
     rewardType: rewardTypeEnum('reward_type').notNull(),
@@ -724,7 +725,8 @@ export const rewards = pgTable(
       sql`(${t.kind} = 'referred') = (${t.payeeId} = ${t.referredId} and ${t.payeeId} <> ${t.referrerId})
         and (${t.kind} = 'referred' or ${t.payeeId} = ${t.referrerId})
         and (${t.kind} = 'milestone') = (${t.milestone} is not null)
-        and (${t.kind} = 'referral') = (${t.sourceRewardId} is null)`,
+        and (${t.kind} = 'referral') = (${t.sourceRewardId} is null and ${t.conversionId} is not null)
+        and (${t.kind} <> 'milestone' or ${t.sourceRewardId} is not null)`,
     ),
     foreignKey({
       columns: [t.workspaceId, t.programId, t.policyVersion],
@@ -965,7 +967,8 @@ export const recoveryTasks = pgTable(
     workspaceId: text('workspace_id').notNull(),
     id: text('id').notNull(),
     rewardId: text('reward_id').notNull(),
-    conversionId: text('conversion_id').notNull(),
+    /** The event the task answers; none for a reward given at the lead and taken back with its referral. */
+    conversionId: text('conversion_id'),
     kind: recoveryKindEnum('kind').notNull(),
     amount: money('amount').notNull(),
     currency: text('currency').notNull(),

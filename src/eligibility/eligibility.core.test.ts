@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../policy/rules.core.js';
 import { DISPOSABLE_DOMAINS } from './disposable-domains.js';
 import { CHECKS, evaluateEligibility } from './eligibility.core.js';
-import type { EligibilityContext, PersonFacts, ReferralFacts } from './eligibility.types.js';
+import type { ConversionFacts, EligibilityContext, PersonFacts, ReferralFacts } from './eligibility.types.js';
+
+/** The sale of a context built with one (every context here has one unless it says so). */
+const sale = (c: EligibilityContext) => c.conversion as ConversionFacts;
 
 const now = new Date('2026-05-10T12:00:00Z');
 
@@ -101,17 +104,12 @@ describe('conversion confirmed', () => {
   const base = context();
   it.each([
     ['a qualifying, unrefunded sale', base, true, undefined],
-    [
-      'a type the rules do not count',
-      context({ conversion: { ...base.conversion, type: 'refund' } }),
-      false,
-      undefined,
-    ],
+    ['a type the rules do not count', context({ conversion: { ...sale(base), type: 'refund' } }), false, undefined],
     [
       'a fully refunded sale',
       context({
         conversion: {
-          ...base.conversion,
+          ...sale(base),
           reversals: [{ id: 'cnv_r', externalId: 'r-1', type: 'refund', amount: 100_000, occurredAt: now }],
         },
       }),
@@ -122,7 +120,7 @@ describe('conversion confirmed', () => {
       'a partly refunded sale',
       context({
         conversion: {
-          ...base.conversion,
+          ...sale(base),
           reversals: [{ id: 'cnv_r', externalId: 'r-1', type: 'refund', amount: 10_000, occurredAt: now }],
         },
       }),
@@ -146,7 +144,7 @@ describe('conversion confirmed', () => {
   it('makes a fully refunded claim ineligible, a partly refunded one needs review', () => {
     const full = context({
       conversion: {
-        ...base.conversion,
+        ...sale(base),
         reversals: [{ id: 'r', externalId: 'r', type: 'chargeback', amount: 100_000, occurredAt: now }],
       },
     });
@@ -526,7 +524,7 @@ describe('existing customers claimed through a referral', () => {
       ...ctx,
       referral: viaLink('system'),
       customerHistory: known(0),
-      conversion: { ...ctx.conversion, occurredAt: new Date(recorded.getTime() - HOUR) },
+      conversion: { ...sale(ctx), occurredAt: new Date(recorded.getTime() - HOUR) },
     });
     expect(outcome.flag).toBe('existing_customer');
   });

@@ -129,7 +129,8 @@ export interface EligibilityContext {
   referral: ReferralFacts;
   referrer: PersonFacts;
   referred: PersonFacts;
-  conversion: ConversionFacts;
+  /** The sale judged; null for a referred person's reward given at the lead (no sale yet). */
+  conversion: ConversionFacts | null;
   /** When and how the referred customer became known, and what they bought before. */
   customerHistory: CustomerHistoryFacts;
   /** Other people's referrals of the same customer: competing claims to the credit. */

@@ -39,6 +39,9 @@ export const EXPORT_COLUMNS: Record<ExportKind, readonly string[]> = {
   rewards: [
     'id',
     'status',
+    'kind',
+    'payeeId',
+    'milestone',
     'rewardType',
     'amountMinor',
     'amount',

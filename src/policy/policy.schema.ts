@@ -25,13 +25,6 @@ const ReferredRewardSchema = z
     description: text(500).nullable().optional(),
   })
   .superRefine((reward, ctx) => {
-    if (reward.when === 'lead') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['when'],
-        message: 'Rewarding at the lead is not available yet: use conversion.',
-      });
-    }
     if (reward.rewardType === 'custom' ? !reward.description : reward.amount < 1) {
       ctx.addIssue({
         code: 'custom',

@@ -12,6 +12,7 @@ import { getDefaultProgram } from '../policy/index.js';
 import {
   type ClaimEnv,
   createClaimForConversion,
+  createLeadReward,
   findLiveRewardForReferred,
   isOpen,
   latestDispute,
@@ -139,6 +140,8 @@ export async function insertReferral(
     after: { referrerId: referrer.id, referredId: referred.id, source: input.source, evidence: input.evidence ?? {} },
   });
   await attributeCustomer(tx, env, referred.id);
+  // A double-sided program paying at the lead: the referred person's own reward claim now.
+  await createLeadReward(tx, env, { id: row.id, referredId: referred.id });
   return row;
 }
 
@@ -205,6 +208,8 @@ export async function insertReferrals(
     );
     onProgress?.(Math.min(start + 1000, inputs.length), inputs.length);
   }
+  // As one referral at a time: a program paying the referred person at the lead claims it for each.
+  for (const row of inserted) await createLeadReward(tx, env, row);
   const referredIds = [...new Set(inserted.map((row) => row.referredId))];
   for (let start = 0; start < referredIds.length; start += 1000) {
     const chunk = referredIds.slice(start, start + 1000);

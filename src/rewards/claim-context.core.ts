@@ -50,7 +50,7 @@ export function monthStart(at: Date): Date {
 }
 
 export interface CustomerFacts {
-  liveReward: { id: string; status: RewardStatus; conversionId: string } | null;
+  liveReward: { id: string; status: RewardStatus; conversionId: string | null } | null;
   referrals: ReferralWithReferrer[];
   clicks: ClickRow[];
   dispute: DisputeRow | null;
@@ -163,7 +163,8 @@ export function buildEligibilityContext(input: {
   chosen: ReferralWithReferrer;
   referrer: ParticipantRow;
   referred: ParticipantRow;
-  conversion: ConversionRow;
+  /** Null for a reward given at the lead: judged on the lead, before any sale. */
+  conversion: ConversionRow | null;
   customer: CustomerFacts;
   referrerFacts: ReferrerFacts;
   /** The list the disposable-email check reads (eligibility's data, passed in). */
@@ -180,16 +181,18 @@ export function buildEligibilityContext(input: {
     referral: referralFacts(input.chosen, customer.clicks),
     referrer: person(input.referrer, rf.signals),
     referred: person(input.referred, customer.signals),
-    conversion: {
-      id: input.conversion.id,
-      externalId: input.conversion.externalId,
-      source: input.conversion.source,
-      type: input.conversion.type,
-      amount: input.conversion.amount,
-      currency: input.conversion.currency,
-      occurredAt: input.conversion.occurredAt,
-      reversals: customer.reversals,
-    },
+    conversion: input.conversion
+      ? {
+          id: input.conversion.id,
+          externalId: input.conversion.externalId,
+          source: input.conversion.source,
+          type: input.conversion.type,
+          amount: input.conversion.amount,
+          currency: input.conversion.currency,
+          occurredAt: input.conversion.occurredAt,
+          reversals: customer.reversals,
+        }
+      : null,
     customerHistory: {
       knownSince: input.referred.createdAt,
       knownVia: input.referred.createdVia,
@@ -227,11 +230,11 @@ export function buildEligibilityContext(input: {
 function newClaimOf(input: {
   now: Date;
   policy?: PolicyTerms | undefined;
-  conversion: ConversionRow;
+  conversion: ConversionRow | null;
   referrerFacts: ReferrerFacts;
 }): TaxFacts['claim'] {
   const { policy, referrerFacts: rf } = input;
-  if (!policy) return undefined;
+  if (!policy || !input.conversion) return undefined;
   const override = activeExceptions({ now: input.now, exceptions: rf.exceptions.map(exceptionFacts) })[0];
   const reward = computeRewardAmount({ policy, ordinal: rf.lifetime + 1, conversion: input.conversion, override });
   return { amount: reward.amount, currency: reward.currency, rewardType: policy.rewardType };

@@ -71,11 +71,14 @@ export async function loadCustomerFacts(
     workspaceId: string;
     programId: string;
     referredId: string;
-    conversion: ConversionRow;
+    /** The sale judged; null for a reward given at the lead (no reversals, no twins). */
+    conversion: ConversionRow | null;
     qualifyingTypes: string[];
   },
 ): Promise<CustomerFacts> {
-  const { workspaceId: ws, programId, referredId, conversion } = input;
+  const { workspaceId: ws, programId, referredId } = input;
+  // No sale: nothing of the customer's is "this one" ('' matches no conversion id).
+  const conversion = input.conversion ?? { id: '', amount: -1, currency: '' };
   const [row] = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select
@@ -221,8 +224,10 @@ export async function reversalsOf(db: Executor, workspaceId: string, conversionI
  */
 export async function attributionTiming(
   db: Executor,
-  reward: { workspaceId: string; referralId: string; conversionId: string },
+  reward: { workspaceId: string; referralId: string; conversionId: string | null },
 ) {
+  // A reward given at the lead has no sale for its referral to come after.
+  if (!reward.conversionId) return { recordedAt: new Date(0), occurredAt: new Date(0), attributedAfterSale: false };
   const [row] = rowsOf<{ recorded_at: string | Date; occurred_at: string | Date }>(
     await db.execute(sql`
       select f.created_at as recorded_at, c.occurred_at

@@ -196,7 +196,8 @@ export function claimCreatedAudit(input: {
     rulesVersion: number;
   };
   decision: ClaimDecision;
-  conversionId: string;
+  /** None for a reward given at the lead. */
+  conversionId: string | null;
   referralId: string;
 }) {
   const { row, decision } = input;

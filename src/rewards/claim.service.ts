@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
 import { disputes } from '../db/schema.js';
-import { DISPOSABLE_DOMAINS } from '../eligibility/index.js';
+import { DISPOSABLE_DOMAINS, evaluateEligibility } from '../eligibility/index.js';
 import { lockParticipant, type ParticipantRow } from '../participants/index.js';
 import { policyTerms, rulesTerms } from '../policy/index.js';
 import { personOf } from '../shared/actor.js';
@@ -27,6 +27,7 @@ import {
 } from './claim.core.js';
 import type { ClaimCreationEnv, ClaimEnv, ClaimOutcome, OpenDispute } from './claim.types.js';
 import {
+  buildEligibilityContext,
   type ConversionRow,
   type CustomerFacts,
   clickKeys,
@@ -35,7 +36,7 @@ import {
   type ReferrerFacts,
 } from './claim-context.core.js';
 import { findConversion, loadCustomerFacts, loadProgramTerms, loadReferrerFacts } from './claim-context.repo.js';
-import { bringsDerivedClaims, deriveClaims } from './derived-claim.core.js';
+import { bringsDerivedClaims, deriveClaims, leadRewardRow } from './derived-claim.core.js';
 import { isOpen } from './lifecycle.core.js';
 import { insertFlags, recheckReward } from './recheck.service.js';
 import { applyReversals } from './refund.service.js';
@@ -135,7 +136,13 @@ export async function createClaimForConversion(
     const winner = await findLiveRewardForReferred(tx, workspaceId, terms.programId, referred.id);
     return winner ? flagDuplicateAttempt(tx, env, winner, conversion) : none('already_rewarded');
   }
-  await recordNewClaim(tx, env, row, { decision, chosen, referrerFacts, dispute: customer.dispute, conversion });
+  await recordNewClaim(tx, env, row, {
+    decision,
+    chosen,
+    referrerFacts,
+    dispute: customer.dispute,
+    conversionId: conversion.id,
+  });
   const made = [{ row, flagged: decision.result.flags.length > 0 }];
   if (bringsDerivedClaims(policy)) {
     const year = monthStart(env.at).getUTCFullYear();
@@ -171,7 +178,7 @@ export async function createClaimForConversion(
         chosen,
         referrerFacts,
         dispute: null,
-        conversion,
+        conversionId: conversion.id,
       });
       made.push({ row: written, flagged: claim.result.flags.length > 0 });
     }
@@ -189,6 +196,89 @@ export async function createClaimForConversion(
 }
 
 /**
+ * A double-sided program paying the referred person at the lead: once a referral is recorded,
+ * their own reward claim, judged on the lead (claim-context with no sale), with its flags, makers
+ * and audit like any claim, and auto-approved only as any clean claim is. One per person and
+ * program (a second referrer's lead finds it made: the unique index keeps the first).
+ */
+export async function createLeadReward(
+  tx: Tx,
+  env: ClaimEnv,
+  referral: { id: string; referredId: string },
+): Promise<string | null> {
+  const workspaceId = env.actor.workspaceId;
+  const terms = await loadProgramTerms(tx, workspaceId);
+  const policy = policyTerms(terms.policy);
+  if (policy.referredReward?.when !== 'lead' || policy.rewardType === 'none') return null;
+  const rules = rulesTerms(terms.rules);
+  const referred = await lockParticipant(tx, workspaceId, referral.referredId);
+  if (!referred) return null;
+  const customer = await loadCustomerFacts(tx, {
+    workspaceId,
+    programId: terms.programId,
+    referredId: referred.id,
+    conversion: null,
+    qualifyingTypes: rules.qualifyingTypes,
+  });
+  const chosen = customer.referrals.find((row) => row.referral.id === referral.id);
+  if (!chosen) return null;
+  const referrer = await lockParticipant(tx, workspaceId, chosen.referral.referrerId);
+  if (!referrer) throw new AppError('internal', 'The referrer of a referral is missing.');
+  const referrerFacts = await loadReferrerFacts(tx, {
+    workspaceId,
+    programId: terms.programId,
+    referrerId: referrer.id,
+    monthStart: monthStart(env.at),
+    windowStart: new Date(env.at.getTime() - rules.velocityWindowHours * 3_600_000),
+    ...clickKeys(customer, referrer.id),
+  });
+  // Their own year for the tax check: the referred person is the payee.
+  const year = monthStart(env.at).getUTCFullYear();
+  const tax = (await taxFactsFor(tx, workspaceId, [referred.id], [year])).get(`${referred.id}:${year}`);
+  const reward = policy.referredReward;
+  const result = evaluateEligibility(
+    buildEligibilityContext({
+      now: env.at,
+      rules,
+      chosen,
+      referrer,
+      referred,
+      conversion: null,
+      customer,
+      referrerFacts: { ...referrerFacts, tax },
+      disposableDomains: DISPOSABLE_DOMAINS,
+      claim: { amount: reward.amount, currency: policy.currency, rewardType: reward.rewardType },
+    }),
+  );
+  const row = await insertRewardIfFree(
+    tx,
+    leadRewardRow({
+      id: newId('reward', env.at.getTime()),
+      workspaceId,
+      programId: terms.programId,
+      policy,
+      rules,
+      chosen,
+      result,
+      clicks: customer.clicks.length,
+      actor: env.actor,
+      at: env.at,
+    }),
+  );
+  if (!row) return null;
+  const decision: ClaimDecision = {
+    ordinal: 1,
+    reward: { amount: row.amount, currency: row.currency, summary: row.summary, calculation: row.calculation },
+    result,
+    clicks: customer.clicks.length,
+    holdUntil: row.holdUntil,
+  };
+  await recordNewClaim(tx, env, row, { decision, chosen, referrerFacts, dispute: null, conversionId: null });
+  if (result.flags.length === 0) await tryAutoApprove(tx, env, row, rules);
+  return row.id;
+}
+
+/**
  * What a new claim leaves beside its row: its flags, its makers (the creator; whoever recorded
  * the referral, who chose the payee; the authors of partner exceptions in force), its link to
  * an open dispute, and the audit event.
@@ -202,7 +292,7 @@ async function recordNewClaim(
     chosen: ReferralWithReferrer;
     referrerFacts: ReferrerFacts;
     dispute: CustomerFacts['dispute'];
-    conversion: ConversionRow;
+    conversionId: string | null;
   },
 ) {
   const { decision, chosen, dispute } = facts;
@@ -230,7 +320,7 @@ async function recordNewClaim(
     tx,
     env.actor,
     env.at,
-    claimCreatedAudit({ row, decision, conversionId: facts.conversion.id, referralId: chosen.referral.id }),
+    claimCreatedAudit({ row, decision, conversionId: facts.conversionId, referralId: chosen.referral.id }),
   );
 }
 

@@ -17,10 +17,11 @@ import {
   type PolicyTerms,
   type RewardType,
 } from '../policy/policy.core.js';
+import { holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
 import { formatMoney } from '../shared/currency.js';
 import type { RewardKind } from '../shared/vocabulary.js';
 import type { ClaimDecision, claimRow } from './claim.core.js';
-import { buildEligibilityContext, taxFactsWithClaim } from './claim-context.core.js';
+import { buildEligibilityContext, type ReferralWithReferrer, taxFactsWithClaim } from './claim-context.core.js';
 
 type TriggerRow = ReturnType<typeof claimRow>;
 type JudgeInput = Omit<Parameters<typeof buildEligibilityContext>[0], 'claim' | 'policy'>;
@@ -136,6 +137,67 @@ export function deriveClaims(input: {
     });
   }
   return out;
+}
+
+/**
+ * The referred person's reward given at the lead (a double-sided program paying "when they sign
+ * up"): no sale yet, so it is judged on the lead — who referred them, whether they were already a
+ * customer, self-referral, velocity — and held from the lead as a sale's reward is from the sale.
+ */
+export function leadRewardRow(input: {
+  id: string;
+  workspaceId: string;
+  programId: string;
+  policy: PolicyTerms;
+  rules: ProgramRulesTerms;
+  chosen: ReferralWithReferrer;
+  result: EligibilityResult;
+  clicks: number;
+  actor: { id: string; name: string };
+  at: Date;
+}) {
+  const { policy, rules, chosen, result, at } = input;
+  const reward = policy.referredReward;
+  if (reward?.when !== 'lead') throw new Error('the policy gives nothing at the lead');
+  const what = describeFixed(reward, policy.currency);
+  return {
+    workspaceId: input.workspaceId,
+    id: input.id,
+    programId: input.programId,
+    policyVersion: policy.version,
+    rulesVersion: rules.version,
+    termsVersion: rules.termsVersion,
+    referralId: chosen.referral.id,
+    referrerId: chosen.referral.referrerId,
+    referredId: chosen.referral.referredId,
+    conversionId: null,
+    kind: 'referred' as const,
+    payeeId: chosen.referral.referredId,
+    milestone: null,
+    sourceRewardId: null,
+    ordinal: 1,
+    rewardType: reward.rewardType,
+    amount: reward.amount,
+    currency: policy.currency,
+    summary: capitalise(what),
+    calculation: `referred person's reward at the lead (double-sided, policy v${policy.version}): ${what}, given when referred by ${chosen.referrerName}`,
+    status: 'in_review' as const,
+    recommendation: result.recommendation,
+    fraudScore: result.fraudScore,
+    checks: result.checks,
+    attribution: {
+      referralId: chosen.referral.id,
+      source: chosen.referral.source,
+      referredAt: chosen.referral.referredAt.toISOString(),
+      evidence: chosen.referral.evidence,
+      clicks: input.clicks,
+    },
+    createdBy: input.actor.id,
+    createdByName: input.actor.name,
+    holdUntil: holdUntil(chosen.referral.referredAt, rules.holdDays),
+    createdAt: at,
+    updatedAt: at,
+  };
 }
 
 function capitalise(text: string) {

@@ -37,6 +37,10 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
   }
   const referrer = await lockParticipant(tx, workspaceId, target.referral.referrerId);
   const policyRow = await policyVersion(tx, workspaceId, reward.programId, reward.policyVersion);
+  // Only a referrer's claim is credited to a referral; the claims beside it follow it (below).
+  if (reward.kind !== 'referral' || !reward.conversionId) {
+    throw new AppError('invalid_transition', 'Only a referrer’s claim moves to another referral; this one follows it.');
+  }
   const conversion = await findConversion(tx, workspaceId, reward.conversionId);
   if (!referrer || !policyRow || !conversion) throw new AppError('internal', 'A claim lost one of its records.');
   const facts = await loadReferrerFacts(tx, {

@@ -57,8 +57,11 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
   const rules = rulesTerms(rulesRow);
   const referrer = await findParticipant(tx, workspaceId, reward.referrerId);
   const referred = await findParticipant(tx, workspaceId, reward.referredId);
-  const conversion = await findConversion(tx, workspaceId, reward.conversionId);
-  if (!referrer || !referred || !conversion) throw new AppError('internal', 'A claim lost one of its records.');
+  // A reward given at the lead has no sale: it is judged again on the lead.
+  const conversion = reward.conversionId ? await findConversion(tx, workspaceId, reward.conversionId) : null;
+  if (!referrer || !referred || conversion === undefined) {
+    throw new AppError('internal', 'A claim lost one of its records.');
+  }
   const customer = await loadCustomerFacts(tx, {
     workspaceId,
     programId: reward.programId,

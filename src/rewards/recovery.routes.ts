@@ -11,7 +11,7 @@ import { RecoveryTaskSchema } from './reward.schema.js';
  * Clawbacks (cash-like rewards) and recovery tasks (gift cards, codes, credits) created when a
  * paid reward's conversion is refunded or charged back: work for a person, tracked to the end.
  */
-const TaskSchema = RecoveryTaskSchema.extend({ rewardId: z.string(), conversionId: z.string() }).meta({
+const TaskSchema = RecoveryTaskSchema.extend({ rewardId: z.string(), conversionId: z.string().nullable() }).meta({
   id: 'RecoveryTask',
 });
 

@@ -75,8 +75,8 @@ export async function reverseReward(
   locked: RewardRow,
   input: {
     what: string;
-    /** The event the recovery task answers (a refund), or the reward's own sale for a correction. */
-    triggerConversionId: string;
+    /** The event the recovery task answers (a refund), or the reward's own sale for a correction (none for a lead reward). */
+    triggerConversionId: string | null;
     audit: Record<string, unknown>;
     cancelledBecause: string;
   },
@@ -126,7 +126,7 @@ export async function createRecoveryTask(
   tx: Tx,
   env: Pick<ClaimEnv, 'actor' | 'at'>,
   reward: RewardRow,
-  triggerConversionId: string,
+  triggerConversionId: string | null,
   kind: 'clawback' | 'recovery' | 'review',
   amount: number,
   reason: string,

@@ -169,15 +169,17 @@ function presentWith(rows: RewardListRow[], extras: Map<string, RewardExtras>): 
       referrer: person(referrer),
       referred: person(referred),
       referralId: reward.referralId,
-      conversion: {
-        id: conversion.id,
-        externalId: conversion.externalId,
-        source: conversion.source,
-        type: conversion.type,
-        amount: conversion.amount,
-        currency: conversion.currency,
-        occurredAt: conversion.occurredAt.toISOString(),
-      },
+      conversion: conversion
+        ? {
+            id: conversion.id,
+            externalId: conversion.externalId,
+            source: conversion.source,
+            type: conversion.type,
+            amount: conversion.amount,
+            currency: conversion.currency,
+            occurredAt: conversion.occurredAt.toISOString(),
+          }
+        : null,
       rewardType: reward.rewardType,
       amount: reward.amount,
       currency: reward.currency,

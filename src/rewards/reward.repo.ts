@@ -278,28 +278,31 @@ const personColumns = (table: typeof referrer | typeof referred) => ({
 });
 
 function selectRewardsWithPeople(db: Executor) {
-  return db
-    .select({
-      reward: rewards,
-      referrer: personColumns(referrer),
-      referred: personColumns(referred),
-      conversion: {
-        id: conversions.id,
-        externalId: conversions.externalId,
-        source: conversions.source,
-        type: conversions.type,
-        amount: conversions.amount,
-        currency: conversions.currency,
-        occurredAt: conversions.occurredAt,
-      },
-    })
-    .from(rewards)
-    .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
-    .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))
-    .innerJoin(
-      conversions,
-      and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)),
-    );
+  return (
+    db
+      .select({
+        reward: rewards,
+        referrer: personColumns(referrer),
+        referred: personColumns(referred),
+        conversion: {
+          id: conversions.id,
+          externalId: conversions.externalId,
+          source: conversions.source,
+          type: conversions.type,
+          amount: conversions.amount,
+          currency: conversions.currency,
+          occurredAt: conversions.occurredAt,
+        },
+      })
+      .from(rewards)
+      .innerJoin(referrer, and(eq(referrer.workspaceId, rewards.workspaceId), eq(referrer.id, rewards.referrerId)))
+      .innerJoin(referred, and(eq(referred.workspaceId, rewards.workspaceId), eq(referred.id, rewards.referredId)))
+      // Left: a reward given at the lead has no sale.
+      .leftJoin(
+        conversions,
+        and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)),
+      )
+  );
 }
 
 export interface RewardListFilter {

@@ -105,7 +105,8 @@ export const RewardSchema = z
     referrer: PersonRefSchema,
     referred: PersonRefSchema,
     referralId: z.string(),
-    conversion: ConversionRefSchema,
+    /** The sale the claim is for; null for a referred person's reward given at the lead. */
+    conversion: ConversionRefSchema.nullable(),
     rewardType: z.enum(REWARD_TYPES),
     amount: z.number(),
     currency: z.string(),

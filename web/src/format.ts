@@ -105,3 +105,9 @@ export function humanize(key: string): string {
     .replaceAll('_', ' ')
     .replace(/^./, (c) => c.toUpperCase());
 }
+
+/** What a claim is for, in a line: "deal won 4,800.00 USD on 2 Mar 2026", or the lead it was given at. */
+export function saleLine(conversion: { type: string; amount: number; currency: string; occurredAt: string } | null) {
+  if (!conversion) return 'given at the lead, before any sale';
+  return `${humanize(conversion.type).toLowerCase()} ${money(conversion.amount, conversion.currency)} on ${date(conversion.occurredAt)}`;
+}

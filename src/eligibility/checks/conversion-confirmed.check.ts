@@ -6,7 +6,17 @@ export const conversionConfirmed: Check = {
   type: 'conversion_confirmed',
   label: 'Conversion confirmed',
   excludable: false,
-  evaluate({ conversion, rules }) {
+  evaluate({ conversion, rules, referral }) {
+    if (!conversion) {
+      // A referred person's reward given at the lead: the lead is the qualifying event, no sale yet.
+      return {
+        passed: true,
+        reason: `A reward at the lead: no sale is needed; the referral was recorded on ${referral.createdAt.toISOString().slice(0, 10)} (${referral.source}).`,
+        evidence: {
+          lead: { referralId: referral.id, source: referral.source, referredAt: referral.referredAt.toISOString() },
+        },
+      };
+    }
     const refunded = conversion.reversals.reduce((sum, reversal) => sum + reversal.amount, 0);
     const evidence = {
       conversionId: conversion.id,

@@ -42,7 +42,8 @@ export const existingCustomer: Check = {
       referral.source === 'import' ? referral.referredAt : laterOf(referral.referredAt, referral.createdAt);
     const boughtBefore = history.earlierConversions.filter((sale) => sale.occurredAt < referredBy);
     // Through a link or a code, the sale this claim is for must also come after the referral.
-    const thisSaleBefore = SELF_SERVICE_SOURCES.has(referral.source) && conversion.occurredAt < referral.referredAt;
+    const thisSaleBefore =
+      conversion !== null && SELF_SERVICE_SOURCES.has(referral.source) && conversion.occurredAt < referral.referredAt;
     const known = knownBeforeReferral(context);
     const evidence = {
       referredId: context.referred.id,
@@ -52,17 +53,18 @@ export const existingCustomer: Check = {
       referralSource: referral.source,
       referralRecordedAt: referral.createdAt.toISOString(),
       referredAt: referral.referredAt.toISOString(),
-      earlierConversions: [...(thisSaleBefore ? [{ ...conversion, reversals: undefined }] : []), ...boughtBefore].map(
-        (sale) => ({
-          conversionId: sale.id,
-          externalId: sale.externalId,
-          source: sale.source,
-          type: sale.type,
-          amount: sale.amount,
-          currency: sale.currency,
-          occurredAt: sale.occurredAt.toISOString(),
-        }),
-      ),
+      earlierConversions: [
+        ...(thisSaleBefore && conversion ? [{ ...conversion, reversals: undefined }] : []),
+        ...boughtBefore,
+      ].map((sale) => ({
+        conversionId: sale.id,
+        externalId: sale.externalId,
+        source: sale.source,
+        type: sale.type,
+        amount: sale.amount,
+        currency: sale.currency,
+        occurredAt: sale.occurredAt.toISOString(),
+      })),
     };
     if (!known && boughtBefore.length === 0 && !thisSaleBefore) {
       return { passed: true, reason: `${context.referred.name} became a customer through this referral.`, evidence };

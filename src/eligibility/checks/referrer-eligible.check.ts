@@ -6,14 +6,16 @@ export const referrerEligible: Check = {
   type: 'referrer_eligible',
   label: 'Referrer eligible',
   excludable: true,
-  evaluate({ referrer, referred, rules, conversion, referrerClaims }) {
+  evaluate({ referrer, referred, rules, conversion, referral, referrerClaims }) {
+    // A reward given at the lead is judged at the lead: the program must have been running then.
+    const at = conversion?.occurredAt ?? referral.referredAt;
     const evidence = {
       referrerId: referrer.id,
       referrerKind: referrer.kind,
       allowedKinds: rules.allowedReferrerKinds,
       programStartsAt: rules.startsAt?.toISOString() ?? null,
       programEndsAt: rules.endsAt?.toISOString() ?? null,
-      conversionAt: conversion.occurredAt.toISOString(),
+      ...(conversion ? { conversionAt: at.toISOString() } : { leadAt: at.toISOString() }),
       claimsThisMonth: referrerClaims.sameMonth,
       claimsLifetime: referrerClaims.lifetime,
       capPerMonth: rules.capPerMonth,
@@ -22,8 +24,8 @@ export const referrerEligible: Check = {
     const problems: string[] = [];
     if (!rules.allowedReferrerKinds.includes(referrer.kind))
       problems.push(`${referrer.kind}s may not refer in this program`);
-    if (!programActiveAt(rules, conversion.occurredAt))
-      problems.push('the conversion happened outside the program period');
+    if (!programActiveAt(rules, at))
+      problems.push(`the ${conversion ? 'conversion' : 'lead'} happened outside the program period`);
     if (rules.capPerMonth !== null && referrerClaims.sameMonth >= rules.capPerMonth) {
       problems.push(`the monthly cap of ${rules.capPerMonth} reward(s) is reached`);
     }

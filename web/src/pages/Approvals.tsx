@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { type ApprovalItem, get, type Page, post } from '../api';
 import { useCan } from '../app';
-import { date, humanize, money } from '../format';
+import { date, money, saleLine } from '../format';
 import { Link } from '../router';
 import { Empty, ErrorBanner, Loading, LoadMore, RecommendationBadge, toast } from '../ui';
 import { ApprovalActions, ChecksList, FlagList, useRefreshReviews } from './review-parts';
@@ -42,8 +42,7 @@ function ApprovalCard({
             </div>
             <div className="muted">
               referred by <Link to={`/participants/${reward.referrer.id}`}>{reward.referrer.name}</Link> (
-              {reward.referrer.kind}) · {humanize(reward.conversion.type).toLowerCase()}{' '}
-              {money(reward.conversion.amount, reward.conversion.currency)} on {date(reward.conversion.occurredAt)}
+              {reward.referrer.kind}) · {saleLine(reward.conversion)}
             </div>
           </div>
         </div>

@@ -65,8 +65,14 @@ export function RewardDetail({ id }: { id: string }) {
           <dl className="evidence">
             <dt>Conversion</dt>
             <dd>
-              {humanize(r.conversion.type)} {money(r.conversion.amount, r.conversion.currency)} · {r.conversion.source}/
-              {r.conversion.externalId} · {date(r.conversion.occurredAt)}
+              {r.conversion ? (
+                <>
+                  {humanize(r.conversion.type)} {money(r.conversion.amount, r.conversion.currency)} ·{' '}
+                  {r.conversion.source}/{r.conversion.externalId} · {date(r.conversion.occurredAt)}
+                </>
+              ) : (
+                'None: a reward given at the lead, before any sale'
+              )}
             </dd>
             <dt>Policy</dt>
             <dd>version {r.policyVersion}</dd>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { isPaid, nextStatus } from '../../../src/rewards/lifecycle.core.js';
 import { get, type Page, post, type Reward, type RewardCounts, type RewardDetail } from '../api';
 import { useCan } from '../app';
-import { date, humanize, money } from '../format';
+import { date, saleLine } from '../format';
 import { Link } from '../router';
 import { ChannelOutcome, Empty, ErrorBanner, FlagBadge, KindBadge, Loading, LoadMore, StatusBadge, toast } from '../ui';
 import { PolicyCard } from './policy/PolicyCard';
@@ -81,8 +81,7 @@ function RewardCard({ reward }: { reward: Reward }) {
           ) : (
             <Link to={`/participants/${reward.referrer.id}`}>{reward.referrer.name}</Link>
           )}{' '}
-          · {humanize(reward.conversion.type).toLowerCase()}{' '}
-          {money(reward.conversion.amount, reward.conversion.currency)} on {date(reward.conversion.occurredAt)}
+          · {saleLine(reward.conversion)}
         </div>
         <div className="summary" style={{ marginTop: 6 }}>
           {reward.summary}

@@ -123,7 +123,16 @@ export function ReferredRewardEditor({
             onChange={(e) => set({ description: e.target.value })}
           />
         ) : null}
-        {referred.rewardType ? <span className="small">when they buy, beside the referrer’s claim</span> : null}
+        {referred.rewardType ? (
+          <select
+            aria-label="When the referred person is rewarded"
+            value={referred.when}
+            onChange={(e) => set({ when: e.target.value as ReferredDraft['when'] })}
+          >
+            <option value="conversion">when they buy, beside the referrer’s claim</option>
+            <option value="lead">when they are referred (the lead)</option>
+          </select>
+        ) : null}
         <FieldIssue issues={issues} name="referredReward.amount" />
         <FieldIssue issues={issues} name="referredReward.description" />
         <FieldIssue issues={issues} name="referredReward.when" />
