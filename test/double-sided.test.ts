@@ -375,4 +375,122 @@ describe('double-sided rewards and milestone bonuses', () => {
     expect(report.accuracy ?? report.share ?? report).toBeDefined();
     expect(JSON.stringify(report)).not.toContain('qualifying_event":1');
   });
+
+  describe('from the attacker’s side', () => {
+    it('does not pay a bonus on claims padded in review: it waits for them, and goes when they are rejected', async () => {
+      json(await setPolicy({ milestones: [{ atReferral: 3, amount: 50_000 }], referredReward: null }), 200);
+      const pat = await newParticipant(t.owner, { name: 'Pat Padder' });
+      const one = await referredSale(pat);
+      const two = await referredSale(pat);
+      const three = await referredSale(pat);
+      const [bonus] = three.byKind('milestone');
+      expect(bonus.milestone).toBe(3);
+      // Two of the three counted claims are still in review: the bonus cannot be approved yet.
+      json(await finance.post(`/v1/rewards/${three.byKind('referral')[0].id}/approve`, {}), 200);
+      const early = json(await finance.post(`/v1/rewards/${bonus.id}/approve`, {}), 409);
+      expect(early.code).toBe('milestone_unsettled');
+      expect(early.detail).toContain('1 of the referrer');
+      // The padding is rejected: the count falls to 1, and the bonus it no longer reaches is voided.
+      json(await finance.post(`/v1/rewards/${one.byKind('referral')[0].id}/reject`, { reason: 'Fake' }), 200);
+      expect(json(await t.owner.get(`/v1/rewards/${bonus.id}`), 200).status).toBe('reversed');
+      // Refunding another counted sale takes nothing more (no bonus left), and nothing breaks.
+      json(
+        await t.owner.post('/v1/conversions', {
+          externalId: `refund-${two.result.conversion.externalId}`,
+          type: 'refund',
+          originalExternalId: two.result.conversion.externalId,
+          referredId: two.customer.id,
+          amount: 100_000,
+          currency: 'USD',
+        }),
+        201,
+      );
+      // The next two converted referrals bring the count back to 3: the bonus is reached again.
+      await referredSale(pat);
+      const again = await referredSale(pat);
+      expect(again.byKind('milestone').map((b: { milestone: number }) => b.milestone)).toEqual([3]);
+    });
+
+    it('does not let the people who built a milestone’s count approve its bonus', async () => {
+      json(await setPolicy({ milestones: [{ atReferral: 2, amount: 20_000 }], referredReward: null }), 200);
+      const rita = await newParticipant(t.owner, { name: 'Rita Builder' });
+      const c1 = await newParticipant(t.owner);
+      const c2 = await newParticipant(t.owner);
+      // Finance records one counted referral; the owner records the other and both sales.
+      await newReferral(finance, rita.id, c1.id);
+      await newReferral(t.owner, rita.id, c2.id);
+      const sale = (customer: { id: string }, n: number) =>
+        t.owner.post('/v1/conversions', {
+          externalId: `ds-built-${n}`,
+          type: 'deal_won',
+          referredId: customer.id,
+          amount: 100_000,
+          currency: 'USD',
+        });
+      const first = json(await sale(c1, 1), 201).rewards[0];
+      const second = json(await sale(c2, 2), 201).rewards;
+      const bonus = second.find((r: { kind: string }) => r.kind === 'milestone');
+      const checker = await t.as('finance', 'Carla Checker');
+      json(await checker.post(`/v1/rewards/${first.id}/approve`, {}), 200);
+      json(await finance.post(`/v1/rewards/${second[0].id}/approve`, {}), 200);
+      // Both counted claims are approved; still, finance recorded one of them: not the bonus's approver.
+      expect(json(await finance.post(`/v1/rewards/${bonus.id}/approve`, {}), 409).code).toBe('maker_checker');
+      json(await checker.post(`/v1/rewards/${bonus.id}/approve`, {}), 200);
+    });
+
+    it('clears the tax hold on a referred person’s reward with their form, not the referrer’s', async () => {
+      const rules = json(await t.owner.get('/v1/program-rules'), 200);
+      json(
+        await t.owner.put('/v1/program-rules', {
+          qualifyingTypes: rules.qualifyingTypes,
+          allowedReferrerKinds: rules.allowedReferrerKinds,
+          termsText: rules.termsText,
+          termsVersion: rules.termsVersion,
+          currency: 'USD',
+          taxThreshold: { amount: 1000, currency: 'USD' },
+        }),
+        200,
+      );
+      json(
+        await setPolicy({
+          referredReward: { rewardType: 'gift_card', amount: 1500, when: 'conversion' },
+          milestones: [],
+        }),
+        200,
+      );
+      const vic = await newParticipant(t.owner, { name: 'Vic Referrer' });
+      const { customer, byKind } = await referredSale(vic);
+      const [own] = byKind('referred');
+      const held = json(await t.owner.get(`/v1/rewards/${own.id}`), 200);
+      const flag = held.flags.find((f: { type: string }) => f.type === 'tax_form_missing');
+      expect(flag).toBeDefined();
+      json(
+        await finance.put(`/v1/participants/${vic.id}/tax-form`, { type: 'W-9', receivedAt: '2026-03-01T00:00:00Z' }),
+        200,
+      );
+      const refused = json(
+        await finance.post(`/v1/rewards/${own.id}/flags/${flag.id}/resolve`, { reason: 'form' }),
+        409,
+      );
+      expect(refused.detail).toContain('tax form first');
+      json(
+        await finance.put(`/v1/participants/${customer.id}/tax-form`, {
+          type: 'W-9',
+          receivedAt: '2026-03-01T00:00:00Z',
+        }),
+        200,
+      );
+      json(await finance.post(`/v1/rewards/${own.id}/flags/${flag.id}/resolve`, { reason: 'W-9 received' }), 200);
+      json(
+        await t.owner.put('/v1/program-rules', {
+          qualifyingTypes: rules.qualifyingTypes,
+          allowedReferrerKinds: rules.allowedReferrerKinds,
+          termsText: rules.termsText,
+          termsVersion: rules.termsVersion,
+          currency: 'USD',
+        }),
+        200,
+      );
+    });
+  });
 });

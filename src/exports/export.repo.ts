@@ -19,9 +19,11 @@ const SOURCES: Record<ExportKind, { from: SQL; time: SQL; select: SQL }> = {
   rewards: {
     from: sql`rewards x
       left join participants referrer on referrer.workspace_id = x.workspace_id and referrer.id = x.referrer_id
-      left join participants referred on referred.workspace_id = x.workspace_id and referred.id = x.referred_id`,
+      left join participants referred on referred.workspace_id = x.workspace_id and referred.id = x.referred_id
+      left join participants payee on payee.workspace_id = x.workspace_id and payee.id = x.payee_id`,
     time: sql`x.created_at`,
-    select: sql`x.id, x.status, x.kind, x.payee_id as "payeeId", x.milestone, x.reward_type as "rewardType", x.amount::bigint as "amountMinor", x.currency, x.summary,
+    select: sql`x.id, x.status, x.kind, x.payee_id as "payeeId", payee.name as "payeeName", payee.email as "payeeEmail",
+      x.milestone, x.source_reward_id as "sourceRewardId", x.reward_type as "rewardType", x.amount::bigint as "amountMinor", x.currency, x.summary,
       x.referrer_id as "referrerId", referrer.name as "referrerName", referrer.email as "referrerEmail",
       x.referred_id as "referredId", referred.name as "referredName", x.conversion_id as "conversionId",
       x.recommendation, x.fraud_score as "fraudScore", x.approved_at as "approvedAt", x.sent_at as "sentAt",

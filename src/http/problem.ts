@@ -24,6 +24,7 @@ const TITLES: Record<ErrorCode, string> = {
   flags_unresolved: 'Flags must be resolved first',
   maker_checker: 'Someone else must do this (maker-checker)',
   already_approved: 'Already approved by you',
+  milestone_unsettled: 'Bonus waits for its referrals',
   stale_review: 'The claim changed since you looked at it',
   dispute_open: 'Attribution is disputed',
   insufficient_credit: 'Not enough credit',

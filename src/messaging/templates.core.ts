@@ -104,9 +104,9 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, { email: Template; sms: Temp
     email: {
       subject: 'Referral reward ready to send: {{referrerName}}',
       bodyText:
-        'A referral reward is approved and ready to send.\n\nReferrer: {{referrerName}}\nReward: {{rewardSummary}}\n\nFulfil it, then mark it sent: {{rewardUrl}}',
+        'A referral reward is approved and ready to send.\n\nPay to: {{referrerName}}\nReward: {{rewardSummary}}\n\nFulfil it, then mark it sent: {{rewardUrl}}',
       bodyHtml:
-        '<p>A referral reward is approved and ready to send.</p><p>Referrer: <strong>{{referrerName}}</strong><br>Reward: <strong>{{rewardSummary}}</strong></p><p><a href="{{rewardUrl}}">Open the reward</a>, fulfil it, then click “Mark reward sent”.</p>',
+        '<p>A referral reward is approved and ready to send.</p><p>Pay to: <strong>{{referrerName}}</strong><br>Reward: <strong>{{rewardSummary}}</strong></p><p><a href="{{rewardUrl}}">Open the reward</a>, fulfil it, then click “Mark reward sent”.</p>',
     },
     sms: null,
   },

@@ -130,12 +130,19 @@ export const RewardPolicyInputSchema = z
           ['milestones', index, 'rewardType'],
           'Name the bonus’s type (gift_card, account_credit, discount_code, custom).',
         );
-      } else if (type === 'custom' && !milestone.description && !milestone.rewardType && !policy.description) {
+      } else if (type === 'custom' && !milestone.description && (milestone.rewardType || !policy.description)) {
         issue(['milestones', index, 'description'], 'Describe the custom bonus.');
       } else if (type !== 'custom' && milestone.amount < 1) {
         issue(['milestones', index, 'amount'], 'A bonus needs an amount above 0 (minor units).');
+      } else if (type === 'discount_code' && policy.rewardType !== 'discount_code') {
+        // A code is made with the policy's code settings (source, prefix, validity): only a
+        // discount-code policy has them.
+        issue(['milestones', index, 'rewardType'], 'A discount-code bonus needs a discount-code policy.');
       }
     });
+    if (policy.referredReward?.rewardType === 'discount_code' && policy.rewardType !== 'discount_code') {
+      issue(['referredReward', 'rewardType'], 'A discount code for the referred person needs a discount-code policy.');
+    }
     if (policy.rewardType === 'none' && (policy.referredReward || policy.milestones.length > 0)) {
       issue(['rewardType'], 'A program without rewards has no referred rewards or bonuses either.');
     }

@@ -54,6 +54,12 @@ export interface ApprovalFacts {
   openFlags: { id: string; type: string }[];
   /** Approvals given in any round; only the current round's count. */
   approvals: { approverId: string; round: number }[];
+  /**
+   * A milestone bonus: the number of converted referrals it rewards, and how many of the
+   * referrer's claims a person has settled (approved, paid, or declined by the referrer). A bonus
+   * waits for its count: claims still in review may yet be rejected or refunded.
+   */
+  milestone?: { atReferral: number; settled: number } | undefined;
 }
 
 export type ApprovalBlockerCode =
@@ -61,7 +67,8 @@ export type ApprovalBlockerCode =
   | 'flags_unresolved'
   | 'hold_period_active'
   | 'maker_checker'
-  | 'already_approved';
+  | 'already_approved'
+  | 'milestone_unsettled';
 
 export interface ApprovalBlocker {
   code: ApprovalBlockerCode;
@@ -141,7 +148,16 @@ export function approvalBlockers(facts: ApprovalFacts, approverId: string, now: 
       message: 'You already approved this claim; a second approver must be someone else.',
     });
   }
+  const unsettled = milestoneUnsettled(facts);
+  if (unsettled) blockers.push({ code: 'milestone_unsettled', message: unsettled, details: { ...facts.milestone } });
   return blockers;
+}
+
+/** Why a milestone bonus cannot be approved yet, or null. */
+export function milestoneUnsettled(facts: Pick<ApprovalFacts, 'milestone'>): string | null {
+  const m = facts.milestone;
+  if (!m || m.settled >= m.atReferral) return null;
+  return `This bonus is for ${m.atReferral} converted referrals and ${m.settled} of the referrer's claims are approved so far: decide the others first (a claim still in review may be rejected or refunded).`;
 }
 
 /** An ineligible recommendation can be overridden, but only with a written reason. */
@@ -222,6 +238,8 @@ export function autoApprovalDecision(
     return { approve: false, reason: 'a person changed this claim: a person must approve it' };
   }
   if (facts.attributedAfterSale) return { approve: false, reason: 'the referral was recorded after the sale' };
+  const unsettled = milestoneUnsettled(facts);
+  if (unsettled) return { approve: false, reason: unsettled };
   if (facts.flagsEver > 0) return { approve: false, reason: 'the claim was flagged' };
   // The rules in force now must allow it too.
   if (currentRules.currency !== rules.currency || reward.amount > currentRules.autoApproveMaxAmount) {

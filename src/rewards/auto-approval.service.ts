@@ -114,13 +114,14 @@ export async function autoApproveNewClaims(
 
 export async function notifyRewardReady(tx: Tx, env: ClaimEnv, reward: RewardRow) {
   const workspace = await workspaceRow(tx, reward.workspaceId);
-  const referrer = await findParticipant(tx, reward.workspaceId, reward.referrerId);
-  if (!referrer) return;
+  // Whoever fulfils it by hand sends it to the payee: a referred person's own reward is theirs.
+  const payee = await findParticipant(tx, reward.workspaceId, reward.payeeId);
+  if (!payee) return;
   await queueRewardReady(tx, {
     workspace,
     rewardId: reward.id,
     rewardSummary: reward.summary,
-    referrer,
+    referrer: payee,
     publicUrl: env.publicUrl,
     actor: env.actor,
     at: env.at,

@@ -41,6 +41,7 @@ import { isOpen } from './lifecycle.core.js';
 import { insertFlags, recheckReward } from './recheck.service.js';
 import { applyReversals } from './refund.service.js';
 import {
+  countedClaimMakers,
   findLiveRewardForReferred,
   insertRewardIfFree,
   milestonesPaidTo,
@@ -180,6 +181,23 @@ export async function createClaimForConversion(
         dispute: null,
         conversionId: conversion.id,
       });
+      if (claim.kind === 'milestone') {
+        // Whoever made the claims the milestone counts built its count: makers of the bonus too.
+        const counted = await countedClaimMakers(tx, workspaceId, terms.programId, referrer.id);
+        await recordMakers(
+          tx,
+          workspaceId,
+          written.id,
+          counted.map((m) => ({
+            makerId: m.maker_id,
+            makerName: m.maker_name,
+            reason: m.reason,
+            round: written.reviewRound,
+            detail: 'a claim this milestone counts',
+          })),
+          env.at,
+        );
+      }
       made.push({ row: written, flagged: claim.result.flags.length > 0 });
     }
   }

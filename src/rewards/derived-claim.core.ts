@@ -106,7 +106,7 @@ export function deriveClaims(input: {
   }
 
   // The trigger's amount counts toward the referrer's year before a bonus beside it is judged.
-  const referrerTax = input.judge.referrerFacts.tax
+  let referrerTax = input.judge.referrerFacts.tax
     ? taxFactsWithClaim(input.judge.referrerFacts.tax, {
         amount: decision.reward.amount,
         currency: decision.reward.currency,
@@ -117,6 +117,8 @@ export function deriveClaims(input: {
     const rewardType = milestoneRewardType(policy, milestone);
     const claim = { amount: milestone.amount, currency: policy.currency, rewardType };
     const result = judge(claim, referrerTax);
+    // Two bonuses reached at once: the second is judged with the first in the referrer's year.
+    if (referrerTax) referrerTax = taxFactsWithClaim(referrerTax, claim);
     const what = describeFixed(
       { rewardType, amount: milestone.amount, description: milestone.description ?? policy.description },
       policy.currency,

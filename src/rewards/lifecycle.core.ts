@@ -81,6 +81,8 @@ export const STATUS_SETS = {
   open: ['in_review', 'pending', 'failed'],
   /** Fulfilled: a reversal needs a clawback or recovery task. */
   paid: ['sent', 'thanked'],
+  /** Decided by a person and still counting toward the referrer (a milestone bonus waits for these). */
+  settled: ['pending', 'sent', 'thanked', 'failed', 'declined'],
   /** Closed without payment: a refund has nothing left to undo. */
   closedUnpaid: ['reversed', 'rejected', 'declined'],
 } as const satisfies Record<string, readonly RewardStatus[]>;

@@ -7,10 +7,16 @@ import { AppError } from '../shared/errors.js';
 import type { ClaimEnv } from './claim.types.js';
 import { exceptionFacts, monthStart } from './claim-context.core.js';
 import { findConversion, loadReferrerFacts, referralsOfCustomer } from './claim-context.repo.js';
-import { referredRewardsOf, withdrawBonusesOf } from './derived-claim.service.js';
 import { canRevise } from './lifecycle.core.js';
 import { recheckReward, recordExceptionMakers, reviseClaim } from './recheck.service.js';
-import { lockReward, openClaimsOfParticipant, type RewardRow, recordMakers } from './reward.repo.js';
+import { withdrawUnearnedBonuses } from './refund.service.js';
+import {
+  lockReward,
+  openClaimsOfParticipant,
+  type RewardRow,
+  recordMakers,
+  referredRewardsWith,
+} from './reward.repo.js';
 import { computeRewardAmount } from './reward-amount.core.js';
 
 /**
@@ -108,10 +114,11 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
     },
     after: { referralId, referrerId: referrer.id, amount: amount.amount, calculation: amount.calculation, why },
   });
-  // The bonus this claim reached was the previous referrer's; the referred person's own reward
-  // stays theirs and follows the referral now credited (a new round: who referred them changed).
-  await withdrawBonusesOf(tx, env, reward, `moved to another referrer: ${why}`);
-  for (const id of await referredRewardsOf(tx, reward)) {
+  // The previous referrer has one converted referral fewer: a bonus it no longer reaches goes. The
+  // referred person's own reward stays theirs and follows the referral now credited (a new round:
+  // who referred them changed).
+  await withdrawUnearnedBonuses(tx, env, reward, `${reward.id} moved to another referrer: ${why}`);
+  for (const id of await referredRewardsWith(tx, reward)) {
     const own = await lockReward(tx, workspaceId, id);
     if (!own || !canRevise(own.status)) continue;
     await reviseClaim(
@@ -142,21 +149,25 @@ export async function reviewClaimsAfterPayeeEdit(
   changed: readonly string[],
 ) {
   if (changed.length === 0) return [];
-  const claims = await openClaimsOfParticipant(tx, env.actor.workspaceId, referrerId);
-  const failed = claims.find((claim) => claim.status === 'failed');
+  // Payout details decide the claims paying them; their kind also decides whether they may refer,
+  // so it reaches the claims of the people they referred (a referred person's own reward) too.
+  const claims = (await openClaimsOfParticipant(tx, env.actor.workspaceId, referrerId)).filter(
+    (claim) => claim.payeeId === referrerId || changed.includes('kind'),
+  );
+  const failed = claims.find((claim) => claim.status === 'failed' && claim.payeeId === referrerId);
   if (failed) {
     // A failed fulfilment keeps its approval for the manual fallback: new details now would be
     // paid without anyone approving them.
     throw new AppError(
       'invalid_transition',
-      `This referrer has a reward whose fulfilment failed (${failed.id}); it would be sent to the new ${changed.join(', ')} without a new approval. Mark it sent or reverse it first.`,
+      `This participant has a reward whose fulfilment failed (${failed.id}); it would be sent to the new ${changed.join(', ')} without a new approval. Mark it sent or reverse it first.`,
       { details: { rewardId: failed.id, currentStatus: 'failed' } },
     );
   }
   const why = `the referrer's ${changed.join(', ')} changed`;
   for (const claim of claims) {
     const locked = await lockReward(tx, env.actor.workspaceId, claim.id);
-    if (!locked || !canRevise(locked.status)) continue;
+    if (!locked || !canRevise(locked.status) || locked.status === 'failed') continue;
     await reviseClaim(tx, env, locked, {}, { reason: 'payee_changed', why });
     await recheckReward(tx, env, locked.id, why);
   }

@@ -77,11 +77,14 @@ export async function recheckReward(tx: Tx, env: ClaimEnv, rewardId: string, why
     referrerId: reward.referrerId,
     monthStart: monthStart(reward.createdAt),
     windowStart: new Date(env.at.getTime() - rules.velocityWindowHours * 3_600_000),
-    excludeRewardId: reward.id,
+    // The facts as the claim was first judged on: without it, or, for a claim that came with a
+    // referrer's claim (counts never include it), without that one.
+    excludeRewardId: reward.sourceRewardId ?? reward.id,
     ...clickKeys(customer, reward.referrerId),
   });
-  if (reward.payeeId !== reward.referrerId) {
-    // The referred person's own reward: the tax check is about their year, not the referrer's.
+  if (reward.sourceRewardId || reward.payeeId !== reward.referrerId) {
+    // The payee's year without this claim (the counts above left out the claim it came with; the
+    // year must not): for a referred person's own reward, their year, not the referrer's.
     const year = monthStart(reward.createdAt).getUTCFullYear();
     const own = await taxFactsFor(tx, workspaceId, [reward.payeeId], [year], { excludeRewardIds: [reward.id] });
     referrerFacts.tax = own.get(`${reward.payeeId}:${year}`);

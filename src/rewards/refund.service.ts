@@ -2,17 +2,17 @@
  * Refunds and chargebacks applied to the claims of a sale: voided before payment, reversed with a
  * clawback or recovery task after it, flagged for a person when partial.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
-import { conversions, messages, recoveryTasks } from '../db/schema.js';
+import { conversions, messages, recoveryTasks, rewards } from '../db/schema.js';
 import { formatMoney } from '../shared/currency.js';
 import { newId } from '../shared/ids.js';
 import type { ClaimEnv } from './claim.types.js';
 import { type ConversionRow, reversalsOf } from './claim-context.repo.js';
 import { inSet, isPaid, recoveryKindFor } from './lifecycle.core.js';
 import { recheckReward } from './recheck.service.js';
-import { lockReward, type RewardRow, rewardsForConversion } from './reward.repo.js';
+import { lockReward, type RewardRow, rewardsForConversion, statusIn } from './reward.repo.js';
 import { takeBackPaid, transitionReward } from './transition.service.js';
 
 /**
@@ -115,7 +115,62 @@ export async function reverseReward(
         ),
       );
   }
+  if (locked.kind === 'referral') await withdrawUnearnedBonuses(tx, env, locked, `${locked.id} was reversed`);
   return { paid };
+}
+
+/**
+ * A referrer's claim left their count (reversed, rejected, moved to another referrer): each live
+ * milestone bonus the count no longer reaches is taken back the same way (voided, or a recovery
+ * task once paid). Whichever claim reached it, a bonus stands only while enough claims do.
+ */
+export async function withdrawUnearnedBonuses(
+  tx: Tx,
+  env: ClaimEnv,
+  of: Pick<RewardRow, 'workspaceId' | 'programId' | 'referrerId'>,
+  why: string,
+) {
+  const [count] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(rewards)
+    .where(
+      and(
+        eq(rewards.workspaceId, of.workspaceId),
+        eq(rewards.programId, of.programId),
+        eq(rewards.referrerId, of.referrerId),
+        eq(rewards.kind, 'referral'),
+        statusIn('countsTowardTier'),
+      ),
+    );
+  const reached = Number(count?.n ?? 0);
+  const bonuses = await tx
+    .select({ id: rewards.id })
+    .from(rewards)
+    .where(
+      and(
+        eq(rewards.workspaceId, of.workspaceId),
+        eq(rewards.programId, of.programId),
+        eq(rewards.referrerId, of.referrerId),
+        eq(rewards.kind, 'milestone'),
+        gt(rewards.milestone, reached),
+        statusIn('live'),
+      ),
+    )
+    .orderBy(desc(rewards.milestone));
+  const withdrawn: string[] = [];
+  for (const { id } of bonuses) {
+    const bonus = await lockReward(tx, of.workspaceId, id);
+    if (!bonus || inSet('closedUnpaid', bonus.status)) continue;
+    const what = `the referrer's converted referrals fell to ${reached}, below this milestone (${bonus.milestone}): ${why}`;
+    await reverseReward(tx, env, bonus, {
+      what,
+      triggerConversionId: bonus.conversionId,
+      audit: { reason: what, convertedReferrals: reached },
+      cancelledBecause: what,
+    });
+    withdrawn.push(id);
+  }
+  return withdrawn;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db/client.js';
+import { rowsOf } from '../db/json-rows.js';
 import {
   conversions,
   participants,
@@ -81,6 +82,38 @@ export async function findLiveRewardForReferred(
   return rows[0];
 }
 
+/** The referred person's own rewards that came with a referrer's claim (they follow it to another referral). */
+export async function referredRewardsWith(db: Executor, trigger: Pick<RewardRow, 'workspaceId' | 'id'>) {
+  const rows = await db
+    .select({ id: rewards.id })
+    .from(rewards)
+    .where(
+      and(
+        eq(rewards.workspaceId, trigger.workspaceId),
+        eq(rewards.sourceRewardId, trigger.id),
+        eq(rewards.kind, 'referred'),
+      ),
+    )
+    .orderBy(rewards.createdAt, rewards.id);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Who made the referrer's claims that count toward a milestone (their creators and the recorders
+ * of their referrals): they built the bonus's count, so none of them approves the bonus.
+ */
+export async function countedClaimMakers(db: Executor, workspaceId: string, programId: string, referrerId: string) {
+  return rowsOf<{ maker_id: string; maker_name: string; reason: 'created' | 'attributed' }>(
+    await db.execute(sql`
+      select distinct on (m.maker_id, m.reason) m.maker_id, m.maker_name, m.reason
+      from rewards r join reward_makers m on m.workspace_id = r.workspace_id and m.reward_id = r.id
+      where r.workspace_id = ${workspaceId} and r.program_id = ${programId} and r.referrer_id = ${referrerId}
+        and r.kind = 'referral' and r.status in (${statusList('countsTowardTier')})
+        and m.reason in ('created', 'attributed')
+      order by m.maker_id, m.reason`),
+  );
+}
+
 /** The milestones a referrer has a live bonus for (each pays once; a voided bonus can be earned again). */
 export async function milestonesPaidTo(db: Executor, workspaceId: string, programId: string, referrerId: string) {
   const rows = await db
@@ -104,7 +137,7 @@ export async function milestonesPaidTo(db: Executor, workspaceId: string, progra
  */
 export async function openClaimsOfParticipant(db: Executor, workspaceId: string, participantId: string) {
   return db
-    .select({ id: rewards.id, status: rewards.status })
+    .select({ id: rewards.id, status: rewards.status, payeeId: rewards.payeeId })
     .from(rewards)
     .where(
       and(
@@ -246,6 +279,11 @@ export async function loadApprovalFacts(
   const exceptions = await exceptionAuthorsFor(db, workspaceId, [...new Set(claims.map((claim) => claim.referrerId))]);
   const flags = await flagsFor(db, workspaceId, ids);
   const approvals = await approvalsFor(db, workspaceId, ids);
+  const settled = await settledClaimCounts(
+    db,
+    workspaceId,
+    claims.filter((claim) => claim.kind === 'milestone'),
+  );
   return new Map(
     claims.map((claim) => [
       claim.id,
@@ -258,9 +296,30 @@ export async function loadApprovalFacts(
           .filter((flag) => flag.rewardId === claim.id && flag.resolvedAt === null)
           .map((flag) => ({ id: flag.id, type: flag.type })),
         approvals: approvals.filter((approval) => approval.rewardId === claim.id),
+        milestone:
+          claim.kind === 'milestone' && claim.milestone !== null
+            ? { atReferral: claim.milestone, settled: settled.get(`${claim.programId}:${claim.referrerId}`) ?? 0 }
+            : undefined,
       },
     ]),
   );
+}
+
+/** The referrers' claims a person has settled (approved, paid, failed at fulfilment, or declined), per program. */
+async function settledClaimCounts(db: Executor, workspaceId: string, bonuses: RewardRow[]) {
+  const out = new Map<string, number>();
+  if (bonuses.length === 0) return out;
+  const pairs = JSON.stringify([...new Set(bonuses.map((b) => `${b.programId}:${b.referrerId}`))]);
+  const rows = rowsOf<{ key: string; n: number }>(
+    await db.execute(sql`
+      select r.program_id || ':' || r.referrer_id as key, count(*)::int as n from rewards r
+      where r.workspace_id = ${workspaceId} and r.kind = 'referral'
+        and r.status in (${statusList('settled')})
+        and r.program_id || ':' || r.referrer_id in (select jsonb_array_elements_text(${pairs}::jsonb))
+      group by 1`),
+  );
+  for (const row of rows) out.set(row.key, Number(row.n));
+  return out;
 }
 
 const referrer = alias(participants, 'referrer');

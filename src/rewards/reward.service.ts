@@ -15,7 +15,6 @@ import { decodeCursor, toPage } from '../shared/pagination.js';
 import { approvalBlockers, approvalComplete, approvalNeedsNote, makerConflict } from './approval.core.js';
 import { notifyRewardReady } from './auto-approval.service.js';
 import type { ClaimEnv } from './claim.types.js';
-import { withdrawBonusesOf } from './derived-claim.service.js';
 import {
   canRevise,
   nextStatus,
@@ -27,6 +26,7 @@ import {
 import { changePayee } from './payee.service.js';
 import { openPayoutBatchOf } from './payout-hold.repo.js';
 import { recheckReward, reviseClaim } from './recheck.service.js';
+import { withdrawUnearnedBonuses } from './refund.service.js';
 import { presentRewardDetail, presentRewards } from './reward.presenter.js';
 import {
   approvalsFor,
@@ -242,8 +242,9 @@ export async function closeReward(
     });
     // A rejected claim no longer counts toward its referrer's milestones (a declined one does:
     // the referral converted, the referrer only turned the reward down).
-    if (action === 'reject') {
-      await withdrawBonusesOf(tx, { actor, at, publicUrl: deps.publicUrl }, reward, `was rejected: ${input.reason}`);
+    if (action === 'reject' && reward.kind === 'referral') {
+      const env = { actor, at, publicUrl: deps.publicUrl };
+      await withdrawUnearnedBonuses(tx, env, reward, `${reward.id} was rejected: ${input.reason}`);
     }
   });
   return detail(deps, actor, id);
@@ -405,12 +406,12 @@ export async function resolveFlag(deps: Deps, actor: Actor, id: string, flagId: 
     }
     if (flag.type === 'tax_form_missing') {
       // The flag asks for the payee's form: it is cleared once finance has recorded it.
-      const payee = await taxFormOf(tx, actor.workspaceId, reward.referrerId);
+      const payee = await taxFormOf(tx, actor.workspaceId, reward.payeeId);
       if (!payee?.type) {
         throw new AppError(
           'invalid_transition',
           `Record ${payee?.name ?? 'the payee'}'s tax form first (their participant page → Tax form); then this flag can be resolved.`,
-          { details: { participantId: reward.referrerId } },
+          { details: { participantId: reward.payeeId } },
         );
       }
     }

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   flags_unresolved: 409,
   maker_checker: 409,
   already_approved: 409,
+  milestone_unsettled: 409,
   stale_review: 409,
   dispute_open: 409,
   insufficient_credit: 409,
