@@ -1,6 +1,6 @@
 /** The batch engine's reads and writes of conversions: set-based, a statement per batch (or chunk). */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { insertRows } from '../db/bulk.js';
+import { executeWithJson, insertRows } from '../db/bulk.js';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/json-rows.js';
 import { conversions } from '../db/schema.js';
@@ -62,9 +62,14 @@ export async function insertConversions(db: Executor, rows: ConversionInsert[]) 
 export async function setConversionResults(db: Executor, workspaceId: string, rows: { id: string; result: unknown }[]) {
   for (let from = 0; from < rows.length; from += 500) {
     const part = rows.slice(from, from + 500);
-    await db.execute(sql`
-      update conversions c set result = v.result
-      from jsonb_to_recordset(${JSON.stringify(part)}::jsonb) as v(id text, result jsonb)
-      where c.workspace_id = ${workspaceId} and c.id = v.id`);
+    // The answers are megabytes of JSON: one document, as the bulk inserts send theirs (db/bulk.ts).
+    await executeWithJson(
+      db,
+      JSON.stringify(part),
+      (document) => sql`
+        update conversions c set result = v.result
+        from jsonb_to_recordset(${document}) as v(id text, result jsonb)
+        where c.workspace_id = ${workspaceId} and c.id = v.id`,
+    );
   }
 }

@@ -21,10 +21,12 @@
  *   outgrow the default 4 MB and spill to temporary files, which PGlite keeps in its in-memory
  *   file system and regrows by copying (1,000 claims: 675 -> 558 ms of CPU, median of 9).
  * Either way the same JSON text is parsed by the same jsonb_populate_recordset: the same rows,
- * defaults, nulls (JSON null, or a missing key, is SQL NULL), timestamps and jsonb values.
+ * defaults, nulls (JSON null, or a missing key, is SQL NULL), timestamps and jsonb values. The
+ * batch engine's bulk updates (re-checked claims' checks, events' answers) send their document
+ * the same way (executeWithJson): 1,000 re-checks' `update rewards`, 2.5 MB, 326 -> 216 ms.
  */
-import { getTableColumns, getTableName, is, sql } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { getTableColumns, getTableName, is, type SQL, sql } from 'drizzle-orm';
+import type { PgDialect, PgTable } from 'drizzle-orm/pg-core';
 import { PgliteSession } from 'drizzle-orm/pglite';
 import type { Executor } from './client.js';
 import { rowsOf } from './json-rows.js';
@@ -47,6 +49,33 @@ function pgliteOf(db: Executor): PgliteQuery | undefined {
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * Runs a statement that reads one JSON document (`statement(document)` puts the jsonb where it
+ * is read), the document as PGlite's blob or PostgreSQL's parameter, as described above; the
+ * bulk inserts and the batch engine's bulk updates use it. Answers the rows the statement returns.
+ */
+export async function executeWithJson(db: Executor, json: string, statement: (document: SQL) => SQL): Promise<number> {
+  const pglite = pgliteOf(db);
+  if (!pglite) return rowsOf(await db.execute(statement(sql`${json}::jsonb`))).length;
+  const query = (db as unknown as { dialect: PgDialect }).dialect.sqlToQuery(
+    statement(sql.raw(`pg_read_file('/dev/blob')::jsonb`)),
+  );
+  let previous: string | undefined;
+  if (json.length >= LARGE) {
+    // The value in force is read before it is changed (the subquery runs first).
+    const [setting] = (
+      await pglite.query<{ previous: string }>(
+        `select previous, set_config('work_mem', '${WORK_MEM}', true) from (select current_setting('work_mem') as previous offset 0) s`,
+      )
+    ).rows;
+    previous = setting?.previous;
+  }
+  const result = await pglite.query(query.sql, query.params, { blob: new Blob([json]) });
+  // Put back as it was for the rest of the caller's transaction (a failed statement rolls it back).
+  if (previous !== undefined) await pglite.query(`select set_config('work_mem', $1, true)`, [previous]);
+  return result.rows.length;
+}
+
 export async function insertRows<T extends PgTable>(
   db: Executor,
   table: T,
@@ -59,12 +88,8 @@ export async function insertRows<T extends PgTable>(
   const names = keys.map((key) => (columns[key] as { name: string }).name);
   const list = names.map(quoted).join(', ');
   const tableName = quoted(getTableName(table));
-  // The statement around the document, which goes between `head` and `tail`.
-  const head = `insert into ${tableName} (${list}) select ${list} from jsonb_populate_recordset(null::${tableName}, `;
-  const tail = `)${options.onConflictDoNothing ? ' on conflict do nothing' : ''} returning 1 as one`;
-  const pglite = pgliteOf(db);
+  const conflict = options.onConflictDoNothing ? ' on conflict do nothing' : '';
   let inserted = 0;
-  let previousWorkMem: string | undefined;
   for (let from = 0; from < rows.length; from += CHUNK) {
     const payload = rows.slice(from, from + CHUNK).map((row) => {
       const out: Record<string, unknown> = {};
@@ -74,28 +99,12 @@ export async function insertRows<T extends PgTable>(
       }
       return out;
     });
-    const document = JSON.stringify(payload);
-    if (pglite) {
-      if (document.length >= LARGE && previousWorkMem === undefined) {
-        // The value in force is read before it is changed (the subquery runs first).
-        const [setting] = (
-          await pglite.query<{ previous: string }>(
-            `select previous, set_config('work_mem', '${WORK_MEM}', true) from (select current_setting('work_mem') as previous offset 0) s`,
-          )
-        ).rows;
-        previousWorkMem = setting?.previous;
-      }
-      const result = await pglite.query(`${head}pg_read_file('/dev/blob')::jsonb${tail}`, [], {
-        blob: new Blob([document]),
-      });
-      inserted += result.rows.length;
-    } else {
-      inserted += rowsOf(await db.execute(sql`${sql.raw(head)}${document}::jsonb${sql.raw(tail)}`)).length;
-    }
-  }
-  // Put back as it was for the rest of the caller's transaction (a failed insert rolls it back).
-  if (pglite && previousWorkMem !== undefined) {
-    await pglite.query(`select set_config('work_mem', $1, true)`, [previousWorkMem]);
+    inserted += await executeWithJson(
+      db,
+      JSON.stringify(payload),
+      (document) =>
+        sql`${sql.raw(`insert into ${tableName} (${list}) select ${list} from jsonb_populate_recordset(null::${tableName}, `)}${document}${sql.raw(`)${conflict} returning 1 as one`)}`,
+    );
   }
   return inserted;
 }

@@ -6,7 +6,7 @@
  */
 import { and, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import { recordAuditMany } from '../audit/index.js';
-import { insertRows } from '../db/bulk.js';
+import { executeWithJson, insertRows } from '../db/bulk.js';
 import type { Executor, Tx } from '../db/client.js';
 import { fromJsonRow, fromJsonRows, rowsOf } from '../db/json-rows.js';
 import { conversions, linkClicks, participants, referrals, rewardFlags, rewardMakers, rewards } from '../db/schema.js';
@@ -335,10 +335,10 @@ export async function writeRechecks(
   );
   // The last state of each claim (a claim re-checked twice in one batch is written once, as it ended).
   const last = new Map(rechecks.map((item) => [item.claim.id, item.claim]));
-  await tx.execute(sql`
-    update rewards r set checks = v.checks, recommendation = v.recommendation::recommendation,
-      fraud_score = v.fraud_score, updated_at = v.updated_at
-    from jsonb_to_recordset(${JSON.stringify(
+  // The checks are megabytes of JSON: one document, as the bulk inserts send theirs (db/bulk.ts).
+  await executeWithJson(
+    tx,
+    JSON.stringify(
       [...last.values()].map((claim) => ({
         id: claim.id,
         checks: claim.checks,
@@ -346,8 +346,13 @@ export async function writeRechecks(
         fraud_score: claim.fraudScore,
         updated_at: claim.updatedAt.toISOString(),
       })),
-    )}::jsonb) as v(id text, checks jsonb, recommendation text, fraud_score integer, updated_at timestamptz)
-    where r.workspace_id = ${workspaceId} and r.id = v.id`);
+    ),
+    (document) => sql`
+      update rewards r set checks = v.checks, recommendation = v.recommendation::recommendation,
+        fraud_score = v.fraud_score, updated_at = v.updated_at
+      from jsonb_to_recordset(${document}) as v(id text, checks jsonb, recommendation text, fraud_score integer, updated_at timestamptz)
+      where r.workspace_id = ${workspaceId} and r.id = v.id`,
+  );
   await recordAuditMany(
     tx,
     at,
