@@ -149,6 +149,15 @@ const POLICY_FIELDS = [
   'milestones',
 ] as const;
 
+/** JSON with every object's keys in order: a jsonb column gives its keys back in its own order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
 /** Saving the policy creates a new version (unless nothing changed); claims keep theirs. */
 export async function updatePolicy(deps: Deps, actor: Actor, input: RewardPolicyInput) {
   const at = deps.clock.now();
@@ -187,7 +196,7 @@ export async function updatePolicy(deps: Deps, actor: Actor, input: RewardPolicy
       })),
     };
     const before = Object.fromEntries(POLICY_FIELDS.map((field) => [field, previous[field]]));
-    if (JSON.stringify(before) === JSON.stringify(next)) return presentPolicy(previous);
+    if (canonical(before) === canonical(next)) return presentPolicy(previous);
     const [row] = await tx
       .insert(rewardPolicies)
       .values({

@@ -237,6 +237,48 @@ describe('the web app', () => {
     await page.context().close();
   });
 
+  it('edits milestone bonuses and the referred person’s reward, and keeps them when saved again', async () => {
+    const before = json(await t.owner.get('/v1/reward-policy'), 200);
+    const { version: _v, summary: _s, createdBy: _c, createdAt: _a, programId: _p, ...restore } = before;
+    const page = await signIn('olivia@example.com', 'owner password 1');
+    try {
+      const card = page.getByRole('region', { name: 'Reward policy' });
+      await card.getByRole('button', { name: 'Edit policy' }).click();
+      await card.getByRole('button', { name: 'Add milestone' }).click();
+      await card.getByLabel('Milestone 1 at referral').fill('5');
+      await card.getByLabel('Milestone 1 bonus').fill('200.00');
+      await card.getByLabel("Referred person's reward", { exact: true }).selectOption('account_credit');
+      await card.getByLabel("Referred person's reward amount").fill('20.00');
+      await card.getByLabel('When the referred person is rewarded').selectOption('lead');
+      await card.getByRole('button', { name: 'Save policy' }).click();
+      await hasText(page.getByRole('status'), 'Policy saved as version');
+      await visible(
+        card.getByText(
+          'a 200.00 USD bonus at the 5th referral; the referred person gets a 20.00 USD account credit when they sign up',
+          { exact: false },
+        ),
+      );
+      expect(json(await t.owner.get('/v1/reward-policy'), 200)).toMatchObject({
+        milestones: [{ atReferral: 5, amount: 20_000 }],
+        referredReward: { rewardType: 'account_credit', amount: 2000, when: 'lead' },
+      });
+      // Opened and saved again untouched: nothing is dropped, nothing changes.
+      await card.getByRole('button', { name: 'Edit policy' }).click();
+      await card.getByRole('button', { name: 'Save policy' }).click();
+      await hasText(page.getByRole('status'), 'No change to save');
+      // A bonus that is not above zero is named at its field, and nothing is saved.
+      await card.getByRole('button', { name: 'Edit policy' }).click();
+      await card.getByLabel('Milestone 1 bonus').fill('0');
+      await card.getByRole('button', { name: 'Save policy' }).click();
+      await visible(card.getByText('A bonus needs an amount above 0', { exact: false }).first());
+      await screen(page, '03b-policy-extras');
+    } finally {
+      // The tests after this one expect claims without bonuses or referred rewards.
+      await page.context().close();
+      json(await t.owner.put('/v1/reward-policy', restore), 200);
+    }
+  });
+
   it('shows a pending reward, marks it sent, and shows it under Sent with its date and thank-you outcome', async () => {
     const claim = await pendingReward(
       { name: 'Jessica Alvarez', email: 'jessica@example.com', phone: '+14155550142', emailMarketingConsent: true },
