@@ -4,7 +4,7 @@ import { type ApprovalItem, get, type Page, post } from '../api';
 import { useCan } from '../app';
 import { date, money, saleLine } from '../format';
 import { Link } from '../router';
-import { Empty, ErrorBanner, Loading, LoadMore, RecommendationBadge, toast } from '../ui';
+import { Empty, ErrorBanner, KindBadge, Loading, LoadMore, RecommendationBadge, toast } from '../ui';
 import { ApprovalActions, ChecksList, FlagList, useRefreshReviews } from './review-parts';
 
 function ApprovalCard({
@@ -34,15 +34,28 @@ function ApprovalCard({
           ) : null}
           <div>
             <div className="row">
-              <strong style={{ fontSize: 16 }}>{reward.referred.name}</strong>
+              <strong style={{ fontSize: 16 }}>
+                {reward.kind === 'milestone' ? reward.referrer.name : reward.referred.name}
+              </strong>
+              <KindBadge reward={reward} />
               <RecommendationBadge value={reward.recommendation} />
               <span className={`badge ${reward.fraudScore >= 50 ? 'bad' : reward.fraudScore > 0 ? 'warn' : ''}`}>
                 fraud score {reward.fraudScore}
               </span>
             </div>
             <div className="muted">
-              referred by <Link to={`/participants/${reward.referrer.id}`}>{reward.referrer.name}</Link> (
-              {reward.referrer.kind}) · {saleLine(reward.conversion)}
+              {reward.kind === 'milestone' ? (
+                <>
+                  reached by referring <Link to={`/participants/${reward.referred.id}`}>{reward.referred.name}</Link>
+                </>
+              ) : (
+                <>
+                  {reward.kind === 'referred' ? 'their own reward, referred by ' : 'referred by '}
+                  <Link to={`/participants/${reward.referrer.id}`}>{reward.referrer.name}</Link> ({reward.referrer.kind}
+                  )
+                </>
+              )}{' '}
+              · {saleLine(reward.conversion)}
             </div>
           </div>
         </div>

@@ -173,7 +173,9 @@ export function ApprovalActions({ reward, blockers }: { reward: Reward; blockers
   });
   return (
     <div className="stack" style={{ gap: 8 }}>
-      {blockers.length > 0 ? <div className="banner info">Cannot approve yet: {blockers.join('; ')}.</div> : null}
+      {blockers.length > 0 ? (
+        <div className="banner info">Cannot approve yet: {blockers.map((b) => b.replace(/\.$/, '')).join('; ')}.</div>
+      ) : null}
       <div className="row">
         <input
           style={{ flex: 1, minWidth: 200 }}
