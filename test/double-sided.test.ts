@@ -355,6 +355,14 @@ describe('double-sided rewards and milestone bonuses', () => {
     expect(flagged.recommendation).not.toBe('eligible');
     expect(flagged.flags.map((f: { type: string }) => f.type)).toContain('existing_customer');
 
+    // Referrals imported from a CSV file get the same reward, each once (a second import adds none).
+    const imported = await Promise.all([1, 2].map((n) => newParticipant(t.owner, { externalId: `ds-imp-${n}` })));
+    const file = `referrerId,referredExternalId\n${sara.id},ds-imp-1\n${sara.id},ds-imp-2\n`;
+    const upload = () => t.owner.post('/v1/imports/referrals', file, { 'content-type': 'text/csv' });
+    expect(json(await upload(), 200).imported).toBe(2);
+    expect(json(await upload(), 200).imported).toBe(0);
+    for (const person of imported) expect(await leadRewards(person.id)).toHaveLength(1);
+
     // The referral was logged by mistake: deleting it takes the lead reward back.
     const third = await newParticipant(t.owner);
     const wrong = await newReferral(t.owner, sara.id, third.id);

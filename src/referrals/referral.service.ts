@@ -18,6 +18,7 @@ import {
   latestDispute,
   recheckReward,
   referralsOfCustomer,
+  rewardsTheLead,
   statusIn,
 } from '../rewards/index.js';
 import { type Actor, personOf } from '../shared/actor.js';
@@ -209,7 +210,9 @@ export async function insertReferrals(
     onProgress?.(Math.min(start + 1000, inputs.length), inputs.length);
   }
   // As one referral at a time: a program paying the referred person at the lead claims it for each.
-  for (const row of inserted) await createLeadReward(tx, env, row);
+  if (inserted.length > 0 && (await rewardsTheLead(tx, workspaceId))) {
+    for (const row of inserted) await createLeadReward(tx, env, row);
+  }
   const referredIds = [...new Set(inserted.map((row) => row.referredId))];
   for (let start = 0; start < referredIds.length; start += 1000) {
     const chunk = referredIds.slice(start, start + 1000);

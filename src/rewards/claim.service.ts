@@ -10,7 +10,7 @@ import type { Tx } from '../db/client.js';
 import { disputes } from '../db/schema.js';
 import { DISPOSABLE_DOMAINS, evaluateEligibility } from '../eligibility/index.js';
 import { lockParticipant, type ParticipantRow } from '../participants/index.js';
-import { policyTerms, rulesTerms } from '../policy/index.js';
+import { type PolicyTerms, policyTerms, rulesTerms } from '../policy/index.js';
 import { personOf } from '../shared/actor.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
@@ -213,6 +213,13 @@ export async function createClaimForConversion(
   return { outcome: 'reward_created', rewardIds: made.map((claim) => claim.row.id) };
 }
 
+const paysAtTheLead = (policy: PolicyTerms) => policy.referredReward?.when === 'lead' && policy.rewardType !== 'none';
+
+/** Whether recording a referral makes a claim now (imports ask once, not per row). */
+export async function rewardsTheLead(tx: Tx, workspaceId: string): Promise<boolean> {
+  return paysAtTheLead(policyTerms((await loadProgramTerms(tx, workspaceId)).policy));
+}
+
 /**
  * A double-sided program paying the referred person at the lead: once a referral is recorded,
  * their own reward claim, judged on the lead (claim-context with no sale), with its flags, makers
@@ -227,7 +234,8 @@ export async function createLeadReward(
   const workspaceId = env.actor.workspaceId;
   const terms = await loadProgramTerms(tx, workspaceId);
   const policy = policyTerms(terms.policy);
-  if (policy.referredReward?.when !== 'lead' || policy.rewardType === 'none') return null;
+  const reward = policy.referredReward;
+  if (!paysAtTheLead(policy) || !reward) return null;
   const rules = rulesTerms(terms.rules);
   const referred = await lockParticipant(tx, workspaceId, referral.referredId);
   if (!referred) return null;
@@ -253,7 +261,6 @@ export async function createLeadReward(
   // Their own year for the tax check: the referred person is the payee.
   const year = monthStart(env.at).getUTCFullYear();
   const tax = (await taxFactsFor(tx, workspaceId, [referred.id], [year])).get(`${referred.id}:${year}`);
-  const reward = policy.referredReward;
   const result = evaluateEligibility(
     buildEligibilityContext({
       now: env.at,

@@ -9,7 +9,7 @@ export {
   claimRow,
   newClaimMakers,
 } from './claim.core.js';
-export { type ClaimEnv, createClaimForConversion, createLeadReward } from './claim.service.js';
+export { type ClaimEnv, createClaimForConversion, createLeadReward, rewardsTheLead } from './claim.service.js';
 export {
   clickCounts,
   insertNewClaims,
