@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoApproveDueClaims } from '../src/scheduler.js';
 import { type Api, json, newParticipant, newReferral, startTestApp, type TestApp } from './support/app.js';
 
 /**
@@ -444,6 +445,56 @@ describe('double-sided rewards and milestone bonuses', () => {
       // Both counted claims are approved; still, finance recorded one of them: not the bonus's approver.
       expect(json(await finance.post(`/v1/rewards/${bonus.id}/approve`, {}), 409).code).toBe('maker_checker');
       json(await checker.post(`/v1/rewards/${bonus.id}/approve`, {}), 200);
+    });
+
+    it('never pays a reward given at the lead without a person, whatever a lead form says', async () => {
+      const rules = json(await t.owner.get('/v1/program-rules'), 200);
+      const base = {
+        qualifyingTypes: rules.qualifyingTypes,
+        allowedReferrerKinds: rules.allowedReferrerKinds,
+        termsText: rules.termsText,
+        termsVersion: rules.termsVersion,
+        currency: 'USD',
+      };
+      // Auto-approval is on and the lead reward is under its limit: the attack is a stranger filling
+      // in a referrer's lead form to collect the welcome credit with nobody looking.
+      json(
+        await t.owner.put('/v1/program-rules', { ...base, autoApproval: { enabled: true, maxAmount: 10_000 } }),
+        200,
+      );
+      json(
+        await setPolicy({
+          referredReward: { rewardType: 'account_credit', amount: 2000, when: 'lead' },
+          milestones: [],
+        }),
+        200,
+      );
+      const link = await newParticipant(t.owner, { name: 'Lena Link' });
+      const path = new URL(link.referralUrl).pathname;
+      const page = await t.app.inject({ method: 'GET', url: path, remoteAddress: '198.51.100.7' });
+      const clickId = /name="clickId" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+      const answer = await t.app.inject({
+        method: 'POST',
+        url: path,
+        payload: new URLSearchParams({ clickId, name: 'Stranger Danger', email: 'stranger@example.net' }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        remoteAddress: '198.51.100.7',
+      });
+      expect(answer.statusCode).toBe(200);
+      const [referral] = json(await t.owner.get(`/v1/referrals?referrerId=${link.id}`), 200).items;
+      const [own] = json(await t.owner.get(`/v1/rewards?referredId=${referral.referred.id}`), 200).items;
+      expect(own).toMatchObject({
+        kind: 'referred',
+        conversion: null,
+        recommendation: 'eligible',
+        status: 'in_review',
+      });
+      // The scheduler's pass over clean claims leaves it too; a person approves it.
+      t.clock.advance(2 * 86_400_000);
+      await autoApproveDueClaims(t.deps);
+      expect(json(await t.owner.get(`/v1/rewards/${own.id}`), 200).status).toBe('in_review');
+      json(await finance.post(`/v1/rewards/${own.id}/approve`, {}), 200);
+      json(await t.owner.put('/v1/program-rules', base), 200);
     });
 
     it('clears the tax hold on a referred person’s reward with their form, not the referrer’s', async () => {

@@ -46,6 +46,8 @@ export interface ApprovalFacts {
     holdUntil: Date;
     recommendation: 'eligible' | 'needs_review' | 'ineligible';
     reviewRound: number;
+    /** None for a referred person's reward given at the lead, before any sale. */
+    conversionId: string | null;
   };
   rules: Pick<ProgramRulesTerms, 'twoApproversAbove' | 'currency'>;
   makers: MakerFact[];
@@ -191,6 +193,8 @@ export function autoApprovalPrecheck(
     return 'auto-approval is off';
   }
   if (reward.status !== 'in_review') return `the claim is ${reward.status}`;
+  // Anyone can fill in a lead form: a reward with no sale behind it is always a person's decision.
+  if (reward.conversionId === null) return 'it was given at the lead, before any sale: a person must approve it';
   if (reward.recommendation !== 'eligible') return 'the checks did not find it eligible';
   if (reward.reviewRound > 1) return 'a person changed this claim: a person must approve it';
   if (reward.currency !== rules.currency || reward.amount > rules.autoApproveMaxAmount) {
