@@ -135,18 +135,23 @@ export function claimRow(input: {
     recommendation: decision.result.recommendation,
     fraudScore: decision.result.fraudScore,
     checks: decision.result.checks,
-    attribution: {
-      referralId: chosen.referral.id,
-      source: chosen.referral.source,
-      referredAt: chosen.referral.referredAt.toISOString(),
-      evidence: chosen.referral.evidence,
-      clicks: decision.clicks,
-    },
+    attribution: attributionOf(chosen, decision.clicks),
     createdBy: input.actor.id,
     createdByName: input.actor.name,
     holdUntil: decision.holdUntil,
     createdAt: at,
     updatedAt: at,
+  };
+}
+
+/** What a claim records of the referral that credits it: every claim, whichever path made it. */
+export function attributionOf(chosen: Pick<ReferralWithReferrer, 'referral'>, clicks: number) {
+  return {
+    referralId: chosen.referral.id,
+    source: chosen.referral.source,
+    referredAt: chosen.referral.referredAt.toISOString(),
+    evidence: chosen.referral.evidence,
+    clicks,
   };
 }
 

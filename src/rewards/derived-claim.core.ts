@@ -20,7 +20,7 @@ import {
 import { holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
 import { formatMoney } from '../shared/currency.js';
 import type { RewardKind } from '../shared/vocabulary.js';
-import type { ClaimDecision, claimRow } from './claim.core.js';
+import { attributionOf, type ClaimDecision, type claimRow } from './claim.core.js';
 import { buildEligibilityContext, type ReferralWithReferrer, taxFactsWithClaim } from './claim-context.core.js';
 
 type TriggerRow = ReturnType<typeof claimRow>;
@@ -187,13 +187,7 @@ export function leadRewardRow(input: {
     recommendation: result.recommendation,
     fraudScore: result.fraudScore,
     checks: result.checks,
-    attribution: {
-      referralId: chosen.referral.id,
-      source: chosen.referral.source,
-      referredAt: chosen.referral.referredAt.toISOString(),
-      evidence: chosen.referral.evidence,
-      clicks: input.clicks,
-    },
+    attribution: attributionOf(chosen, input.clicks),
     createdBy: input.actor.id,
     createdByName: input.actor.name,
     holdUntil: holdUntil(chosen.referral.referredAt, rules.holdDays),

@@ -4,6 +4,7 @@ import { activeExceptions } from '../eligibility/index.js';
 import { lockParticipant } from '../participants/index.js';
 import { policyTerms, policyVersion } from '../policy/index.js';
 import { AppError } from '../shared/errors.js';
+import { attributionOf } from './claim.core.js';
 import type { ClaimEnv } from './claim.types.js';
 import { exceptionFacts, monthStart } from './claim-context.core.js';
 import { findConversion, loadReferrerFacts, referralsOfCustomer } from './claim-context.repo.js';
@@ -75,13 +76,7 @@ export async function changePayee(tx: Tx, env: ClaimEnv, reward: RewardRow, refe
       currency: amount.currency,
       summary: amount.summary,
       calculation: amount.calculation,
-      attribution: {
-        referralId,
-        source: target.referral.source,
-        referredAt: target.referral.referredAt.toISOString(),
-        evidence: target.referral.evidence,
-        clicks: 0,
-      },
+      attribution: attributionOf(target, 0),
       payeeChangedBy: env.actor.id,
     },
     { reason: 'payee_changed', why },
