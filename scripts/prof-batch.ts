@@ -14,8 +14,14 @@ import { newReferralCode } from '../src/shared/ids.js';
 import { createWorkspace } from '../src/workspaces/index.js';
 
 const url = process.env.DATABASE_URL;
-const database = await openDatabase(url ? { databaseUrl: url } : { memory: true });
+const database = await openDatabase(
+  url ? { databaseUrl: url } : process.env.DATADIR ? { dataDir: process.env.DATADIR } : { memory: true },
+);
 await database.migrate();
+// EXP=sql;sql: statements run after migrating, for experiments (dropping a trigger, a key).
+for (const statement of (process.env.EXP ?? '').split(';').filter((s) => s.trim())) {
+  await database.db.execute(sql.raw(statement));
+}
 const at = new Date();
 const ws = await createWorkspace(database.db, { name: `prof ${at.toISOString()}`, at });
 const N = Number(process.env.N ?? 4000);

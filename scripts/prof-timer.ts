@@ -37,9 +37,10 @@ function timed<F extends (...args: never[]) => Promise<unknown>>(fn: F): F {
       stats.set(key, stat);
       if (process.env.PROF_DUMP && key.startsWith('insert ') && Array.isArray(args[1])) {
         const { writeFileSync } = await import('node:fs');
+        const blob = (args[2] as { blob?: Blob } | undefined)?.blob;
         writeFileSync(
           `${process.env.PROF_DUMP}/${key.slice(7)}.json`,
-          JSON.stringify({ text: args[0], params: args[1] }),
+          JSON.stringify({ text: args[0], params: args[1], blob: blob ? await blob.text() : undefined }),
         );
       }
     }

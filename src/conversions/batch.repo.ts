@@ -30,6 +30,24 @@ export async function existingConversions(
   return out;
 }
 
+/** The stored conversions with these names, by `source \0 externalId`: whom each is about (null: nobody yet). */
+export async function customersOfSales(
+  db: Executor,
+  workspaceId: string,
+  keys: { source: string; externalId: string }[],
+) {
+  const out = new Map<string, string | null>();
+  if (keys.length === 0) return out;
+  const rows = rowsOf<{ source: string; external_id: string; referred_id: string | null }>(
+    await db.execute(sql`
+      select c.source, c.external_id, c.referred_id
+      from jsonb_to_recordset(${pairs(keys)}::jsonb) as k(s text, e text)
+      join conversions c on c.workspace_id = ${workspaceId} and c.source = k.s and c.external_id = k.e`),
+  );
+  for (const row of rows) out.set(eventKey(row.source, row.external_id), row.referred_id);
+  return out;
+}
+
 /** Sales of the batch that refunds named before the sale arrived (they are applied one by one). */
 export async function salesWithEarlyReversals(
   db: Executor,

@@ -47,7 +47,13 @@ import { newId } from '../shared/ids.js';
 import { isReversal } from '../shared/vocabulary.js';
 import { enqueueWebhookEvents } from '../webhooks/index.js';
 import { applyEvents, type BatchEvent, type BatchFacts, type EventPlan, eventKey } from './batch.core.js';
-import { existingConversions, insertConversions, salesWithEarlyReversals, setConversionResults } from './batch.repo.js';
+import {
+  customersOfSales,
+  existingConversions,
+  insertConversions,
+  salesWithEarlyReversals,
+  setConversionResults,
+} from './batch.repo.js';
 import { type ConversionInput, type ConversionResult, OUTCOME_TEXT } from './conversion.schema.js';
 import { DEFAULT_SOURCE, eventHash, presentConversion, recordConversionInTx } from './conversion.service.js';
 
@@ -159,7 +165,20 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
     rewardId: newId('reward', at.getTime()),
   }));
   await lockEventNames(tx, workspaceId, events);
-  const facts = await loadFacts(tx, workspaceId, events, at);
+  // The customer of each sale a refund of the batch names, stored or planned here (null: a sale
+  // awaiting its participant): what tells whether the refund can run before unwritten plans.
+  const sales = await customersOfSales(
+    tx,
+    workspaceId,
+    events.flatMap((event) =>
+      isReversal(event.input.type) && event.input.originalExternalId
+        ? [{ source: event.source, externalId: event.input.originalExternalId }]
+        : [],
+    ),
+  );
+  const facts = await loadFacts(tx, workspaceId, events, at, [
+    ...new Set([...sales.values()].flatMap((id) => (id ? [id] : []))),
+  ]);
   const results: BatchEventResult[] = new Array(events.length);
   // Planned, not yet written: written together, or before an event of the one-event path that
   // reads what they would change.
@@ -182,10 +201,19 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
   while (pending.length > 0) {
     const { plans, stoppedAt } = applyEvents(facts, pending, at, seen);
     unwritten.push(...plans);
+    for (const plan of plans) {
+      if (plan.kind === 'record' && !isReversal(plan.event.input.type)) {
+        sales.set(eventKey(plan.event.source, plan.event.input.externalId), plan.conversion.referredId);
+      }
+    }
     if (stoppedAt === null) break;
     const event = pending[stoppedAt] as BatchEvent;
-    if (readsUnwritten(facts, event, unwritten)) await flush();
+    if (readsUnwritten(facts, event, unwritten, sales)) await flush();
     results[event.index] = await oneByOne(tx, deps, event, at);
+    const sold = results[event.index]?.body?.conversion;
+    if (sold && !isReversal(event.input.type)) {
+      sales.set(eventKey(event.source, event.input.externalId), sold.referredId);
+    }
     await refreshAfter(tx, facts, event, results[event.index] as BatchEventResult, at);
     pending = pending.slice(stoppedAt + 1);
   }
@@ -195,15 +223,37 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
 
 /**
  * Whether an event for the one-event path could read what the unwritten plans would write: its
- * customer's or their referrers' claims, conversions or signals. A refund may name any sale, so it
- * always waits for them. The others go first: their writes touch nothing the plans read or write.
+ * customer's or their referrers' claims, conversions or signals. A refund reads those of its
+ * sale's customer; one of a sale not recorded yet reads nothing of anyone's (it waits for the
+ * sale). The others go first: their writes touch nothing the plans read or write. Written later,
+ * the plans' rows are the same; only the order of their audit events differs.
  */
-function readsUnwritten(facts: BatchFacts, event: BatchEvent, unwritten: EventPlan[]): boolean {
+function readsUnwritten(
+  facts: BatchFacts,
+  event: BatchEvent,
+  unwritten: EventPlan[],
+  sales: Map<string, string | null>,
+): boolean {
   if (unwritten.length === 0) return false;
-  if (isReversal(event.input.type)) return true;
-  const customerId =
-    event.input.referredId ??
-    (event.input.referredExternalId ? facts.byExternalId.get(event.input.referredExternalId) : undefined);
+  let customerId: string | undefined;
+  if (isReversal(event.input.type)) {
+    // Without the sale's id, the refund finds the sale from the customer's live claim.
+    if (!event.input.originalExternalId) return true;
+    const sale = eventKey(event.source, event.input.originalExternalId);
+    if (
+      unwritten.some(
+        (plan) => plan.kind === 'record' && eventKey(plan.event.source, plan.event.input.externalId) === sale,
+      )
+    ) {
+      return true;
+    }
+    if (!sales.has(sale)) return false;
+    customerId = sales.get(sale) ?? undefined;
+  } else {
+    customerId =
+      event.input.referredId ??
+      (event.input.referredExternalId ? facts.byExternalId.get(event.input.referredExternalId) : undefined);
+  }
   const customer = customerId ? facts.customers.get(customerId) : undefined;
   if (!customerId || !customer) return true;
   const touched = new Set([customerId, ...customer.referrals.map((row) => row.referral.referrerId)]);
@@ -233,7 +283,14 @@ async function lockEventNames(tx: Tx, workspaceId: string, events: BatchEvent[])
       order by k) as ordered`);
 }
 
-async function loadFacts(tx: Tx, workspaceId: string, events: BatchEvent[], at: Date): Promise<BatchFacts> {
+async function loadFacts(
+  tx: Tx,
+  workspaceId: string,
+  events: BatchEvent[],
+  at: Date,
+  /** Customers the events do not name but whose facts the batch needs (refunded sales' customers). */
+  alsoCustomers: string[] = [],
+): Promise<BatchFacts> {
   const ids = [...new Set(events.flatMap((event) => (event.input.referredId ? [event.input.referredId] : [])))];
   const externalIds = [
     ...new Set(events.flatMap((event) => (event.input.referredExternalId ? [event.input.referredExternalId] : []))),
@@ -268,13 +325,7 @@ async function loadFacts(tx: Tx, workspaceId: string, events: BatchEvent[], at: 
     disposableDomains: DISPOSABLE_DOMAINS,
     pendingRechecks: new Set(),
   };
-  await loadPeople(
-    tx,
-    facts,
-    workspaceId,
-    found.map((row) => row.id),
-    at,
-  );
+  await loadPeople(tx, facts, workspaceId, [...new Set([...found.map((row) => row.id), ...alsoCustomers])], at);
   return facts;
 }
 

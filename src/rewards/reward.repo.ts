@@ -309,13 +309,17 @@ export async function loadApprovalFacts(
 async function settledClaimCounts(db: Executor, workspaceId: string, bonuses: RewardRow[]) {
   const out = new Map<string, number>();
   if (bonuses.length === 0) return out;
-  const pairs = JSON.stringify([...new Set(bonuses.map((b) => `${b.programId}:${b.referrerId}`))]);
+  const pairs = JSON.stringify(
+    [...new Set(bonuses.map((b) => `${b.programId}:${b.referrerId}`))].map((key) => key.split(':')),
+  );
+  // Driven from the asked pairs through rewards_referrer_idx: a filter on the concatenated key
+  // could use no index and read every referrer's claims in the workspace.
   const rows = rowsOf<{ key: string; n: number }>(
     await db.execute(sql`
-      select r.program_id || ':' || r.referrer_id as key, count(*)::int as n from rewards r
-      where r.workspace_id = ${workspaceId} and r.kind = 'referral'
-        and r.status in (${statusList('settled')})
-        and r.program_id || ':' || r.referrer_id in (select jsonb_array_elements_text(${pairs}::jsonb))
+      select q.program_id || ':' || q.referrer_id as key, count(*)::int as n
+      from (select distinct x ->> 0 as program_id, x ->> 1 as referrer_id from jsonb_array_elements(${pairs}::jsonb) x) q
+      join rewards r on r.workspace_id = ${workspaceId} and r.referrer_id = q.referrer_id and r.program_id = q.program_id
+      where r.kind = 'referral' and r.status in (${statusList('settled')})
       group by 1`),
   );
   for (const row of rows) out.set(row.key, Number(row.n));

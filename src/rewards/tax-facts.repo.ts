@@ -47,7 +47,9 @@ export async function taxFactsFor(
           case when r.status in (${statusList('open')}) then r.amount else 0 end as claimed
         from rewards r
         where r.workspace_id = ${workspaceId}
-          and r.payee_id in (select jsonb_array_elements_text(${payees}::jsonb))
+          -- = any(array(...)), not in (select ...): a semi-join scanned every reward of the workspace
+          -- for one payee (51 ms at 20,000 rewards on PGlite); the array is an index condition.
+          and r.payee_id = any(array(select jsonb_array_elements_text(${payees}::jsonb)))
           and r.status in (${statusList('paid')}, ${statusList('open')})
           and r.id not in (select jsonb_array_elements_text(${exclude}::jsonb))
           -- A long-standing partner's earlier years are not read: a reward counts in the year it was
