@@ -9,6 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { migrationsFolder } from '../shared/paths.js';
 import * as schema from './schema.js';
+import { cacheStatements, nameStatements } from './statement-cache.js';
 import { lockEmbeddedStore, type StoreLock } from './store-lock.js';
 
 export type Schema = typeof schema;
@@ -59,6 +60,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  pool.on('connect', (client) => nameStatements(client));
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
@@ -103,6 +105,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
     }
   }
   await client.waitReady;
+  cacheStatements(client);
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   // PGlite is PostgreSQL in single-user mode: no autovacuum, so nobody refreshes the planner's
   // statistics. Without them a join over a batch's customers is planned as if the tables were
