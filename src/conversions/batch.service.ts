@@ -223,10 +223,11 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
 
 /**
  * Whether an event for the one-event path could read what the unwritten plans would write: its
- * customer's or their referrers' claims, conversions or signals. A refund reads those of its
- * sale's customer; one of a sale not recorded yet reads nothing of anyone's (it waits for the
+ * customers' or their referrers' claims, conversions or signals. A refund reads those of its
+ * sale's customer and of any customer it names itself (the payee's too, when a claim of the sale
+ * pays someone else); one of a sale not recorded yet reads nothing of anyone's (it waits for the
  * sale). The others go first: their writes touch nothing the plans read or write. Written later,
- * the plans' rows are the same; only the order of their audit events differs.
+ * the plans' rows are the same; only the order of their audit and webhook events differs.
  */
 function readsUnwritten(
   facts: BatchFacts,
@@ -235,11 +236,15 @@ function readsUnwritten(
   sales: Map<string, string | null>,
 ): boolean {
   if (unwritten.length === 0) return false;
-  let customerId: string | undefined;
-  if (isReversal(event.input.type)) {
+  const { input } = event;
+  const named =
+    input.referredId ?? (input.referredExternalId ? facts.byExternalId.get(input.referredExternalId) : undefined);
+  if ((input.referredId || input.referredExternalId) && !named) return true;
+  const customerIds = named ? [named] : [];
+  if (isReversal(input.type)) {
     // Without the sale's id, the refund finds the sale from the customer's live claim.
-    if (!event.input.originalExternalId) return true;
-    const sale = eventKey(event.source, event.input.originalExternalId);
+    if (!input.originalExternalId) return true;
+    const sale = eventKey(event.source, input.originalExternalId);
     if (
       unwritten.some(
         (plan) => plan.kind === 'record' && eventKey(plan.event.source, plan.event.input.externalId) === sale,
@@ -247,16 +252,27 @@ function readsUnwritten(
     ) {
       return true;
     }
-    if (!sales.has(sale)) return false;
-    customerId = sales.get(sale) ?? undefined;
-  } else {
-    customerId =
-      event.input.referredId ??
-      (event.input.referredExternalId ? facts.byExternalId.get(event.input.referredExternalId) : undefined);
+    if (sales.has(sale)) {
+      const saleCustomer = sales.get(sale);
+      if (!saleCustomer) return true;
+      customerIds.push(saleCustomer);
+    } else if (customerIds.length === 0) {
+      return false;
+    }
   }
-  const customer = customerId ? facts.customers.get(customerId) : undefined;
-  if (!customerId || !customer) return true;
-  const touched = new Set([customerId, ...customer.referrals.map((row) => row.referral.referrerId)]);
+  if (customerIds.length === 0) return true;
+  const touched = new Set<string>();
+  for (const id of customerIds) {
+    const customer = facts.customers.get(id);
+    if (!customer) return true;
+    touched.add(id);
+    for (const row of customer.referrals) touched.add(row.referral.referrerId);
+    if (isReversal(input.type) && customer.liveReward) {
+      // The refunded claim's payee: their tax year is re-read. Known only while the claim is open.
+      if (!customer.openClaim || customer.openClaim.row.id !== customer.liveReward.id) return true;
+      touched.add(customer.openClaim.row.payeeId);
+    }
+  }
   return unwritten.some(
     (plan) =>
       plan.kind === 'record' &&

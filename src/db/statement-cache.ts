@@ -13,16 +13,22 @@
  * - node-postgres: a query config gets a `name` (from its text), which node-postgres prepares
  *   once per connection; PostgreSQL then switches to a generic plan by its own rule.
  *
- * Only texts seen twice are prepared, and at most `LIMIT` per connection (the least recently used
- * is closed), so one-off statements (an IN list of a new length) neither fill the cache nor pay
- * for a prepare. DDL empties the cache: a changed table must not meet a plan for its old shape.
+ * Only texts seen twice are prepared, and at most `LIMIT` per connection (on PGlite the least
+ * recently used is closed), so one-off statements (an IN list of a new length) neither fill the
+ * cache nor pay for a prepare. DDL in this process retires the prepared statements: a changed
+ * table must not meet a plan for its old shape. A statement whose table another process changed
+ * fails once with 0A000, which `inTransaction` retries, prepared afresh.
  */
 import { createHash } from 'node:crypto';
 import { type PGlite, parse, protocol, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
 import type pg from 'pg';
 
 const LIMIT = 300;
-const DDL = /^\s*(create|alter|drop|truncate|comment|reindex)\b/i;
+const DDL = /^(create|alter|drop|truncate|comment|reindex|do)\b/i;
+/** The statement's first word, after any leading comments. */
+const isDdl = (text: string) => DDL.test(text.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, ''));
+/** A statement prepared before a table it reads changed shape (DDL elsewhere): prepare it again. */
+export const STALE_PLAN = '0A000';
 
 const nameOf = (text: string) => `rl_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
 
@@ -48,6 +54,8 @@ class Recent<V> {
 }
 
 type PgliteInternals = PGlite & {
+  _checkReady(): Promise<void>;
+  _runExclusiveTransaction<T>(fn: () => Promise<T>): Promise<T>;
   _runExclusiveQuery<T>(fn: () => Promise<T>): Promise<T>;
   _handleBlob(blob?: Blob): Promise<void>;
   _cleanupBlob(): Promise<void>;
@@ -61,23 +69,37 @@ interface Prepared {
   paramTypes: number[];
 }
 
-/** Routes PGlite's parameterised queries (its own and its transactions') through named statements. */
+/**
+ * Routes PGlite's parameterised queries (its own and its transactions') through named statements.
+ * The locks are PGlite's own: a query outside a transaction waits for the transaction mutex, as
+ * PGlite's `query` does (else it would run inside another caller's open transaction), and every
+ * trip into the module holds the query mutex.
+ */
 export function cacheStatements(client: PGlite): void {
   const db = client as PgliteInternals;
   const cache = new Recent<Prepared>();
   const noSync = { syncToFs: false } as const;
+  /** Runs `fn` as PGlite runs a query: outside a transaction, after any open one ends. */
+  const exclusive = async <T>(inTransaction: boolean, fn: () => Promise<T>): Promise<T> => {
+    if (inTransaction) return db._runExclusiveQuery(fn);
+    await db._checkReady();
+    return db._runExclusiveTransaction(() => db._runExclusiveQuery(fn));
+  };
 
-  const forget = async () => {
+  /** Closes the given statements (all when none given); under the query mutex. */
+  const close = async (names: string[]) => {
+    if (names.length === 0) return;
+    for (const name of names) await db.execProtocol(protocol.serialize.close({ type: 'S', name }), noSync);
+    await db.execProtocol(protocol.serialize.sync(), noSync);
+  };
+  const forget = async (inTransaction: boolean) => {
     const names = [...cache.entries.values()].map((entry) => entry.name);
     cache.entries.clear();
     cache.seen.clear();
-    if (names.length === 0) return;
-    await db._runExclusiveQuery(async () => {
-      for (const name of names) await db.execProtocol(protocol.serialize.close({ type: 'S', name }), noSync);
-      await db.execProtocol(protocol.serialize.sync(), noSync);
-    });
+    if (names.length > 0) await exclusive(inTransaction, () => close(names));
   };
 
+  /** Parses and describes a statement; under the query mutex. */
   const prepare = async (text: string): Promise<Prepared> => {
     const name = nameOf(text);
     try {
@@ -85,11 +107,6 @@ export function cacheStatements(client: PGlite): void {
       const described = await db.execProtocol(protocol.serialize.describe({ type: 'S', name }), noSync);
       const prepared = { name, paramTypes: parse.parseDescribeStatementResults(described.messages) };
       cache.entries.set(text, prepared);
-      if (cache.entries.size > LIMIT) {
-        const [oldest, entry] = cache.entries.entries().next().value as [string, Prepared];
-        cache.entries.delete(oldest);
-        await db.execProtocol(protocol.serialize.close({ type: 'S', name: entry.name }), noSync);
-      }
       return prepared;
     } finally {
       await db.execProtocol(protocol.serialize.sync(), noSync);
@@ -98,51 +115,65 @@ export function cacheStatements(client: PGlite): void {
 
   const run = async <T>(
     plain: (text: string, params?: unknown[], options?: QueryOptions) => Promise<Results<T>>,
+    inTransaction: boolean,
     text: string,
     params: unknown[] | undefined,
     options: QueryOptions | undefined,
   ): Promise<Results<T>> => {
     if (!params || params.length === 0 || options?.paramTypes) {
-      if (DDL.test(text)) await forget();
+      if (isDdl(text)) await forget(inTransaction);
       return plain(text, params, options);
     }
-    const known = cache.get(text);
-    if (!known && !cache.worthPreparing(text)) return plain(text, params, options);
-    return db._runExclusiveQuery(async () => {
-      // Another caller may have prepared it while this one waited for the connection.
-      const prepared = known ?? cache.get(text) ?? (await prepare(text));
-      const values = params.map((param, i) => {
-        if (param === null || param === undefined) return null;
-        const serialize =
-          options?.serializers?.[prepared.paramTypes[i] as number] ?? db.serializers[prepared.paramTypes[i] as number];
-        return serialize ? serialize(param) : String(param);
-      });
-      await db._handleBlob(options?.blob);
+    if (!cache.entries.has(text) && !cache.worthPreparing(text)) return plain(text, params, options);
+    return exclusive(inTransaction, async () => {
+      let stale: string | undefined;
       try {
+        // Looked up under the mutex: another caller may have prepared it, or closed it, meanwhile.
+        const prepared = cache.get(text) ?? (await prepare(text));
+        const values = params.map((param, i) => {
+          if (param === null || param === undefined) return null;
+          const type = prepared.paramTypes[i] as number;
+          const serialize = options?.serializers?.[type] ?? db.serializers[type];
+          return serialize ? serialize(param) : String(param);
+        });
+        await db._handleBlob(options?.blob);
         const message = Buffer.concat([
           protocol.serialize.bind({ statement: prepared.name, values: values as (string | null)[] }),
           protocol.serialize.describe({ type: 'P' }),
           protocol.serialize.execute({}),
           protocol.serialize.sync(),
         ]);
-        const answer = await db.execProtocol(message, noSync);
+        stale = prepared.name;
+        const answer = await db.execProtocol(message, { ...noSync, onNotice: options?.onNotice });
+        stale = undefined;
         if (!db.isInTransaction()) await db.syncToFs();
         const blob = await db._getWrittenBlob();
         return parse.parseResults(answer.messages, db.parsers, options, blob)[0] as Results<T>;
       } catch (error) {
+        if (stale && (error as { code?: string }).code === STALE_PLAN) {
+          // Prepared again next time (a retried transaction): the table changed shape.
+          cache.entries.delete(text);
+          await close([stale]);
+        }
         throw Object.assign(error as Error, { query: text, params });
       } finally {
         await db._cleanupBlob();
+        // Closed only now, so no caller ever binds a statement evicted under it.
+        while (cache.entries.size > LIMIT) {
+          const [oldest, entry] = cache.entries.entries().next().value as [string, Prepared];
+          cache.entries.delete(oldest);
+          await close([entry.name]);
+        }
       }
     });
   };
 
   const query = client.query.bind(client);
   client.query = ((text: string, params?: unknown[], options?: QueryOptions) =>
-    run(query, text, params, options)) as PGlite['query'];
+    run(query, false, text, params, options)) as PGlite['query'];
   const exec = client.exec.bind(client);
   client.exec = (async (text: string, options?: QueryOptions) => {
-    if (DDL.test(text)) await forget();
+    if (isDdl(text)) await forget(false);
     return exec(text, options);
   }) as PGlite['exec'];
   const transaction = client.transaction.bind(client);
@@ -154,12 +185,12 @@ export function cacheStatements(client: PGlite): void {
         query: {
           value: (text: string, params?: unknown[], options?: QueryOptions) => {
             if (tx.closed) return txQuery(text, params, options);
-            return run(txQuery, text, params, options);
+            return run(txQuery, true, text, params, options);
           },
         },
         exec: {
           value: async (text: string, options?: QueryOptions) => {
-            if (DDL.test(text)) await forget();
+            if (!tx.closed && isDdl(text)) await forget(true);
             return txExec(text, options);
           },
         },
@@ -174,19 +205,25 @@ export function cacheStatements(client: PGlite): void {
  */
 let generation = 0;
 
-/** Names node-postgres's parameterised queries by their text, so each connection prepares them once. */
+/**
+ * Names node-postgres's parameterised queries by their text, so each connection prepares them
+ * once: the first 300 texts seen twice (node-postgres cannot close a statement it prepared; later
+ * texts stay unnamed).
+ */
 export function nameStatements(client: pg.PoolClient | pg.Client): void {
   const cache = new Recent<{ name: string; generation: number }>();
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const [config, values] = args;
     const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
-    if (typeof text === 'string' && DDL.test(text)) generation++;
+    if (typeof text === 'string' && isDdl(text)) generation++;
     else if (config && typeof config === 'object' && typeof text === 'string') {
       const named = config as pg.QueryConfig & { name?: string };
       // drizzle passes the values beside the config.
       const count = named.values?.length ?? (Array.isArray(values) ? values.length : 0);
-      if (!named.name && count > 0) {
+      // A name of ours on a reused config may be from before the last DDL: chosen again.
+      if ((!named.name || named.name.startsWith('rl_')) && count > 0) {
+        delete named.name;
         const hit = cache.get(text);
         if (hit && hit.generation === generation) named.name = hit.name;
         else if ((hit || cache.worthPreparing(text)) && cache.entries.size < LIMIT) {
@@ -195,6 +232,15 @@ export function nameStatements(client: pg.PoolClient | pg.Client): void {
         }
       }
     }
-    return query(...args);
+    const result = query(...args);
+    // DDL by another process (a rolling migration) left this connection's plan for a table's old
+    // shape: every statement gets a new name, so the next attempt (a retried transaction) is
+    // prepared afresh.
+    if (result instanceof Promise) {
+      result.catch((error: { code?: string }) => {
+        if (error?.code === STALE_PLAN) generation++;
+      });
+    }
+    return result;
   };
 }

@@ -31,7 +31,8 @@ const AMOUNTS = [800, 5000, 20000];
 
 type Step =
   | { kind: 'sale'; customer: number; amount: number; byExternalId: boolean; fingerprint: boolean }
-  | { kind: 'refund'; of: number; part: 'full' | 'half'; type: 'refund' | 'chargeback' }
+  /** `names`: the customer the refund itself names, by id or CRM id (any customer, not only the sale's). */
+  | { kind: 'refund'; of: number; part: 'full' | 'half'; type: 'refund' | 'chargeback'; names: number | null }
   | { kind: 'replay'; of: number; tamper: boolean }
   | { kind: 'unknown_participant' }
   /** A customer who was unknown until now is added (their waiting events apply). */
@@ -55,6 +56,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       of: fc.nat(30),
       part: fc.constantFrom('full' as const, 'half' as const),
       type: fc.constantFrom('refund' as const, 'chargeback' as const),
+      names: fc.option(fc.nat(CUSTOMERS - 1), { freq: 3 }),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('replay' as const), of: fc.nat(30), tamper: fc.boolean() }) },
@@ -189,6 +191,11 @@ describe('the batch engine', () => {
           amount: step.part === 'full' ? sale.amount : Math.floor(sale.amount / 2),
           currency: 'USD',
           originalExternalId: sale.externalId,
+          ...(step.names === null
+            ? {}
+            : w.customers.get(step.names) && step.of % 2 === 0
+              ? { referredId: w.customers.get(step.names) }
+              : { referredExternalId: `cus-${step.names}` }),
         });
       } else if (step.kind === 'replay') {
         const earlier = events.filter((event) => !('appear' in event));
