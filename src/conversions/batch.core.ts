@@ -4,11 +4,12 @@
  * referrer get consecutive tier ordinals, a second sale of a customer sees the first one's claim
  * — and what each event writes comes out. Nothing here reads a clock or a table.
  *
- * Events the in-memory state cannot decide alone stop the run (`stoppedAt`): refunds and
- * chargebacks, a sale for a customer whose open claim must be re-checked, a sale that opens or
- * joins a dispute, a sale whose refunds arrived first. The service writes what came before, runs
- * that event through the one-event path in the same transaction, refreshes the facts it touched,
- * and goes on: one path decides each kind of event, so batches and single events agree.
+ * Events the in-memory state cannot decide alone stop the run (`stoppedAt`): a refund or
+ * chargeback of a sale whose claim is open, a sale for a customer whose open claim the state
+ * cannot re-check exactly, a sale that opens or joins a dispute, a sale whose refunds arrived
+ * first. The service writes what came before, runs that event through the one-event path in the
+ * same transaction, refreshes the facts it touched, and goes on: one path decides each kind of
+ * event, so batches and single events agree.
  */
 
 import type { rewardFlags, rewards } from '../db/schema.js';
@@ -119,11 +120,23 @@ export interface BatchFacts {
   signals: Map<string, SignalRow[]>;
   /** Sales named by refunds that arrived before them, by `source \0 externalId`. */
   earlyReversals: Set<string>;
+  /**
+   * The sales the batch's refunds name, stored or planned here, by `source \0 externalId`
+   * (absent: not recorded yet). `claimed`: a claim of the sale is not closed, so a refund changes
+   * it (the one-event path applies those).
+   */
+  sales: Map<string, SaleState>;
   clicksByIp: Map<string, number>;
   clicksByDevice: Map<string, number>;
   disposableDomains: ReadonlySet<string>;
   /** Claims re-checked by plans not yet written (a second re-check of one waits for them). */
   pendingRechecks: Set<string>;
+}
+
+export interface SaleState {
+  id: string;
+  referredId: string | null;
+  claimed: boolean;
 }
 
 export interface ClaimPlan {
@@ -150,11 +163,6 @@ export type EventPlan =
     };
 
 export const eventKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
-
-/** Whether the event needs the one-event path whatever the facts say. */
-export function alwaysOneByOne(input: Pick<ConversionInput, 'type'>): boolean {
-  return isReversal(input.type);
-}
 
 const DAY_MS = 86_400_000;
 
@@ -201,8 +209,6 @@ export function applyEvents(
       }
       continue;
     }
-    if (alwaysOneByOne(input)) return { plans, stoppedAt: position };
-
     let referred: ParticipantRow | undefined;
     if (input.referredId) {
       referred = facts.participants.get(input.referredId);
@@ -240,10 +246,11 @@ export function applyEvents(
       rewardIds: string[] = [],
       claim?: ClaimPlan,
       recheck?: RecheckPlan,
+      reversesConversionId: string | null = null,
     ): EventPlan => ({
       kind: 'record',
       event,
-      conversion: { ...conversion, outcome },
+      conversion: { ...conversion, outcome, reversesConversionId },
       outcome,
       rewardIds,
       ...(claim ? { claim } : {}),
@@ -251,8 +258,22 @@ export function applyEvents(
       ...(signal ? { signal } : {}),
     });
 
+    if (isReversal(input.type)) {
+      const reversal = decideReversal(facts, event, referred);
+      if (reversal === 'one_by_one') {
+        if (signal) removeSignal(facts, signal);
+        return { plans, stoppedAt: position };
+      }
+      plans.push(record(reversal.outcome, [], undefined, undefined, reversal.reverses));
+      seen.set(key, { hash: event.hash, index: event.index });
+      if (reversal.outcome === 'reversal_pending') {
+        facts.earlyReversals.add(eventKey(event.source, input.originalExternalId as string));
+      }
+      continue;
+    }
     if (!referred) {
       plans.push(record('awaiting_participant'));
+      facts.sales.set(key, { id: conversion.id, referredId: null, claimed: false });
       seen.set(key, { hash: event.hash, index: event.index });
       continue;
     }
@@ -264,6 +285,7 @@ export function applyEvents(
     }
     plans.push(record(decided.outcome, decided.rewardIds, decided.claim, decided.recheck));
     seen.set(key, { hash: event.hash, index: event.index });
+    facts.sales.set(key, { id: conversion.id, referredId: referred.id, claimed: decided.claim !== undefined });
     // What later events of this batch must see: this sale, and its claim.
     const customer = facts.customers.get(referred.id);
     if (customer && facts.rules.qualifyingTypes.includes(conversion.type)) {
@@ -292,6 +314,28 @@ export function applyEvents(
     }
   }
   return { plans, stoppedAt: null };
+}
+
+/**
+ * A refund or chargeback decided in memory when it changes no claim, as the one-event path
+ * (conversion.service `applyConversion`) would record it: its sale not recorded yet (kept
+ * pending, linked when the sale arrives) or recorded with no claim left open (recorded against
+ * it). A refund of a sale whose claim is open, or one that names no sale, goes the one-event way.
+ */
+function decideReversal(
+  facts: BatchFacts,
+  event: BatchEvent,
+  referred: ParticipantRow | undefined,
+):
+  | 'one_by_one'
+  | { outcome: 'awaiting_participant' | 'reversal_pending' | 'reversal_recorded'; reverses: string | null } {
+  const { originalExternalId } = event.input;
+  // Without the sale's id, the one-event path finds the sale from the customer's live claim.
+  if (!originalExternalId) return referred ? 'one_by_one' : { outcome: 'awaiting_participant', reverses: null };
+  const sale = facts.sales.get(eventKey(event.source, originalExternalId));
+  if (!sale) return { outcome: 'reversal_pending', reverses: null };
+  if (sale.claimed) return 'one_by_one';
+  return { outcome: 'reversal_recorded', reverses: sale.id };
 }
 
 function decide(

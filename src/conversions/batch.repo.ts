@@ -4,7 +4,8 @@ import { executeWithJson, insertRows } from '../db/bulk.js';
 import type { Executor } from '../db/client.js';
 import { rowsOf } from '../db/json-rows.js';
 import { conversions } from '../db/schema.js';
-import { eventKey } from './batch.core.js';
+import { statusList } from '../rewards/index.js';
+import { eventKey, type SaleState } from './batch.core.js';
 import type { ConversionInsert } from './conversion.repo.js';
 
 const pairs = (keys: { source: string; externalId: string }[]) =>
@@ -30,21 +31,34 @@ export async function existingConversions(
   return out;
 }
 
-/** The stored conversions with these names, by `source \0 externalId`: whom each is about (null: nobody yet). */
-export async function customersOfSales(
-  db: Executor,
-  workspaceId: string,
-  keys: { source: string; externalId: string }[],
-) {
-  const out = new Map<string, string | null>();
+/**
+ * The stored conversions with these names (the sales refunds name), by `source \0 externalId`:
+ * whom each is about (null: nobody yet) and whether a claim of it is still open to a refund.
+ */
+export async function salesOf(db: Executor, workspaceId: string, keys: { source: string; externalId: string }[]) {
+  const out = new Map<string, SaleState>();
   if (keys.length === 0) return out;
-  const rows = rowsOf<{ source: string; external_id: string; referred_id: string | null }>(
+  const rows = rowsOf<{
+    source: string;
+    external_id: string;
+    id: string;
+    referred_id: string | null;
+    claimed: boolean;
+  }>(
     await db.execute(sql`
-      select c.source, c.external_id, c.referred_id
+      select c.source, c.external_id, c.id, c.referred_id,
+        exists (select 1 from rewards r where r.workspace_id = c.workspace_id and r.conversion_id = c.id
+          and r.status not in (${statusList('closedUnpaid')})) as claimed
       from jsonb_to_recordset(${pairs(keys)}::jsonb) as k(s text, e text)
       join conversions c on c.workspace_id = ${workspaceId} and c.source = k.s and c.external_id = k.e`),
   );
-  for (const row of rows) out.set(eventKey(row.source, row.external_id), row.referred_id);
+  for (const row of rows) {
+    out.set(eventKey(row.source, row.external_id), {
+      id: row.id,
+      referredId: row.referred_id,
+      claimed: row.claimed,
+    });
+  }
   return out;
 }
 

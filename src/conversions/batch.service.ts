@@ -46,11 +46,18 @@ import { AppError, isAppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { isReversal } from '../shared/vocabulary.js';
 import { enqueueWebhookEvents } from '../webhooks/index.js';
-import { applyEvents, type BatchEvent, type BatchFacts, type EventPlan, eventKey } from './batch.core.js';
 import {
-  customersOfSales,
+  applyEvents,
+  type BatchEvent,
+  type BatchFacts,
+  type EventPlan,
+  eventKey,
+  type SaleState,
+} from './batch.core.js';
+import {
   existingConversions,
   insertConversions,
+  salesOf,
   salesWithEarlyReversals,
   setConversionResults,
 } from './batch.repo.js';
@@ -165,9 +172,9 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
     rewardId: newId('reward', at.getTime()),
   }));
   await lockEventNames(tx, workspaceId, events);
-  // The customer of each sale a refund of the batch names, stored or planned here (null: a sale
-  // awaiting its participant): what tells whether the refund can run before unwritten plans.
-  const sales = await customersOfSales(
+  // The sales the batch's refunds name, stored: whether a refund can be decided in memory, and
+  // whether one for the one-event path can run before unwritten plans.
+  const sales = await salesOf(
     tx,
     workspaceId,
     events.flatMap((event) =>
@@ -176,8 +183,8 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
         : [],
     ),
   );
-  const facts = await loadFacts(tx, workspaceId, events, at, [
-    ...new Set([...sales.values()].flatMap((id) => (id ? [id] : []))),
+  const facts = await loadFacts(tx, workspaceId, events, at, sales, [
+    ...new Set([...sales.values()].flatMap((sale) => (sale.referredId ? [sale.referredId] : []))),
   ]);
   const results: BatchEventResult[] = new Array(events.length);
   // Planned, not yet written: written together, or before an event of the one-event path that
@@ -201,18 +208,19 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
   while (pending.length > 0) {
     const { plans, stoppedAt } = applyEvents(facts, pending, at, seen);
     unwritten.push(...plans);
-    for (const plan of plans) {
-      if (plan.kind === 'record' && !isReversal(plan.event.input.type)) {
-        sales.set(eventKey(plan.event.source, plan.event.input.externalId), plan.conversion.referredId);
-      }
-    }
     if (stoppedAt === null) break;
     const event = pending[stoppedAt] as BatchEvent;
-    if (readsUnwritten(facts, event, unwritten, sales)) await flush();
+    if (readsUnwritten(facts, event, unwritten)) await flush();
     results[event.index] = await oneByOne(tx, deps, event, at);
-    const sold = results[event.index]?.body?.conversion;
-    if (sold && !isReversal(event.input.type)) {
-      sales.set(eventKey(event.source, event.input.externalId), sold.referredId);
+    const answer = results[event.index]?.body;
+    if (answer && !isReversal(event.input.type)) {
+      // Whether a claim rides on it: any claim answered counts (a refund of it then goes the
+      // one-event way, which is right whatever the claim is).
+      facts.sales.set(eventKey(event.source, event.input.externalId), {
+        id: answer.conversion.id,
+        referredId: answer.conversion.referredId,
+        claimed: answer.rewards.length > 0,
+      });
     }
     await refreshAfter(tx, facts, event, results[event.index] as BatchEventResult, at);
     pending = pending.slice(stoppedAt + 1);
@@ -229,14 +237,22 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
  * sale). The others go first: their writes touch nothing the plans read or write. Written later,
  * the plans' rows are the same; only the order of their audit and webhook events differs.
  */
-function readsUnwritten(
-  facts: BatchFacts,
-  event: BatchEvent,
-  unwritten: EventPlan[],
-  sales: Map<string, string | null>,
-): boolean {
+function readsUnwritten(facts: BatchFacts, event: BatchEvent, unwritten: EventPlan[]): boolean {
   if (unwritten.length === 0) return false;
   const { input } = event;
+  // A sale links the refunds that came before it, and reads them.
+  if (
+    !isReversal(input.type) &&
+    unwritten.some(
+      (plan) =>
+        plan.kind === 'record' &&
+        isReversal(plan.event.input.type) &&
+        plan.event.source === event.source &&
+        plan.event.input.originalExternalId === input.externalId,
+    )
+  ) {
+    return true;
+  }
   const named =
     input.referredId ?? (input.referredExternalId ? facts.byExternalId.get(input.referredExternalId) : undefined);
   if ((input.referredId || input.referredExternalId) && !named) return true;
@@ -252,10 +268,10 @@ function readsUnwritten(
     ) {
       return true;
     }
-    if (sales.has(sale)) {
-      const saleCustomer = sales.get(sale);
-      if (!saleCustomer) return true;
-      customerIds.push(saleCustomer);
+    const stored = facts.sales.get(sale);
+    if (stored) {
+      if (!stored.referredId) return true;
+      customerIds.push(stored.referredId);
     } else if (customerIds.length === 0) {
       return false;
     }
@@ -304,6 +320,7 @@ async function loadFacts(
   workspaceId: string,
   events: BatchEvent[],
   at: Date,
+  sales: Map<string, SaleState>,
   /** Customers the events do not name but whose facts the batch needs (refunded sales' customers). */
   alsoCustomers: string[] = [],
 ): Promise<BatchFacts> {
@@ -336,6 +353,7 @@ async function loadFacts(
         .filter((event) => !isReversal(event.input.type))
         .map((event) => ({ source: event.source, externalId: event.input.externalId })),
     ),
+    sales,
     clicksByIp: new Map(),
     clicksByDevice: new Map(),
     disposableDomains: DISPOSABLE_DOMAINS,

@@ -766,6 +766,9 @@ export const rewards = pgTable(
     uniqueIndex('rewards_one_per_milestone_uq')
       .on(t.workspaceId, t.programId, t.referrerId, t.milestone)
       .where(sql`${t.status} <> 'reversed' and ${t.kind} = 'milestone'`),
+    // Serves a refund: the claims of its sale, whatever their kind and status (the unique index
+    // above holds only live referral claims; without this one a refund read every reward).
+    index('rewards_conversion_idx').on(t.workspaceId, t.conversionId),
     // Serves the queue tabs: status filter, newest first.
     index('rewards_status_idx').on(t.workspaceId, t.status, t.createdAt, t.id),
     // Serves the queue without a filter, newest first.

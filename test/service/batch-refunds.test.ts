@@ -55,7 +55,7 @@ async function world() {
 }
 
 const claims = async ({ ctx }: { ctx: Ctx }) =>
-  rowsOf(
+  rowsOf<Record<string, unknown>>(
     await ctx.database.db.execute(sql`
       select c.external_id, r.ordinal::int as ordinal, r.amount::int as amount, r.status::text as status, f.name as referrer from rewards r
       join conversions c on c.workspace_id = r.workspace_id and c.id = r.conversion_id
@@ -76,4 +76,58 @@ it('a refund naming another customer leaves the same claims in a batch as one at
   // E's sale is P2's second converted referral: the second tier.
   expect(expected).toContainEqual({ external_id: 's3', ordinal: 2, amount: 4000, status: 'in_review', referrer: 'P2' });
   expect(await claims(grouped)).toEqual(expected);
+});
+
+/**
+ * Refunds that change no claim are decided in memory (batch.core `decideReversal`): one that
+ * arrives before its sale is kept pending and must be written before the sale, which links it;
+ * one of a sale that made no claim is recorded against that sale.
+ */
+it('a refund before its sale in one batch voids the claim the sale makes; one of a sale without a claim is recorded against it', async () => {
+  async function refundsWorld() {
+    const ctx = await newContext();
+    contexts.push(ctx);
+    const p = await newParticipant(ctx, { name: 'P', email: 'p@example.com' });
+    const c = await newParticipant(ctx, { name: 'C', email: 'c@example.com' });
+    const d = await newParticipant(ctx, { name: 'D', email: 'd@example.com' });
+    await newReferral(ctx, p, c);
+    const events = [
+      { externalId: 'r1', type: 'refund' as const, amount: 5000, currency: 'USD', originalExternalId: 's1' },
+      { externalId: 's1', type: 'invoice_paid' as const, amount: 5000, currency: 'USD', referredId: c.id },
+      // D was referred by nobody: no claim.
+      { externalId: 's2', type: 'invoice_paid' as const, amount: 7000, currency: 'USD', referredId: d.id },
+      { externalId: 'r2', type: 'chargeback' as const, amount: 7000, currency: 'USD', originalExternalId: 's2' },
+    ];
+    return { ctx, events };
+  }
+  const conversions = async ({ ctx }: { ctx: Ctx }) =>
+    rowsOf(
+      await ctx.database.db.execute(sql`
+        select c.external_id, c.outcome::text as outcome, o.external_id as reverses from conversions c
+        left join conversions o on o.workspace_id = c.workspace_id and o.id = c.reverses_conversion_id
+        where c.workspace_id = ${ctx.workspaceId} order by 1`),
+    );
+  const alone = await refundsWorld();
+  for (const input of alone.events) await recordConversionOneByOne(alone.ctx.deps, alone.ctx.owner, input);
+  const grouped = await refundsWorld();
+  const results = await runConversionBatch(
+    grouped.ctx.deps,
+    grouped.events.map((input) => ({ actor: grouped.ctx.owner, input })),
+  );
+  expect(results.map((result) => [result.status, result.body?.outcome])).toEqual([
+    [201, 'reversal_pending'],
+    [201, 'reward_created'],
+    [201, 'no_referral'],
+    [201, 'reversal_recorded'],
+  ]);
+  expect(await conversions(grouped)).toEqual([
+    { external_id: 'r1', outcome: 'reversal_applied', reverses: 's1' },
+    { external_id: 'r2', outcome: 'reversal_recorded', reverses: 's2' },
+    { external_id: 's1', outcome: 'reward_created', reverses: null },
+    { external_id: 's2', outcome: 'no_referral', reverses: null },
+  ]);
+  expect(await conversions(grouped)).toEqual(await conversions(alone));
+  // The claim s1 made knew its refund: voided, in both.
+  expect((await claims(grouped)).map((row) => [row.external_id, row.status])).toEqual([['s1', 'reversed']]);
+  expect(await claims(grouped)).toEqual(await claims(alone));
 });

@@ -1,0 +1,1 @@
+CREATE INDEX "rewards_conversion_idx" ON "rewards" USING btree ("workspace_id","conversion_id");
