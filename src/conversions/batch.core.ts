@@ -47,6 +47,7 @@ import {
 import { bringsDerivedClaims } from '../rewards/derived-claim.core.js';
 import { isOpen, type RewardStatus } from '../rewards/lifecycle.core.js';
 import type { Actor } from '../shared/actor.js';
+import { formatMoney } from '../shared/currency.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { isReversal } from '../shared/vocabulary.js';
 import type { ConversionInput, ConversionOutcome } from './conversion.schema.js';
@@ -79,8 +80,8 @@ export interface OpenClaimState {
   row: typeof rewards.$inferSelect;
   conversion: ConversionRow;
   flags: (typeof rewardFlags.$inferSelect)[];
-  /** Refunds applied to its sale already. */
-  reversals: number;
+  /** Refunds applied to its sale already, in the order the one-event loader reads them. */
+  reversals: CustomerFacts['reversals'];
 }
 
 /** A re-check decided in memory: what it adds and what the claim becomes. */
@@ -122,8 +123,7 @@ export interface BatchFacts {
   earlyReversals: Set<string>;
   /**
    * The sales the batch's refunds name, stored or planned here, by `source \0 externalId`
-   * (absent: not recorded yet). `claimed`: a claim of the sale is not closed, so a refund changes
-   * it (the one-event path applies those).
+   * (absent: not recorded yet), with how many of their claims a refund would change.
    */
   sales: Map<string, SaleState>;
   clicksByIp: Map<string, number>;
@@ -136,7 +136,8 @@ export interface BatchFacts {
 export interface SaleState {
   id: string;
   referredId: string | null;
-  claimed: boolean;
+  /** Its claims a refund would change (not closed). */
+  claims: number;
 }
 
 export interface ClaimPlan {
@@ -259,12 +260,12 @@ export function applyEvents(
     });
 
     if (isReversal(input.type)) {
-      const reversal = decideReversal(facts, event, referred);
+      const reversal = decideReversal(facts, event, conversion, now);
       if (reversal === 'one_by_one') {
         if (signal) removeSignal(facts, signal);
         return { plans, stoppedAt: position };
       }
-      plans.push(record(reversal.outcome, [], undefined, undefined, reversal.reverses));
+      plans.push(record(reversal.outcome, reversal.rewardIds, undefined, reversal.recheck, reversal.reverses));
       seen.set(key, { hash: event.hash, index: event.index });
       if (reversal.outcome === 'reversal_pending') {
         facts.earlyReversals.add(eventKey(event.source, input.originalExternalId as string));
@@ -273,7 +274,7 @@ export function applyEvents(
     }
     if (!referred) {
       plans.push(record('awaiting_participant'));
-      facts.sales.set(key, { id: conversion.id, referredId: null, claimed: false });
+      facts.sales.set(key, { id: conversion.id, referredId: null, claims: 0 });
       seen.set(key, { hash: event.hash, index: event.index });
       continue;
     }
@@ -285,7 +286,7 @@ export function applyEvents(
     }
     plans.push(record(decided.outcome, decided.rewardIds, decided.claim, decided.recheck));
     seen.set(key, { hash: event.hash, index: event.index });
-    facts.sales.set(key, { id: conversion.id, referredId: referred.id, claimed: decided.claim !== undefined });
+    facts.sales.set(key, { id: conversion.id, referredId: referred.id, claims: decided.claim ? 1 : 0 });
     // What later events of this batch must see: this sale, and its claim.
     const customer = facts.customers.get(referred.id);
     if (customer && facts.rules.qualifyingTypes.includes(conversion.type)) {
@@ -317,25 +318,44 @@ export function applyEvents(
 }
 
 /**
- * A refund or chargeback decided in memory when it changes no claim, as the one-event path
- * (conversion.service `applyConversion`) would record it: its sale not recorded yet (kept
- * pending, linked when the sale arrives) or recorded with no claim left open (recorded against
- * it). A refund of a sale whose claim is open, or one that names no sale, goes the one-event way.
+ * A refund or chargeback decided in memory, as the one-event path (conversion.service
+ * `applyConversion`, refund.service `applyReversals`) would apply it: its sale not recorded yet
+ * (kept pending, linked when the sale arrives); recorded with no claim a refund changes (recorded
+ * against it); or, in part, of a sale whose one claim is open and in review (the claim judged
+ * again with the refund among its facts). A refund that voids a claim, changes a paid or approved
+ * one, or names no sale goes the one-event way.
  */
 function decideReversal(
   facts: BatchFacts,
   event: BatchEvent,
-  referred: ParticipantRow | undefined,
+  refund: ConversionRow,
+  now: Date,
 ):
   | 'one_by_one'
-  | { outcome: 'awaiting_participant' | 'reversal_pending' | 'reversal_recorded'; reverses: string | null } {
+  | {
+      outcome: 'awaiting_participant' | 'reversal_pending' | 'reversal_recorded' | 'reversal_applied';
+      reverses: string | null;
+      rewardIds: string[];
+      recheck?: RecheckPlan;
+    } {
   const { originalExternalId } = event.input;
   // Without the sale's id, the one-event path finds the sale from the customer's live claim.
-  if (!originalExternalId) return referred ? 'one_by_one' : { outcome: 'awaiting_participant', reverses: null };
+  if (!originalExternalId) {
+    return refund.referredId ? 'one_by_one' : { outcome: 'awaiting_participant', reverses: null, rewardIds: [] };
+  }
   const sale = facts.sales.get(eventKey(event.source, originalExternalId));
-  if (!sale) return { outcome: 'reversal_pending', reverses: null };
-  if (sale.claimed) return 'one_by_one';
-  return { outcome: 'reversal_recorded', reverses: sale.id };
+  if (!sale) return { outcome: 'reversal_pending', reverses: null, rewardIds: [] };
+  if (sale.claims === 0) return { outcome: 'reversal_recorded', reverses: sale.id, rewardIds: [] };
+  if (sale.claims > 1 || !sale.referredId) return 'one_by_one';
+  const customer = facts.customers.get(sale.referredId);
+  const referred = facts.participants.get(sale.referredId);
+  const open = customer?.openClaim;
+  if (!customer || !referred || !open || open.row.conversionId !== sale.id) return 'one_by_one';
+  const refunded = open.reversals.reduce((sum, row) => sum + row.amount, 0) + refund.amount;
+  if (refunded >= open.conversion.amount) return 'one_by_one';
+  const decided = recheck(facts, referred, customer, now, { kind: 'refund', conversion: refund, refunded });
+  if (decided === 'one_by_one') return decided;
+  return { outcome: 'reversal_applied', reverses: sale.id, rewardIds: decided.rewardIds, recheck: decided.recheck };
 }
 
 function decide(
@@ -352,7 +372,8 @@ function decide(
   if (!customer) return 'one_by_one';
   if (customer.liveReward) {
     // An open claim is judged again with this sale among its facts.
-    if (isOpen(customer.liveReward.status)) return recheck(facts, conversion, referred, customer, now);
+    if (isOpen(customer.liveReward.status))
+      return recheck(facts, referred, customer, now, { kind: 'sale', conversion });
     return { outcome: 'already_rewarded', rewardIds: [customer.liveReward.id] };
   }
   const chosen = chooseReferral(customer.referrals, customer.dispute);
@@ -406,56 +427,81 @@ function decide(
   };
 }
 
+/** What makes an open claim be judged again in a batch: a new sale of its customer, or a part refund of its sale. */
+type RecheckTrigger =
+  | { kind: 'sale'; conversion: ConversionRow }
+  | { kind: 'refund'; conversion: ConversionRow; refunded: number };
+
 /**
- * A new sale of a customer whose claim is open: the claim is judged again with the sale among its
- * facts, exactly as rewards/recheck.service.ts does it, from the batch's state. New flags are
- * added (an unresolved one of the same type, or a resolved one with the same evidence, is not
- * raised again); the outcome says whether it looks like a duplicate. What the state cannot answer
- * exactly goes the one-event way: a claim judged under other rules or in another month, an
- * approved claim a new flag would send back to review, a sale already refunded, a second
- * re-check of one claim before the first is written.
+ * A customer's open claim judged again with a new fact (a new sale, a part refund of its sale),
+ * exactly as rewards/recheck.service.ts does it, from the batch's state. New flags are added (an
+ * unresolved one of the same type, or a resolved one with the same evidence, is not raised
+ * again); for a sale, the outcome says whether it looks like a duplicate. What the state cannot
+ * answer exactly goes the one-event way: a claim judged under other rules or in another month, an
+ * approved claim a new flag would send back to review, a second re-check of one claim before the
+ * first is written.
  */
 function recheck(
   facts: BatchFacts,
-  conversion: ConversionRow,
   referred: ParticipantRow,
   customer: CustomerState,
   now: Date,
+  trigger: RecheckTrigger,
 ): 'one_by_one' | { outcome: ConversionOutcome; rewardIds: string[]; recheck: RecheckPlan } {
+  const { conversion } = trigger;
   const open = customer.openClaim;
   if (!open || open.row.id !== customer.liveReward?.id || facts.pendingRechecks.has(open.row.id)) return 'one_by_one';
   const claim = open.row;
   const { rules } = facts;
   if (claim.rulesVersion !== rules.version || claim.programId !== facts.programId) return 'one_by_one';
   if (monthStart(claim.createdAt).getTime() !== monthStart(now).getTime()) return 'one_by_one';
-  if (open.reversals > 0 || claim.status !== 'in_review') return 'one_by_one';
+  if (claim.status !== 'in_review') return 'one_by_one';
   const chosen = customer.referrals.find((row) => row.referral.id === claim.referralId);
   const referrer = facts.participants.get(claim.referrerId);
   const referrerState = facts.referrers.get(claim.referrerId);
   if (!chosen || !referrer || !referrerState) return 'one_by_one';
 
-  // The customer's sales as the one-event path reads them: this one is recorded first.
-  const sales = rules.qualifyingTypes.includes(conversion.type)
-    ? [
-        ...customer.conversions,
-        {
-          id: conversion.id,
-          externalId: conversion.externalId,
-          source: conversion.source,
-          type: conversion.type,
-          amount: conversion.amount,
-          currency: conversion.currency,
-          occurredAt: conversion.occurredAt,
-        },
-      ]
-    : customer.conversions;
+  // The customer's sales as the one-event path reads them: a new one is recorded first.
+  const sales =
+    trigger.kind === 'sale' && rules.qualifyingTypes.includes(conversion.type)
+      ? [
+          ...customer.conversions,
+          {
+            id: conversion.id,
+            externalId: conversion.externalId,
+            source: conversion.source,
+            type: conversion.type,
+            amount: conversion.amount,
+            currency: conversion.currency,
+            occurredAt: conversion.occurredAt,
+          },
+        ]
+      : customer.conversions;
+  // The sale's refunds, a new one recorded (and linked to it) first.
+  const reversals =
+    trigger.kind === 'refund'
+      ? [
+          ...open.reversals,
+          {
+            id: conversion.id,
+            externalId: conversion.externalId,
+            type: conversion.type,
+            amount: conversion.amount,
+            occurredAt: conversion.occurredAt,
+          },
+        ].sort(
+          (a, b) =>
+            a.occurredAt.getTime() - b.occurredAt.getTime() ||
+            (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0),
+        )
+      : open.reversals;
   const customerFacts: CustomerFacts = {
     liveReward: customer.liveReward,
     referrals: customer.referrals,
     clicks: customer.clicks,
     dispute: customer.dispute,
     signals: facts.signals.get(referred.id) ?? [],
-    reversals: [],
+    reversals,
     ...salesBeside(sales, open.conversion),
   };
   const windowStart = new Date(now.getTime() - rules.velocityWindowHours * 3_600_000);
@@ -488,7 +534,11 @@ function recheck(
   );
   const fresh = freshFlags(result.flags, open.flags);
   const raised = fresh.map((flag) => flag.type);
-  const why = `conversion ${conversion.source}/${conversion.externalId} arrived`;
+  const sale = open.conversion;
+  const why =
+    trigger.kind === 'sale'
+      ? `conversion ${conversion.source}/${conversion.externalId} arrived`
+      : `${conversion.type} ${conversion.source}/${conversion.externalId} (${formatMoney(trigger.refunded, sale.currency)} of ${formatMoney(sale.amount, sale.currency)} reversed)`;
   const after = {
     ...claim,
     checks: result.checks,
@@ -510,6 +560,7 @@ function recheck(
   };
   // What later events of the batch see of this claim.
   open.row = after;
+  open.reversals = reversals;
   open.flags = [
     ...open.flags,
     ...fresh.map((flag) => ({
@@ -528,7 +579,12 @@ function recheck(
   ];
   facts.pendingRechecks.add(claim.id);
   return {
-    outcome: raised.includes('duplicate_claim') ? 'duplicate_flagged' : 'already_rewarded',
+    outcome:
+      trigger.kind === 'refund'
+        ? 'reversal_applied'
+        : raised.includes('duplicate_claim')
+          ? 'duplicate_flagged'
+          : 'already_rewarded',
     rewardIds: [claim.id],
     recheck: plan,
   };

@@ -33,7 +33,7 @@ export async function existingConversions(
 
 /**
  * The stored conversions with these names (the sales refunds name), by `source \0 externalId`:
- * whom each is about (null: nobody yet) and whether a claim of it is still open to a refund.
+ * whom each is about (null: nobody yet) and how many of its claims a refund would change.
  */
 export async function salesOf(db: Executor, workspaceId: string, keys: { source: string; externalId: string }[]) {
   const out = new Map<string, SaleState>();
@@ -43,12 +43,12 @@ export async function salesOf(db: Executor, workspaceId: string, keys: { source:
     external_id: string;
     id: string;
     referred_id: string | null;
-    claimed: boolean;
+    claims: number;
   }>(
     await db.execute(sql`
       select c.source, c.external_id, c.id, c.referred_id,
-        exists (select 1 from rewards r where r.workspace_id = c.workspace_id and r.conversion_id = c.id
-          and r.status not in (${statusList('closedUnpaid')})) as claimed
+        (select count(*) from rewards r where r.workspace_id = c.workspace_id and r.conversion_id = c.id
+          and r.status not in (${statusList('closedUnpaid')}))::int as claims
       from jsonb_to_recordset(${pairs(keys)}::jsonb) as k(s text, e text)
       join conversions c on c.workspace_id = ${workspaceId} and c.source = k.s and c.external_id = k.e`),
   );
@@ -56,7 +56,7 @@ export async function salesOf(db: Executor, workspaceId: string, keys: { source:
     out.set(eventKey(row.source, row.external_id), {
       id: row.id,
       referredId: row.referred_id,
-      claimed: row.claimed,
+      claims: Number(row.claims),
     });
   }
   return out;

@@ -214,12 +214,12 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
     results[event.index] = await oneByOne(tx, deps, event, at);
     const answer = results[event.index]?.body;
     if (answer && !isReversal(event.input.type)) {
-      // Whether a claim rides on it: any claim answered counts (a refund of it then goes the
-      // one-event way, which is right whatever the claim is).
+      // The claims that ride on it: any claim answered counts (a claim of another sale only sends
+      // a refund of this one the one-event way, which is right whatever the claims are).
       facts.sales.set(eventKey(event.source, event.input.externalId), {
         id: answer.conversion.id,
         referredId: answer.conversion.referredId,
-        claimed: answer.rewards.length > 0,
+        claims: answer.rewards.length,
       });
     }
     await refreshAfter(tx, facts, event, results[event.index] as BatchEventResult, at);
@@ -293,7 +293,12 @@ function readsUnwritten(facts: BatchFacts, event: BatchEvent, unwritten: EventPl
     (plan) =>
       plan.kind === 'record' &&
       ((plan.conversion.referredId !== null && touched.has(plan.conversion.referredId)) ||
-        (plan.claim !== undefined && touched.has(plan.claim.referrer.id))),
+        (plan.claim !== undefined && touched.has(plan.claim.referrer.id)) ||
+        // A refund re-checks its sale's claim, whoever the refund itself names.
+        (plan.recheck !== undefined &&
+          [plan.recheck.claim.referredId, plan.recheck.claim.referrerId, plan.recheck.claim.payeeId].some((id) =>
+            touched.has(id),
+          ))),
   );
 }
 

@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/index.js';
 import { lockName } from '../db/advisory-lock.js';
 import type { Tx } from '../db/client.js';
 import { conversions } from '../db/schema.js';
+import { keepStatistics, noteWrites } from '../db/statistics.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Deps } from '../deps.js';
 import { openDispute } from '../disputes/index.js';
@@ -243,10 +244,21 @@ export async function recordConversionInTx(
   return { created: true, body };
 }
 
-/** One event in its own transaction through the one-event path (tests compare the engine to it). */
+/**
+ * One event in its own transaction through the one-event path (tests and the backfill bench
+ * compare the engine to it). It keeps the planner's statistics as the engine does: without them a
+ * history sent one by one is planned as if its workspace were still empty (PGlite has no
+ * autovacuum), and each event gets slower than the last.
+ */
 export async function recordConversionOneByOne(deps: Deps, actor: Actor, input: ConversionInput) {
   const env: ClaimEnv = { actor, at: deps.clock.now(), publicUrl: deps.publicUrl };
-  return inTransaction(deps.db, (tx) => recordConversionInTx(tx, env, input)).then(observeConversion);
+  const result = observeConversion(await inTransaction(deps.db, (tx) => recordConversionInTx(tx, env, input)));
+  if (result.created) {
+    const rewards = result.body.rewards.length;
+    noteWrites(deps.db, { conversions: 1, rewards, reward_flags: rewards });
+    await keepStatistics(deps.db);
+  }
+  return result;
 }
 
 /**

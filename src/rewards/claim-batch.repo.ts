@@ -254,8 +254,8 @@ export interface OpenClaimFacts {
   row: RewardRow;
   conversion: typeof conversions.$inferSelect;
   flags: FlagRow[];
-  /** Refunds already applied to its sale (a re-check with any goes the one-event way). */
-  reversals: number;
+  /** Refunds already applied to its sale, in the order the one-event loader reads them. */
+  reversals: CustomerFacts['reversals'];
 }
 
 /** The open claims of these customers, whole (the batch engine re-checks them in memory). */
@@ -275,8 +275,16 @@ export async function loadOpenClaims(db: Executor, workspaceId: string, rewardId
     .from(rewardFlags)
     .where(and(eq(rewardFlags.workspaceId, workspaceId), inArray(rewardFlags.rewardId, rewardIds)))
     .orderBy(rewardFlags.createdAt, rewardFlags.id);
+  // In the order loadCustomerFacts reads them: sale time, then the event's id byte by byte.
   const reversals = await db
-    .select({ of: conversions.reversesConversionId, n: sql<number>`count(*)::int` })
+    .select({
+      of: conversions.reversesConversionId,
+      id: conversions.id,
+      externalId: conversions.externalId,
+      type: conversions.type,
+      amount: conversions.amount,
+      occurredAt: conversions.occurredAt,
+    })
     .from(conversions)
     .where(
       and(
@@ -287,14 +295,18 @@ export async function loadOpenClaims(db: Executor, workspaceId: string, rewardId
         ),
       ),
     )
-    .groupBy(conversions.reversesConversionId);
-  const reversalsOf = new Map(reversals.map((item) => [item.of, Number(item.n)]));
+    .orderBy(conversions.occurredAt, sql`${conversions.externalId} collate "C"`);
+  const reversalsOf = new Map<string, CustomerFacts['reversals']>();
+  for (const { of, ...reversal } of reversals) {
+    if (!of) continue;
+    reversalsOf.set(of, [...(reversalsOf.get(of) ?? []), reversal]);
+  }
   for (const { row, conversion } of rows) {
     out.set(row.id, {
       row,
       conversion,
       flags: flags.filter((flag) => flag.rewardId === row.id),
-      reversals: reversalsOf.get(conversion.id) ?? 0,
+      reversals: reversalsOf.get(conversion.id) ?? [],
     });
   }
   return out;

@@ -96,7 +96,7 @@ export async function loadCustomerFacts(
         (select coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) from participant_signals s
           where s.workspace_id = ${ws} and s.participant_id = ${referredId}) as signals,
         (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'external_id', v.external_id, 'type', v.type,
-                  'amount', v.amount, 'occurred_at', v.occurred_at) order by v.occurred_at), '[]'::jsonb)
+                  'amount', v.amount, 'occurred_at', v.occurred_at) order by v.occurred_at, v.external_id collate "C"), '[]'::jsonb)
           from conversions v where v.workspace_id = ${ws} and v.reverses_conversion_id = ${conversion.id}) as reversals,
         (select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'external_id', t.external_id, 'type', t.type,
                   'amount', t.amount, 'currency', t.currency, 'occurred_at', t.occurred_at)

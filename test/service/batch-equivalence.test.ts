@@ -337,9 +337,9 @@ describe('the batch engine', () => {
         join participants p on p.workspace_id = s.workspace_id and p.id = s.participant_id
         where s.workspace_id = ${workspaceId} order by 1, 2, 3`),
       audit: await q(sql`
-        select action, object_type, count(*)::int as n from audit_events
+        select action, object_type, after->>'why' as why, count(*)::int as n from audit_events
         where workspace_id = ${workspaceId} and action not in ('workspace.created', 'participant.created', 'referral.created', 'reward_policy.updated')
-        group by 1, 2 order by 1, 2`),
+        group by 1, 2, 3 order by 1, 2, 3`),
       messages: await q(sql`
         select kind, channel, status, count(*)::int as n from messages where workspace_id = ${workspaceId}
         group by 1, 2, 3 order by 1, 2, 3`),
