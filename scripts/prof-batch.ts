@@ -39,6 +39,14 @@ await database.db.execute(sql`
 const actor: Actor = { type: 'system', id: 'bench', name: 'B', role: 'system', workspaceId: ws.id };
 const deps = { db: database.db, clock: systemClock, publicUrl: 'http://x' };
 const size = Number(process.env.SIZE ?? 200);
+// PROFILE=file.cpuprofile: a CPU profile of the batches alone (not the store's start or the seed).
+const { Session } = await import('node:inspector/promises');
+const inspector = process.env.PROFILE ? new Session() : undefined;
+if (inspector) {
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.start');
+}
 let n = 0;
 for (let round = 0; round < N / size; round++) {
   const events = Array.from({ length: size }, () => {
@@ -67,5 +75,10 @@ for (let round = 0; round < N / size; round++) {
   console.log(
     `batch ${round}: ${size} events in ${ms.toFixed(0)} ms = ${((size / ms) * 1000).toFixed(0)}/s (CPU ${cpuMs.toFixed(0)} ms = ${((size / cpuMs) * 1000).toFixed(0)}/s), ${bad} not 201 ${bad ? JSON.stringify(results.find((r) => r.status !== 201)?.error?.message) : ''}`,
   );
+}
+if (inspector) {
+  const { profile } = await inspector.post('Profiler.stop');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(process.env.PROFILE as string, JSON.stringify(profile));
 }
 await database.close();

@@ -260,8 +260,12 @@ export function applyEvents(
     });
 
     if (isReversal(input.type)) {
+      // A refund may name any recorded conversion as its sale, another refund or itself included
+      // (the one-event path records it, then looks its sale up): it is one, with no claims.
+      facts.sales.set(key, { id: conversion.id, referredId: conversion.referredId, claims: 0 });
       const reversal = decideReversal(facts, event, conversion, now);
       if (reversal === 'one_by_one') {
+        facts.sales.delete(key);
         if (signal) removeSignal(facts, signal);
         return { plans, stoppedAt: position };
       }
@@ -489,11 +493,7 @@ function recheck(
             amount: conversion.amount,
             occurredAt: conversion.occurredAt,
           },
-        ].sort(
-          (a, b) =>
-            a.occurredAt.getTime() - b.occurredAt.getTime() ||
-            (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0),
-        )
+        ].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || byBytes(a.externalId, b.externalId))
       : open.reversals;
   const customerFacts: CustomerFacts = {
     liveReward: customer.liveReward,
@@ -602,15 +602,16 @@ function salesBeside(
   // so evidence lists match.
   const others = sales
     .filter((row) => row.id !== sale.id)
-    .sort(
-      (a, b) =>
-        a.occurredAt.getTime() - b.occurredAt.getTime() ||
-        (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0),
-    );
+    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || byBytes(a.externalId, b.externalId));
   return {
     twins: others.filter((row) => row.amount === sale.amount && row.currency === sale.currency),
     earlier: others.slice(0, 5),
   };
+}
+
+/** Two ids as the loaders order them, `collate "C"`: by their UTF-8 bytes (not UTF-16 units, which differ past U+FFFF). */
+function byBytes(a: string, b: string): number {
+  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 function mismatch(event: BatchEvent) {

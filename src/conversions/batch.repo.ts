@@ -62,6 +62,18 @@ export async function salesOf(db: Executor, workspaceId: string, keys: { source:
   return out;
 }
 
+/**
+ * Locks the rows of these conversions (id order): a refund's sale, as the one-event path locks it
+ * (refund.service `applyReversals`), so a claim being made on it meanwhile is waited for.
+ */
+export async function lockSales(db: Executor, workspaceId: string, ids: string[]) {
+  if (ids.length === 0) return;
+  await db.execute(sql`
+    select c.id from conversions c
+    where c.workspace_id = ${workspaceId} and c.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+    order by c.id for update of c`);
+}
+
 /** Sales of the batch that refunds named before the sale arrived (they are applied one by one). */
 export async function salesWithEarlyReversals(
   db: Executor,

@@ -57,6 +57,7 @@ import {
 import {
   existingConversions,
   insertConversions,
+  lockSales,
   salesOf,
   salesWithEarlyReversals,
   setConversionResults,
@@ -174,18 +175,27 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
   await lockEventNames(tx, workspaceId, events);
   // The sales the batch's refunds name, stored: whether a refund can be decided in memory, and
   // whether one for the one-event path can run before unwritten plans.
-  const sales = await salesOf(
-    tx,
-    workspaceId,
-    events.flatMap((event) =>
-      isReversal(event.input.type) && event.input.originalExternalId
-        ? [{ source: event.source, externalId: event.input.originalExternalId }]
-        : [],
-    ),
+  const named = events.flatMap((event) =>
+    isReversal(event.input.type) && event.input.originalExternalId
+      ? [{ source: event.source, externalId: event.input.originalExternalId }]
+      : [],
   );
+  const sales = await salesOf(tx, workspaceId, named);
   const facts = await loadFacts(tx, workspaceId, events, at, sales, [
     ...new Set([...sales.values()].flatMap((sale) => (sale.referredId ? [sale.referredId] : []))),
   ]);
+  if (sales.size > 0) {
+    // Their rows locked after their customers' (the order in which a waiting sale is linked), and
+    // read again: a claim made on one meanwhile (a late referral, a waiting sale linked to its
+    // customer) is seen, as the one-event path sees it after the same lock. A sale whose customer
+    // changed meanwhile is not in the facts: a refund of its claim goes the one-event way.
+    await lockSales(
+      tx,
+      workspaceId,
+      [...sales.values()].map((sale) => sale.id),
+    );
+    facts.sales = await salesOf(tx, workspaceId, named);
+  }
   const results: BatchEventResult[] = new Array(events.length);
   // Planned, not yet written: written together, or before an event of the one-event path that
   // reads what they would change.
@@ -213,13 +223,14 @@ async function applyBatchInTx(tx: Tx, deps: Deps, requests: EventRequest[]): Pro
     if (readsUnwritten(facts, event, unwritten)) await flush();
     results[event.index] = await oneByOne(tx, deps, event, at);
     const answer = results[event.index]?.body;
-    if (answer && !isReversal(event.input.type)) {
-      // The claims that ride on it: any claim answered counts (a claim of another sale only sends
-      // a refund of this one the one-event way, which is right whatever the claims are).
+    if (answer) {
+      // A later refund may name it. A sale's claims: any claim answered counts (a claim of another
+      // sale only sends a refund of this one the one-event way, which is right whatever the
+      // claims are); a refund has none of its own.
       facts.sales.set(eventKey(event.source, event.input.externalId), {
         id: answer.conversion.id,
         referredId: answer.conversion.referredId,
-        claims: answer.rewards.length,
+        claims: isReversal(event.input.type) ? 0 : answer.rewards.length,
       });
     }
     await refreshAfter(tx, facts, event, results[event.index] as BatchEventResult, at);

@@ -269,7 +269,11 @@ export async function loadOpenClaims(db: Executor, workspaceId: string, rewardId
       conversions,
       and(eq(conversions.workspaceId, rewards.workspaceId), eq(conversions.id, rewards.conversionId)),
     )
-    .where(and(eq(rewards.workspaceId, workspaceId), inArray(rewards.id, rewardIds)));
+    .where(and(eq(rewards.workspaceId, workspaceId), inArray(rewards.id, rewardIds)))
+    // Locked, as the one-event re-check locks its claim: an approval or a payout waits for the
+    // batch, or the batch for it, and then reads the claim as it left it.
+    .orderBy(rewards.id)
+    .for('update', { of: rewards });
   const flags = await db
     .select()
     .from(rewardFlags)

@@ -104,7 +104,7 @@ export async function loadCustomerFacts(
           from conversions t where t.workspace_id = ${ws} and t.referred_id = ${referredId} and t.id <> ${conversion.id}
             and t.amount = ${conversion.amount} and t.currency = ${conversion.currency}
             and t.type::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))) as twins,
-        (select coalesce(jsonb_agg(e order by e.occurred_at), '[]'::jsonb) from (
+        (select coalesce(jsonb_agg(e order by e.occurred_at, e.external_id collate "C"), '[]'::jsonb) from (
           select w.id, w.external_id, w.source, w.type, w.amount, w.currency, w.occurred_at from conversions w
           where w.workspace_id = ${ws} and w.referred_id = ${referredId} and w.id <> ${conversion.id}
             and w.type::text in (select jsonb_array_elements_text(${JSON.stringify(input.qualifyingTypes)}::jsonb))

@@ -131,3 +131,93 @@ it('a refund before its sale in one batch voids the claim the sale makes; one of
   expect((await claims(grouped)).map((row) => [row.external_id, row.status])).toEqual([['s1', 'reversed']]);
   expect(await claims(grouped)).toEqual(await claims(alone));
 });
+
+const linked = async ({ ctx }: { ctx: Ctx }) =>
+  rowsOf<Record<string, unknown>>(
+    await ctx.database.db.execute(sql`
+      select c.external_id, c.outcome::text as outcome, o.external_id as reverses from conversions c
+      left join conversions o on o.workspace_id = c.workspace_id and o.id = c.reverses_conversion_id
+      where c.workspace_id = ${ctx.workspaceId} order by 1`),
+  );
+
+/** Found by a review: the engine looked a refund's sale up among sales only. */
+it('a refund may name a refund of the same batch, or itself, as its sale, as one at a time', async () => {
+  async function run(batched: boolean) {
+    const ctx = await newContext();
+    contexts.push(ctx);
+    const p = await newParticipant(ctx, { name: 'P', email: 'p@example.com' });
+    const c = await newParticipant(ctx, { name: 'C', email: 'c@example.com' });
+    await newReferral(ctx, p, c);
+    await recordConversionOneByOne(ctx.deps, ctx.owner, {
+      externalId: 's1',
+      type: 'invoice_paid',
+      amount: 5000,
+      currency: 'USD',
+      referredId: c.id,
+    });
+    const events = [
+      { externalId: 'r1', type: 'refund' as const, amount: 1000, currency: 'USD', originalExternalId: 's1' },
+      { externalId: 'r2', type: 'chargeback' as const, amount: 1000, currency: 'USD', originalExternalId: 'r1' },
+      { externalId: 'r3', type: 'refund' as const, amount: 10, currency: 'USD', originalExternalId: 'r3' },
+    ];
+    if (batched)
+      await runConversionBatch(
+        ctx.deps,
+        events.map((input) => ({ actor: ctx.owner, input })),
+      );
+    else for (const input of events) await recordConversionOneByOne(ctx.deps, ctx.owner, input);
+    return linked({ ctx });
+  }
+  const alone = await run(false);
+  expect(alone).toContainEqual({ external_id: 'r2', outcome: 'reversal_recorded', reverses: 'r1' });
+  expect(alone).toContainEqual({ external_id: 'r3', outcome: 'reversal_recorded', reverses: 'r3' });
+  expect(await run(true)).toEqual(alone);
+});
+
+/** Found by a review: ids were ordered by UTF-16 units in memory, by UTF-8 bytes (collate "C") in the database. */
+it('orders a sale’s refunds at one instant by their ids’ bytes, as the database does', async () => {
+  const at = '2026-03-02T10:00:00.000Z';
+  async function world() {
+    const ctx = await newContext();
+    contexts.push(ctx);
+    const p = await newParticipant(ctx, { name: 'P', email: 'p@example.com' });
+    const c = await newParticipant(ctx, { name: 'C', email: 'c@example.com' });
+    await newReferral(ctx, p, c);
+    await recordConversionOneByOne(ctx.deps, ctx.owner, {
+      externalId: 's1',
+      type: 'invoice_paid',
+      amount: 5000,
+      currency: 'USD',
+      referredId: c.id,
+    });
+    await recordConversionOneByOne(ctx.deps, ctx.owner, {
+      externalId: 'r\u{1F600}',
+      type: 'refund',
+      amount: 500,
+      currency: 'USD',
+      originalExternalId: 's1',
+      occurredAt: at,
+    });
+    return ctx;
+  }
+  const ids = async (ctx: Ctx) =>
+    rowsOf(
+      await ctx.database.db.execute(
+        sql`select jsonb_path_query_array(r.checks, 'strict $.**.reversals[*].externalId') as ids from rewards r where r.workspace_id = ${ctx.workspaceId}`,
+      ),
+    );
+  const refund = {
+    externalId: 'r\uFF52',
+    type: 'refund' as const,
+    amount: 700,
+    currency: 'USD',
+    originalExternalId: 's1',
+    occurredAt: at,
+  };
+  const alone = await world();
+  await recordConversionOneByOne(alone.deps, alone.owner, refund);
+  const grouped = await world();
+  await runConversionBatch(grouped.deps, [{ actor: grouped.owner, input: refund }]);
+  expect(await ids(alone)).toEqual([{ ids: ['r\uFF52', 'r\u{1F600}'] }]);
+  expect(await ids(grouped)).toEqual(await ids(alone));
+});
