@@ -587,6 +587,15 @@ describe('tax flags and the tax report', () => {
         400,
       ).field,
     ).toBe('receivedAt');
+    // An hour ahead of the service's clock is the future; a browser a minute ahead is not.
+    const ahead = (ms: number) => new Date(t.clock.now().getTime() + ms).toISOString();
+    expect(
+      json(
+        await finance.put(`/v1/participants/${payee.id}/tax-form`, { type: 'W-9', receivedAt: ahead(3_600_000) }),
+        400,
+      ).field,
+    ).toBe('receivedAt');
+    json(await finance.put(`/v1/participants/${payee.id}/tax-form`, { type: 'W-9', receivedAt: ahead(60_000) }), 200);
     expect(
       json(await finance.put(`/v1/participants/${payee.id}/tax-form`, { type: 'W-9', tin: '123' }), 400).code,
     ).toBe('validation_failed');

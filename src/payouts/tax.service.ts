@@ -32,6 +32,8 @@ function formOf(row: { taxFormType: TaxFormType | null; taxFormReceivedAt: Date 
     : null;
 }
 
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 /**
  * Finance records which form a payee sent and when (a form dated in the future is refused).
  * Recording it lets finance resolve the payee's `tax_form_missing` flags.
@@ -44,7 +46,9 @@ export async function recordTaxForm(
 ) {
   const at = deps.clock.now();
   const receivedAt = new Date(input.receivedAt);
-  if (receivedAt > at) {
+  // "Received today" from a browser whose clock is a little ahead of the server's is not a form
+  // from the future (the web app sends the moment it was recorded when the date is today).
+  if (receivedAt.getTime() > at.getTime() + CLOCK_SKEW_MS) {
     throw new AppError('validation_failed', 'Must not be in the future: when the form was received.', {
       field: 'receivedAt',
     });
