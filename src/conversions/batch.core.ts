@@ -294,15 +294,7 @@ export function applyEvents(
     // What later events of this batch must see: this sale, and its claim.
     const customer = facts.customers.get(referred.id);
     if (customer && facts.rules.qualifyingTypes.includes(conversion.type)) {
-      customer.conversions.push({
-        id: conversion.id,
-        externalId: conversion.externalId,
-        source: conversion.source,
-        type: conversion.type,
-        amount: conversion.amount,
-        currency: conversion.currency,
-        occurredAt: conversion.occurredAt,
-      });
+      customer.conversions.push(saleFact(conversion));
     }
     if (decided.claim && customer) {
       customer.liveReward = { id: event.rewardId, status: 'in_review', conversionId: conversion.id };
@@ -468,18 +460,7 @@ function recheck(
   // The customer's sales as the one-event path reads them: a new one is recorded first.
   const sales =
     trigger.kind === 'sale' && rules.qualifyingTypes.includes(conversion.type)
-      ? [
-          ...customer.conversions,
-          {
-            id: conversion.id,
-            externalId: conversion.externalId,
-            source: conversion.source,
-            type: conversion.type,
-            amount: conversion.amount,
-            currency: conversion.currency,
-            occurredAt: conversion.occurredAt,
-          },
-        ]
+      ? [...customer.conversions, saleFact(conversion)]
       : customer.conversions;
   // The sale's refunds, a new one recorded (and linked to it) first.
   const reversals =
@@ -588,6 +569,12 @@ function recheck(
     rewardIds: [claim.id],
     recheck: plan,
   };
+}
+
+/** A sale as the customer's facts list it. */
+function saleFact(conversion: ConversionRow): CustomerFacts['earlier'][number] {
+  const { id, externalId, source, type, amount, currency, occurredAt } = conversion;
+  return { id, externalId, source, type, amount, currency, occurredAt };
 }
 
 /**

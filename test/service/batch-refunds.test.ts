@@ -140,21 +140,27 @@ const linked = async ({ ctx }: { ctx: Ctx }) =>
       where c.workspace_id = ${ctx.workspaceId} order by 1`),
   );
 
+/** P refers C; C's sale s1 (50.00 USD) made a claim, open and in review. */
+async function claimedSale() {
+  const ctx = await newContext();
+  contexts.push(ctx);
+  const p = await newParticipant(ctx, { name: 'P', email: 'p@example.com' });
+  const c = await newParticipant(ctx, { name: 'C', email: 'c@example.com' });
+  await newReferral(ctx, p, c);
+  await recordConversionOneByOne(ctx.deps, ctx.owner, {
+    externalId: 's1',
+    type: 'invoice_paid',
+    amount: 5000,
+    currency: 'USD',
+    referredId: c.id,
+  });
+  return ctx;
+}
+
 /** Found by a review: the engine looked a refund's sale up among sales only. */
 it('a refund may name a refund of the same batch, or itself, as its sale, as one at a time', async () => {
   async function run(batched: boolean) {
-    const ctx = await newContext();
-    contexts.push(ctx);
-    const p = await newParticipant(ctx, { name: 'P', email: 'p@example.com' });
-    const c = await newParticipant(ctx, { name: 'C', email: 'c@example.com' });
-    await newReferral(ctx, p, c);
-    await recordConversionOneByOne(ctx.deps, ctx.owner, {
-      externalId: 's1',
-      type: 'invoice_paid',
-      amount: 5000,
-      currency: 'USD',
-      referredId: c.id,
-    });
+    const ctx = await claimedSale();
     const events = [
       { externalId: 'r1', type: 'refund' as const, amount: 1000, currency: 'USD', originalExternalId: 's1' },
       { externalId: 'r2', type: 'chargeback' as const, amount: 1000, currency: 'USD', originalExternalId: 'r1' },
@@ -178,18 +184,7 @@ it('a refund may name a refund of the same batch, or itself, as its sale, as one
 it('orders a sale’s refunds at one instant by their ids’ bytes, as the database does', async () => {
   const at = '2026-03-02T10:00:00.000Z';
   async function world() {
-    const ctx = await newContext();
-    contexts.push(ctx);
-    const p = await newParticipant(ctx, { name: 'P', email: 'p@example.com' });
-    const c = await newParticipant(ctx, { name: 'C', email: 'c@example.com' });
-    await newReferral(ctx, p, c);
-    await recordConversionOneByOne(ctx.deps, ctx.owner, {
-      externalId: 's1',
-      type: 'invoice_paid',
-      amount: 5000,
-      currency: 'USD',
-      referredId: c.id,
-    });
+    const ctx = await claimedSale();
     await recordConversionOneByOne(ctx.deps, ctx.owner, {
       externalId: 'r\u{1F600}',
       type: 'refund',
