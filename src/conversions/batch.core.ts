@@ -24,6 +24,7 @@ import {
   decideClaim,
   exceptionMakersInForce,
   needsDispute,
+  saleReversal,
   whyNoClaim,
 } from '../rewards/claim.core.js';
 import type {
@@ -47,7 +48,6 @@ import {
 import { bringsDerivedClaims } from '../rewards/derived-claim.core.js';
 import { isOpen, type RewardStatus } from '../rewards/lifecycle.core.js';
 import type { Actor } from '../shared/actor.js';
-import { formatMoney } from '../shared/currency.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { isReversal } from '../shared/vocabulary.js';
 import type { ConversionInput, ConversionOutcome } from './conversion.schema.js';
@@ -347,9 +347,13 @@ function decideReversal(
   const referred = facts.participants.get(sale.referredId);
   const open = customer?.openClaim;
   if (!customer || !referred || !open || open.row.conversionId !== sale.id) return 'one_by_one';
-  const refunded = open.reversals.reduce((sum, row) => sum + row.amount, 0) + refund.amount;
-  if (refunded >= open.conversion.amount) return 'one_by_one';
-  const decided = recheck(facts, referred, customer, now, { kind: 'refund', conversion: refund, refunded });
+  const reversal = saleReversal(
+    open.conversion,
+    refund,
+    open.reversals.reduce((sum, row) => sum + row.amount, 0) + refund.amount,
+  );
+  if (reversal.full) return 'one_by_one';
+  const decided = recheck(facts, referred, customer, now, { kind: 'refund', conversion: refund, why: reversal.what });
   if (decided === 'one_by_one') return decided;
   return { outcome: 'reversal_applied', reverses: sale.id, rewardIds: decided.rewardIds, recheck: decided.recheck };
 }
@@ -426,7 +430,7 @@ function decide(
 /** What makes an open claim be judged again in a batch: a new sale of its customer, or a part refund of its sale. */
 type RecheckTrigger =
   | { kind: 'sale'; conversion: ConversionRow }
-  | { kind: 'refund'; conversion: ConversionRow; refunded: number };
+  | { kind: 'refund'; conversion: ConversionRow; why: string };
 
 /**
  * A customer's open claim judged again with a new fact (a new sale, a part refund of its sale),
@@ -515,11 +519,8 @@ function recheck(
   );
   const fresh = freshFlags(result.flags, open.flags);
   const raised = fresh.map((flag) => flag.type);
-  const sale = open.conversion;
   const why =
-    trigger.kind === 'sale'
-      ? `conversion ${conversion.source}/${conversion.externalId} arrived`
-      : `${conversion.type} ${conversion.source}/${conversion.externalId} (${formatMoney(trigger.refunded, sale.currency)} of ${formatMoney(sale.amount, sale.currency)} reversed)`;
+    trigger.kind === 'sale' ? `conversion ${conversion.source}/${conversion.externalId} arrived` : trigger.why;
   const after = {
     ...claim,
     checks: result.checks,

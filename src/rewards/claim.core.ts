@@ -8,6 +8,7 @@ import { evaluateEligibility } from '../eligibility/eligibility.core.js';
 import { activeExceptions, type EligibilityResult } from '../eligibility/eligibility.types.js';
 import type { PolicyTerms } from '../policy/policy.core.js';
 import { holdUntil, type ProgramRulesTerms } from '../policy/rules.core.js';
+import { formatMoney } from '../shared/currency.js';
 import type { MakerReason } from './approval.core.js';
 import type { ClaimOutcome } from './claim.types.js';
 import {
@@ -223,5 +224,21 @@ export function claimCreatedAudit(input: {
       fraudScore: decision.result.fraudScore,
       flags: decision.result.flags.map((flag) => flag.type),
     },
+  };
+}
+
+/**
+ * How far a sale's refunds and chargebacks (`refunded`, all of them so far) take it back: in full
+ * (its claims are voided, or reversed once paid) or in part (an unpaid claim is judged again), and
+ * the reason its claims record, naming the refund that did it.
+ */
+export function saleReversal(
+  sale: { amount: number; currency: string },
+  refund: { type: string; source: string; externalId: string },
+  refunded: number,
+): { full: boolean; what: string } {
+  return {
+    full: refunded >= sale.amount,
+    what: `${refund.type} ${refund.source}/${refund.externalId} (${formatMoney(refunded, sale.currency)} of ${formatMoney(sale.amount, sale.currency)} reversed)`,
   };
 }

@@ -6,8 +6,8 @@ import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/index.js';
 import type { Tx } from '../db/client.js';
 import { conversions, messages, recoveryTasks, rewards } from '../db/schema.js';
-import { formatMoney } from '../shared/currency.js';
 import { newId } from '../shared/ids.js';
+import { saleReversal } from './claim.core.js';
 import type { ClaimEnv } from './claim.types.js';
 import { type ConversionRow, reversalsOf } from './claim-context.repo.js';
 import { inSet, isPaid, recoveryKindFor } from './lifecycle.core.js';
@@ -31,12 +31,11 @@ export async function applyReversals(tx: Tx, env: ClaimEnv, original: Conversion
     .for('update');
   const reversals = await reversalsOf(tx, workspaceId, original.id);
   const refunded = reversals.reduce((sum, row) => sum + row.amount, 0);
-  const full = refunded >= original.amount;
+  const { full, what } = saleReversal(original, trigger, refunded);
   const affected: string[] = [];
   for (const reward of await rewardsForConversion(tx, workspaceId, original.id)) {
     const locked = await lockReward(tx, workspaceId, reward.id);
     if (!locked || inSet('closedUnpaid', locked.status)) continue;
-    const what = `${trigger.type} ${trigger.source}/${trigger.externalId} (${formatMoney(refunded, original.currency)} of ${formatMoney(original.amount, original.currency)} reversed)`;
     if (full) {
       await reverseReward(tx, env, locked, {
         what,
